@@ -1,0 +1,269 @@
+//! Documents as JSON: how the `zhiban` CLI and the generic API read and write Automerge documents.
+//!
+//! Strings are written as Automerge text objects, as the JavaScript repo does by default, so that a string
+//! edited on two phones merges character by character; both text objects and scalar strings read as strings.
+
+use automerge::transaction::Transactable;
+use automerge::{AutoSerde, ObjId, ObjType, Prop, ReadDoc, ScalarValue, Value as AmValue};
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum JsonError {
+    #[error("a document must be a JSON object at the top, not {0}")]
+    RootNotObject(&'static str),
+    #[error("path {0:?} is empty; give a field such as `title` or `/shifts/0/main`")]
+    EmptyPath(String),
+    #[error("path {path:?}: `{segment}` does not exist")]
+    NotFound { path: String, segment: String },
+    #[error("path {path:?}: `{segment}` is a {found}, not an object or list to go into")]
+    NotAContainer { path: String, segment: String, found: &'static str },
+    #[error("path {path:?}: `{segment}` is not a list index (0, 1, … or `-` to append)")]
+    BadIndex { path: String, segment: String },
+    #[error("number {0} cannot be stored (not finite)")]
+    BadNumber(String),
+    #[error("automerge refused the edit: {0}")]
+    Automerge(String),
+}
+
+impl From<automerge::AutomergeError> for JsonError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        JsonError::Automerge(e.to_string())
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The whole document as JSON.
+pub fn to_json<R: ReadDoc>(doc: &R) -> Value {
+    serde_json::to_value(AutoSerde::from(doc)).unwrap_or(Value::Null)
+}
+
+/// Writes every field of `object` at the document's root (an initial document, or a merge of fields).
+pub fn put_root<T: Transactable>(tx: &mut T, object: &Value) -> Result<(), JsonError> {
+    let Value::Object(fields) = object else {
+        return Err(JsonError::RootNotObject(kind(object)));
+    };
+    for (key, value) in fields {
+        put_value(tx, &automerge::ROOT, Prop::Map(key.clone()), value)?;
+    }
+    Ok(())
+}
+
+/// Sets the value at `path` (`/a/b/0` as a JSON Pointer, or `a.b.0`); the last list index may be `-` to
+/// append. Intermediate objects must exist; a string replacing a string edits the text in place.
+pub fn set_path<T: Transactable>(tx: &mut T, path: &str, value: &Value) -> Result<(), JsonError> {
+    let segments = split_path(path);
+    let Some((last, parents)) = segments.split_last() else {
+        return Err(JsonError::EmptyPath(path.to_owned()));
+    };
+    let mut obj = automerge::ROOT;
+    for segment in parents {
+        let prop = prop_for(tx, &obj, path, segment, false)?;
+        match tx.get(&obj, prop)? {
+            Some((AmValue::Object(ObjType::Map | ObjType::Table | ObjType::List), id)) => obj = id,
+            Some((other, _)) => {
+                return Err(JsonError::NotAContainer {
+                    path: path.to_owned(),
+                    segment: segment.clone(),
+                    found: am_kind(&other),
+                });
+            }
+            None => return Err(JsonError::NotFound { path: path.to_owned(), segment: segment.clone() }),
+        }
+    }
+    let prop = prop_for(tx, &obj, path, last, true)?;
+    if let (Value::String(new_text), Prop::Map(_) | Prop::Seq(_)) = (value, &prop)
+        && let Ok(Some((AmValue::Object(ObjType::Text), text_id))) = tx.get(&obj, prop.clone())
+    {
+        tx.update_text(&text_id, new_text)?;
+        return Ok(());
+    }
+    put_value(tx, &obj, prop, value)
+}
+
+/// Deletes the value at `path`.
+pub fn delete_path<T: Transactable>(tx: &mut T, path: &str) -> Result<(), JsonError> {
+    let segments = split_path(path);
+    let Some((last, parents)) = segments.split_last() else {
+        return Err(JsonError::EmptyPath(path.to_owned()));
+    };
+    let mut obj = automerge::ROOT;
+    for segment in parents {
+        let prop = prop_for(tx, &obj, path, segment, false)?;
+        match tx.get(&obj, prop)? {
+            Some((AmValue::Object(_), id)) => obj = id,
+            _ => return Err(JsonError::NotFound { path: path.to_owned(), segment: segment.clone() }),
+        }
+    }
+    let prop = prop_for(tx, &obj, path, last, false)?;
+    if tx.get(&obj, prop.clone())?.is_none() {
+        return Err(JsonError::NotFound { path: path.to_owned(), segment: last.clone() });
+    }
+    tx.delete(&obj, prop)?;
+    Ok(())
+}
+
+fn split_path(path: &str) -> Vec<String> {
+    let parts: Vec<&str> = match path.strip_prefix('/') {
+        Some(pointer) => pointer.split('/').collect(),
+        None => path.split('.').collect(),
+    };
+    parts.into_iter().filter(|p| !p.is_empty()).map(|p| p.replace("~1", "/").replace("~0", "~")).collect()
+}
+
+/// The property `segment` names inside `obj`: a key in a map, an index in a list. `for_write` allows the
+/// index one past the end and `-` (append).
+fn prop_for<T: Transactable>(
+    tx: &T,
+    obj: &ObjId,
+    path: &str,
+    segment: &str,
+    for_write: bool,
+) -> Result<Prop, JsonError> {
+    match tx.object_type(obj)? {
+        ObjType::List | ObjType::Text => {
+            let len = tx.length(obj);
+            let index = if segment == "-" && for_write {
+                len
+            } else {
+                segment
+                    .parse::<usize>()
+                    .map_err(|_| JsonError::BadIndex { path: path.to_owned(), segment: segment.to_owned() })?
+            };
+            let limit = if for_write { len } else { len.saturating_sub(1) };
+            if index > limit || (!for_write && len == 0) {
+                return Err(JsonError::NotFound { path: path.to_owned(), segment: segment.to_owned() });
+            }
+            Ok(Prop::Seq(index))
+        }
+        ObjType::Map | ObjType::Table => Ok(Prop::Map(segment.to_owned())),
+    }
+}
+
+fn am_kind(value: &AmValue<'_>) -> &'static str {
+    match value {
+        AmValue::Object(ObjType::Text) => "text",
+        AmValue::Object(ObjType::List) => "list",
+        AmValue::Object(_) => "object",
+        AmValue::Scalar(_) => "plain value",
+    }
+}
+
+/// Puts `value` at `prop` of `obj`; for a list, an index equal to the length appends.
+fn put_value<T: Transactable>(tx: &mut T, obj: &ObjId, prop: Prop, value: &Value) -> Result<(), JsonError> {
+    let is_list = matches!(tx.object_type(obj)?, ObjType::List);
+    let append = matches!(prop, Prop::Seq(i) if is_list && i >= tx.length(obj));
+    let new_object = |tx: &mut T, objtype: ObjType| -> Result<ObjId, JsonError> {
+        Ok(match &prop {
+            Prop::Seq(i) if append => tx.insert_object(obj, *i, objtype)?,
+            p => tx.put_object(obj, p.clone(), objtype)?,
+        })
+    };
+    match value {
+        Value::Object(fields) => {
+            let child = new_object(tx, ObjType::Map)?;
+            for (key, v) in fields {
+                put_value(tx, &child, Prop::Map(key.clone()), v)?;
+            }
+        }
+        Value::Array(items) => {
+            let child = new_object(tx, ObjType::List)?;
+            for (i, v) in items.iter().enumerate() {
+                put_value(tx, &child, Prop::Seq(i), v)?;
+            }
+        }
+        Value::String(s) => {
+            let child = new_object(tx, ObjType::Text)?;
+            tx.splice_text(&child, 0, 0, s)?;
+        }
+        scalar => {
+            let scalar = scalar_for(scalar)?;
+            match &prop {
+                Prop::Seq(i) if append => tx.insert(obj, *i, scalar)?,
+                p => tx.put(obj, p.clone(), scalar)?,
+            }
+        }
+    }
+    Ok(())
+}
+
+fn scalar_for(value: &Value) -> Result<ScalarValue, JsonError> {
+    Ok(match value {
+        Value::Null => ScalarValue::Null,
+        Value::Bool(b) => ScalarValue::Boolean(*b),
+        Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                ScalarValue::Int(i)
+            } else if let Some(u) = n.as_u64() {
+                ScalarValue::Uint(u)
+            } else {
+                let f = n.as_f64().ok_or_else(|| JsonError::BadNumber(n.to_string()))?;
+                ScalarValue::F64(f)
+            }
+        }
+        other => unreachable!("containers and strings are handled by put_value, got {}", kind(other)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::AutoCommit;
+    use serde_json::json;
+
+    fn doc_from(value: Value) -> AutoCommit {
+        let mut doc = AutoCommit::new();
+        put_root(&mut doc, &value).expect("put root");
+        doc
+    }
+
+    #[test]
+    fn round_trips_json() {
+        let value = json!({"title": "暴雨", "count": 3, "ratio": 0.5, "ok": true, "none": null,
+                           "shifts": [{"main": "张三"}, {"main": "李四"}]});
+        assert_eq!(to_json(&doc_from(value.clone())), value);
+    }
+
+    #[test]
+    fn sets_by_pointer_or_dots_and_appends() {
+        let mut doc = doc_from(json!({"shifts": [{"main": "张三"}], "title": "a"}));
+        set_path(&mut doc, "/shifts/0/deputy", &json!("王五")).expect("set");
+        set_path(&mut doc, "shifts.-", &json!({"main": "赵六"})).expect("append");
+        set_path(&mut doc, "title", &json!("b")).expect("edit text");
+        assert_eq!(
+            to_json(&doc),
+            json!({"shifts": [{"main": "张三", "deputy": "王五"}, {"main": "赵六"}], "title": "b"})
+        );
+        delete_path(&mut doc, "/shifts/1").expect("delete");
+        assert_eq!(to_json(&doc)["shifts"].as_array().map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn concurrent_text_edits_merge() {
+        let mut a = doc_from(json!({"note": "交接"}));
+        let mut b = a.fork();
+        set_path(&mut a, "note", &json!("交接班")).expect("a");
+        set_path(&mut b, "note", &json!("请交接")).expect("b");
+        a.merge(&mut b).expect("merge");
+        assert_eq!(to_json(&a)["note"], json!("请交接班"));
+    }
+
+    #[test]
+    fn errors_name_the_path() {
+        let mut doc = doc_from(json!({"a": {"b": 1}, "l": []}));
+        assert!(matches!(set_path(&mut doc, "x.y", &json!(1)), Err(JsonError::NotFound { .. })));
+        assert!(matches!(set_path(&mut doc, "a.b.c", &json!(1)), Err(JsonError::NotAContainer { .. })));
+        assert!(matches!(set_path(&mut doc, "l.x", &json!(1)), Err(JsonError::BadIndex { .. })));
+        assert!(matches!(set_path(&mut doc, "", &json!(1)), Err(JsonError::EmptyPath(_))));
+        assert!(matches!(put_root(&mut doc, &json!([1])), Err(JsonError::RootNotObject(_))));
+    }
+}

@@ -1,0 +1,12 @@
+//! What Zhiban's server and clients agree on. No I/O and no async runtime here: document ids, the
+//! automerge-repo wire protocol, and documents as JSON.
+
+pub mod document_id;
+pub mod json;
+pub mod wire;
+
+pub use document_id::{DocumentId, DocumentIdError};
+pub use wire::{Message, PeerId, PeerMetadata, WireError};
+
+/// Largest frame the server and client accept unless configured otherwise: 16 MiB.
+pub const DEFAULT_MAX_FRAME_BYTES: usize = 16 * 1024 * 1024;

@@ -1,0 +1,94 @@
+//! The HTTP application: routes and shared state. `app()` builds the router so tests can drive it without a
+//! socket; `launch_with_tcp_listener` serves it on a listener the caller chose (port 0 in tests).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+use crate::store;
+use crate::sync::{Hub, HubConfig, connection};
+
+/// How a server is set up; every field has a default suitable for one duty office.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// `sqlite://path` or `postgres://…`.
+    pub database_url: String,
+    /// Largest WebSocket frame accepted from a peer.
+    pub max_frame_bytes: usize,
+    pub hub: HubConfig,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://zhiban-data/zhiban.db".to_owned(),
+            max_frame_bytes: zhiban_model::DEFAULT_MAX_FRAME_BYTES,
+            hub: HubConfig::default(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub hub: Arc<Hub>,
+    pub max_frame_bytes: usize,
+}
+
+pub fn app(state: AppState) -> Router {
+    Router::new().route("/health", get(health)).route("/sync", get(sync_socket)).with_state(state)
+}
+
+async fn health(State(state): State<AppState>) -> Response {
+    let store = state.hub.store();
+    match store.document_count().await {
+        Ok(documents) => Json(json!({
+            "status": "ok",
+            "version": env!("CARGO_PKG_VERSION"),
+            "backend": store.backend(),
+            "documents_stored": documents,
+            "documents_loaded": state.hub.loaded_documents(),
+        }))
+        .into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({
+                "status": "degraded",
+                "version": env!("CARGO_PKG_VERSION"),
+                "backend": store.backend(),
+                "reason": e.to_string(),
+            })),
+        )
+            .into_response(),
+    }
+}
+
+async fn sync_socket(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    // The socket layer's own cap is twice ours, so that a frame just over our limit still reaches us and
+    // the peer gets an `error` message saying why, rather than a bare close.
+    let socket_cap = state.max_frame_bytes.saturating_mul(2);
+    ws.max_message_size(socket_cap)
+        .max_frame_size(socket_cap)
+        .on_upgrade(move |socket| connection::serve(socket, state.hub, state.max_frame_bytes))
+}
+
+/// Opens the store, starts the hub and serves on `listener` until `shutdown` completes.
+pub async fn launch_with_tcp_listener(
+    listener: tokio::net::TcpListener,
+    config: ServerConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = store::open(&config.database_url).await?;
+    tracing::info!(backend = store.backend(), address = %listener.local_addr()?, "zhiban-server serving");
+    let hub = Hub::start(store, config.hub.clone());
+    let state = AppState { hub, max_frame_bytes: config.max_frame_bytes };
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await?;
+    // Give in-flight commits a moment; every confirmed change is already durable.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! Zhiban's sync server: automerge-repo peers over WebSocket, documents kept durably in SQLite (the embedded
+//! default) or PostgreSQL (several servers on one database).
+
+pub mod app;
+pub mod store;
+pub mod sync;
+
+pub use app::{AppState, ServerConfig, app, launch_with_tcp_listener};

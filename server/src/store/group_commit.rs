@@ -1,0 +1,58 @@
+//! Group commit: appends that arrive while a transaction is being committed are written together in the
+//! next one. Each caller still waits for its own commit, so the durability contract is unchanged; the disk
+//! sync is shared.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::{ChunkSeq, NewChunk, Store, StoreError};
+
+/// The most appends one transaction takes, so that one commit never grows without bound.
+const MAX_BATCH: usize = 512;
+
+type Reply = oneshot::Sender<Result<ChunkSeq, String>>;
+
+#[derive(Clone)]
+pub struct GroupCommitter {
+    queue: mpsc::Sender<(NewChunk, Reply)>,
+}
+
+impl GroupCommitter {
+    /// Starts the writer task on the current tokio runtime.
+    pub fn start(store: Arc<dyn Store>) -> Self {
+        let (queue, mut pending) = mpsc::channel::<(NewChunk, Reply)>(4 * MAX_BATCH);
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(MAX_BATCH);
+            while pending.recv_many(&mut batch, MAX_BATCH).await > 0 {
+                let (chunks, replies): (Vec<NewChunk>, Vec<Reply>) = batch.drain(..).unzip();
+                match store.append(&chunks).await {
+                    Ok(seqs) => {
+                        for (reply, seq) in replies.into_iter().zip(seqs) {
+                            let _ = reply.send(Ok(seq));
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, chunks = chunks.len(), "append failed; nothing in this batch is stored");
+                        let message = e.to_string();
+                        for reply in replies {
+                            let _ = reply.send(Err(message.clone()));
+                        }
+                    }
+                }
+            }
+        });
+        Self { queue }
+    }
+
+    /// Appends one chunk; returns once it is committed.
+    pub async fn append(&self, chunk: NewChunk) -> Result<ChunkSeq, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.queue.send((chunk, reply)).await.map_err(|_| StoreError::WriterStopped)?;
+        match answer.await {
+            Ok(Ok(seq)) => Ok(seq),
+            Ok(Err(message)) => Err(StoreError::BatchFailed(message)),
+            Err(_) => Err(StoreError::WriterStopped),
+        }
+    }
+}

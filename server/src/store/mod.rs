@@ -1,0 +1,121 @@
+//! Where documents live when the server is not holding them: the `Store` trait and its SQLite and PostgreSQL
+//! implementations.
+//!
+//! A document is stored as chunks: `changes` chunks appended as they arrive (one per accepted sync message)
+//! and `snapshot` chunks written by compaction. Loading applies every chunk; Automerge does not care about
+//! their order, so a chunk written by another server between two reads is never a problem.
+
+mod error;
+mod group_commit;
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio::sync::broadcast;
+use zhiban_model::DocumentId;
+
+pub use error::StoreError;
+pub use group_commit::GroupCommitter;
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// A chunk's place in the store; unique across all documents, increasing in the order chunks were written.
+pub type ChunkSeq = i64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkKind {
+    Changes,
+    Snapshot,
+}
+
+impl ChunkKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ChunkKind::Changes => "changes",
+            ChunkKind::Snapshot => "snapshot",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, StoreError> {
+        match text {
+            "changes" => Ok(ChunkKind::Changes),
+            "snapshot" => Ok(ChunkKind::Snapshot),
+            other => Err(StoreError::Corrupt(format!("unknown chunk kind {other:?}"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredChunk {
+    pub seq: ChunkSeq,
+    pub kind: ChunkKind,
+    pub data: Vec<u8>,
+}
+
+/// Changes to append to one document.
+#[derive(Debug, Clone)]
+pub struct NewChunk {
+    pub document_id: DocumentId,
+    pub data: Vec<u8>,
+}
+
+/// Another server wrote to a document (PostgreSQL only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChangeNotice {
+    Document(DocumentId),
+    /// Notices may have been missed (the listener reconnected): check every loaded document.
+    Everything,
+}
+
+/// Durable document storage. Every method either did what it says, durably, or returns an error.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`, for `/health` and logs.
+    fn backend(&self) -> &'static str;
+
+    /// Every chunk of a document, oldest first; empty when the store has never seen the document.
+    async fn load(&self, document_id: DocumentId) -> Result<Vec<StoredChunk>, StoreError>;
+
+    /// The seqs of a document's chunks, to find what another server added.
+    async fn chunk_seqs(&self, document_id: DocumentId) -> Result<Vec<ChunkSeq>, StoreError>;
+
+    /// The chunks of a document with the given seqs (those that still exist).
+    async fn chunks(&self, document_id: DocumentId, seqs: &[ChunkSeq]) -> Result<Vec<StoredChunk>, StoreError>;
+
+    /// Appends chunks, creating documents as needed, in one transaction that is committed (and on SQLite
+    /// synced to disk) before this returns. Returns each chunk's seq, in order.
+    async fn append(&self, batch: &[NewChunk]) -> Result<Vec<ChunkSeq>, StoreError>;
+
+    /// Writes `snapshot` and deletes the chunks in `replaces`, in one transaction: a crash at any point
+    /// leaves either the old chunks or the snapshot, both loadable. Returns the snapshot's seq.
+    async fn compact(
+        &self,
+        document_id: DocumentId,
+        snapshot: &[u8],
+        replaces: &[ChunkSeq],
+    ) -> Result<ChunkSeq, StoreError>;
+
+    async fn document_count(&self) -> Result<u64, StoreError>;
+
+    /// Notices of writes by other server processes sharing this store, where the store can tell.
+    fn change_notices(&self) -> Option<broadcast::Receiver<ChangeNotice>> {
+        None
+    }
+}
+
+/// Opens the store a database URL names, running migrations: `sqlite://path` or `postgres://…`.
+pub async fn open(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if database_url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(database_url).await?))
+    } else if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::open(database_url).await?))
+    } else {
+        Err(StoreError::UnknownUrl(database_url.to_owned()))
+    }
+}
+
+fn now_millis() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}

@@ -1,0 +1,189 @@
+//! PostgreSQL, for when one machine is not enough: several `zhiban-server` processes share one database and
+//! tell each other about new chunks with `NOTIFY`, delivered when the writing transaction commits.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::postgres::{PgListener, PgPool, PgPoolOptions, PgRow};
+use tokio::sync::broadcast;
+use zhiban_model::DocumentId;
+
+use super::{ChangeNotice, ChunkKind, ChunkSeq, NewChunk, Store, StoreError, StoredChunk, now_millis};
+
+/// The channel servers announce new chunks on; the payload is `<server instance> <document id>`.
+const CHANNEL: &str = "zhiban_chunks";
+
+pub struct PostgresStore {
+    pool: PgPool,
+    /// Distinguishes this process's own notifications from other servers'.
+    instance: String,
+    notices: broadcast::Sender<ChangeNotice>,
+}
+
+impl PostgresStore {
+    pub async fn open(database_url: &str) -> Result<Self, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(database_url)
+            .await?;
+        sqlx::migrate!("../migrations/server/postgres").run(&pool).await?;
+        let instance = format!("{:016x}", rand::random::<u64>());
+        let (notices, _) = broadcast::channel(4096);
+        let listener = PgListener::connect_with(&pool).await?;
+        tokio::spawn(listen(listener, instance.clone(), notices.clone()));
+        Ok(Self { pool, instance, notices })
+    }
+}
+
+/// Forwards other servers' notifications; after a lost connection, asks for a check of everything, since
+/// notifications sent meanwhile are gone.
+async fn listen(mut listener: PgListener, instance: String, notices: broadcast::Sender<ChangeNotice>) {
+    let mut listening = false;
+    loop {
+        if !listening {
+            match listener.listen(CHANNEL).await {
+                Ok(()) => {
+                    listening = true;
+                    let _ = notices.send(ChangeNotice::Everything);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot LISTEN for other servers' changes; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            }
+        }
+        match listener.try_recv().await {
+            Ok(Some(notification)) => {
+                let mut parts = notification.payload().splitn(2, ' ');
+                let (Some(from), Some(doc)) = (parts.next(), parts.next()) else { continue };
+                if from == instance {
+                    continue;
+                }
+                if let Ok(id) = doc.parse::<DocumentId>() {
+                    let _ = notices.send(ChangeNotice::Document(id));
+                }
+            }
+            // The connection was lost; sqlx reconnects on the next call, and we LISTEN again.
+            Ok(None) => listening = false,
+            Err(e) => {
+                tracing::warn!(error = %e, "lost the notification connection; reconnecting");
+                listening = false;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+}
+
+fn chunk_from(row: &PgRow) -> Result<StoredChunk, StoreError> {
+    Ok(StoredChunk {
+        seq: row.try_get("seq")?,
+        kind: ChunkKind::parse(row.try_get::<&str, _>("kind")?)?,
+        data: row.try_get("data")?,
+    })
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn load(&self, document_id: DocumentId) -> Result<Vec<StoredChunk>, StoreError> {
+        let rows = sqlx::query("SELECT seq, kind, data FROM document_chunks WHERE document_id = $1 ORDER BY seq")
+            .bind(document_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(chunk_from).collect()
+    }
+
+    async fn chunk_seqs(&self, document_id: DocumentId) -> Result<Vec<ChunkSeq>, StoreError> {
+        let seqs = sqlx::query_scalar("SELECT seq FROM document_chunks WHERE document_id = $1 ORDER BY seq")
+            .bind(document_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(seqs)
+    }
+
+    async fn chunks(&self, document_id: DocumentId, seqs: &[ChunkSeq]) -> Result<Vec<StoredChunk>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, kind, data FROM document_chunks WHERE document_id = $1 AND seq = ANY($2) ORDER BY seq",
+        )
+        .bind(document_id.to_string())
+        .bind(seqs)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(chunk_from).collect()
+    }
+
+    async fn append(&self, batch: &[NewChunk]) -> Result<Vec<ChunkSeq>, StoreError> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        let mut seqs = Vec::with_capacity(batch.len());
+        let mut announced = std::collections::HashSet::new();
+        for chunk in batch {
+            let id = chunk.document_id.to_string();
+            sqlx::query("INSERT INTO documents (id, created_at) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
+                .bind(&id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            let seq: ChunkSeq = sqlx::query_scalar(
+                "INSERT INTO document_chunks (document_id, kind, data, stored_at) VALUES ($1, $2, $3, $4) RETURNING seq",
+            )
+            .bind(&id)
+            .bind(ChunkKind::Changes.as_str())
+            .bind(&chunk.data)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            seqs.push(seq);
+            if announced.insert(chunk.document_id) {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(format!("{} {id}", self.instance))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(seqs)
+    }
+
+    async fn compact(
+        &self,
+        document_id: DocumentId,
+        snapshot: &[u8],
+        replaces: &[ChunkSeq],
+    ) -> Result<ChunkSeq, StoreError> {
+        let id = document_id.to_string();
+        let mut tx = self.pool.begin().await?;
+        let seq: ChunkSeq = sqlx::query_scalar(
+            "INSERT INTO document_chunks (document_id, kind, data, stored_at) VALUES ($1, $2, $3, $4) RETURNING seq",
+        )
+        .bind(&id)
+        .bind(ChunkKind::Snapshot.as_str())
+        .bind(snapshot)
+        .bind(now_millis())
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM document_chunks WHERE document_id = $1 AND seq = ANY($2)")
+            .bind(&id)
+            .bind(replaces)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    async fn document_count(&self) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents").fetch_one(&self.pool).await?;
+        Ok(count.max(0) as u64)
+    }
+
+    fn change_notices(&self) -> Option<broadcast::Receiver<ChangeNotice>> {
+        Some(self.notices.subscribe())
+    }
+}

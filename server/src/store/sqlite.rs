@@ -1,0 +1,142 @@
+//! The embedded default: one SQLite file in WAL mode with `synchronous=FULL`, so a committed append survives
+//! a power cut, not only a crash of the process.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Row, SqlitePool};
+use zhiban_model::DocumentId;
+
+use super::{ChunkKind, ChunkSeq, NewChunk, Store, StoreError, StoredChunk, now_millis};
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    pub async fn open(database_url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(database_url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        if let Some(folder) = options.get_filename().parent()
+            && !folder.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(folder)
+                .map_err(|source| StoreError::DataFolder { path: folder.display().to_string(), source })?;
+        }
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        sqlx::migrate!("../migrations/server/sqlite").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+fn chunk_from(row: &sqlx::sqlite::SqliteRow) -> Result<StoredChunk, StoreError> {
+    Ok(StoredChunk {
+        seq: row.try_get("seq")?,
+        kind: ChunkKind::parse(row.try_get::<&str, _>("kind")?)?,
+        data: row.try_get("data")?,
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn load(&self, document_id: DocumentId) -> Result<Vec<StoredChunk>, StoreError> {
+        let rows = sqlx::query("SELECT seq, kind, data FROM document_chunks WHERE document_id = ? ORDER BY seq")
+            .bind(document_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(chunk_from).collect()
+    }
+
+    async fn chunk_seqs(&self, document_id: DocumentId) -> Result<Vec<ChunkSeq>, StoreError> {
+        let seqs = sqlx::query_scalar("SELECT seq FROM document_chunks WHERE document_id = ? ORDER BY seq")
+            .bind(document_id.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(seqs)
+    }
+
+    async fn chunks(&self, document_id: DocumentId, seqs: &[ChunkSeq]) -> Result<Vec<StoredChunk>, StoreError> {
+        let mut out = Vec::with_capacity(seqs.len());
+        for seq in seqs {
+            let row = sqlx::query("SELECT seq, kind, data FROM document_chunks WHERE document_id = ? AND seq = ?")
+                .bind(document_id.to_string())
+                .bind(seq)
+                .fetch_optional(&self.pool)
+                .await?;
+            if let Some(row) = row {
+                out.push(chunk_from(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn append(&self, batch: &[NewChunk]) -> Result<Vec<ChunkSeq>, StoreError> {
+        let now = now_millis();
+        // BEGIN IMMEDIATE takes the write lock up front instead of failing to upgrade a read transaction.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut seqs = Vec::with_capacity(batch.len());
+        for chunk in batch {
+            let id = chunk.document_id.to_string();
+            sqlx::query("INSERT INTO documents (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING")
+                .bind(&id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            let seq: ChunkSeq = sqlx::query_scalar(
+                "INSERT INTO document_chunks (document_id, kind, data, stored_at) VALUES (?, ?, ?, ?) RETURNING seq",
+            )
+            .bind(&id)
+            .bind(ChunkKind::Changes.as_str())
+            .bind(&chunk.data)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            seqs.push(seq);
+        }
+        tx.commit().await?;
+        Ok(seqs)
+    }
+
+    async fn compact(
+        &self,
+        document_id: DocumentId,
+        snapshot: &[u8],
+        replaces: &[ChunkSeq],
+    ) -> Result<ChunkSeq, StoreError> {
+        let id = document_id.to_string();
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let seq: ChunkSeq = sqlx::query_scalar(
+            "INSERT INTO document_chunks (document_id, kind, data, stored_at) VALUES (?, ?, ?, ?) RETURNING seq",
+        )
+        .bind(&id)
+        .bind(ChunkKind::Snapshot.as_str())
+        .bind(snapshot)
+        .bind(now_millis())
+        .fetch_one(&mut *tx)
+        .await?;
+        for old in replaces {
+            sqlx::query("DELETE FROM document_chunks WHERE document_id = ? AND seq = ?")
+                .bind(&id)
+                .bind(old)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    async fn document_count(&self) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents").fetch_one(&self.pool).await?;
+        Ok(count.max(0) as u64)
+    }
+}

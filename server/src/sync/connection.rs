@@ -1,0 +1,143 @@
+//! One peer's WebSocket: the `join` → `peer` handshake, then messages until either side closes. Anything
+//! malformed gets an `error` message naming the problem and the connection is closed; other peers carry on.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message as WsMessage, WebSocket};
+use futures_util::{SinkExt, StreamExt};
+use zhiban_model::wire::PROTOCOL_VERSION;
+use zhiban_model::{DocumentId, Message, PeerMetadata};
+
+use super::hub::Hub;
+use super::outbound::{Outbound, Outgoing};
+
+/// A peer that connects must say `join` within this time.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub async fn serve(socket: WebSocket, hub: Arc<Hub>, max_frame_bytes: usize) {
+    let (mut sink, mut stream) = socket.split();
+    let server_id = hub.peer_id().clone();
+    let error = |target: Option<String>, message: String| Message::Error {
+        sender_id: Some(server_id.clone()),
+        target_id: target,
+        message,
+    };
+
+    // Handshake.
+    let first = tokio::time::timeout(HANDSHAKE_TIMEOUT, stream.next()).await;
+    let joined = match first {
+        Ok(Some(Ok(WsMessage::Binary(frame)))) => match Message::decode(&frame, max_frame_bytes) {
+            Ok(Message::Join { sender_id, supported_protocol_versions, .. }) => {
+                if supported_protocol_versions.iter().any(|v| v == PROTOCOL_VERSION) {
+                    Ok(sender_id)
+                } else {
+                    Err(format!(
+                        "unsupported protocol versions {supported_protocol_versions:?}; this server speaks version {PROTOCOL_VERSION}"
+                    ))
+                }
+            }
+            Ok(other) => Err(format!("expected `join` first, got `{}`", other.type_name())),
+            Err(e) => Err(format!("cannot read the first message: {e}")),
+        },
+        Ok(Some(Ok(WsMessage::Text(_)))) => Err("frames must be binary CBOR, not text".to_owned()),
+        Ok(Some(Ok(_))) => Err("expected a binary `join` message first".to_owned()),
+        Ok(Some(Err(e))) => Err(format!("cannot read from the socket: {e}")),
+        Ok(None) => return,
+        Err(_) => Err(format!("no `join` within {} seconds", HANDSHAKE_TIMEOUT.as_secs())),
+    };
+    let peer_id = match joined {
+        Ok(peer_id) => peer_id,
+        Err(reason) => {
+            tracing::info!(%reason, "refused a connection at the handshake");
+            let _ = sink.send(WsMessage::Binary(error(None, reason).encode().into())).await;
+            let _ = sink.close().await;
+            return;
+        }
+    };
+
+    let connection = hub.next_connection_id();
+    let (outbound, mut queue, overflowed) = Outbound::new(connection, peer_id.clone());
+    let writer = tokio::spawn(async move {
+        while let Some(out) = queue.recv().await {
+            match out {
+                Outgoing::Frame(frame) => {
+                    if sink.send(WsMessage::Binary(frame.into())).await.is_err() {
+                        break;
+                    }
+                }
+                Outgoing::CloseWith(frame) => {
+                    let _ = sink.send(WsMessage::Binary(frame.into())).await;
+                    let _ = sink.close().await;
+                    break;
+                }
+            }
+        }
+    });
+    outbound.send(&Message::Peer {
+        sender_id: hub.peer_id().clone(),
+        target_id: peer_id.clone(),
+        selected_protocol_version: PROTOCOL_VERSION.to_owned(),
+        peer_metadata: Some(PeerMetadata { storage_id: Some(hub.storage_id().to_owned()), is_ephemeral: false }),
+    });
+    tracing::debug!(peer = %peer_id, connection, "peer joined");
+
+    let mut documents: HashSet<DocumentId> = HashSet::new();
+    let outcome: Result<(), String> = loop {
+        let frame = tokio::select! {
+            frame = stream.next() => frame,
+            () = overflowed.notified() => break Err("the peer did not read its messages in time".to_owned()),
+        };
+        let frame = match frame {
+            None | Some(Ok(WsMessage::Close(_))) => break Ok(()),
+            Some(Err(e)) => break Err(format!("cannot read from the socket: {e}")),
+            Some(Ok(WsMessage::Text(_))) => break Err("frames must be binary CBOR, not text".to_owned()),
+            Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_))) => continue,
+            Some(Ok(WsMessage::Binary(frame))) => frame,
+        };
+        let message = match Message::decode(&frame, max_frame_bytes) {
+            Ok(message) => message,
+            Err(e) => break Err(e.to_string()),
+        };
+        if let Some(sender) = message.sender_id()
+            && sender != peer_id
+        {
+            break Err(format!("senderId {sender:?} is not the peer that joined ({peer_id:?})"));
+        }
+        let is_request = matches!(message, Message::Request { .. });
+        match message {
+            Message::Sync { document_id, data, .. } | Message::Request { document_id, data, .. } => {
+                documents.insert(document_id);
+                if let Err(e) = hub.receive_sync(&outbound, document_id, &data, is_request).await {
+                    break Err(e.to_string());
+                }
+            }
+            Message::Ephemeral { document_id, session_id, count, data, .. } => {
+                hub.relay_ephemeral(&outbound, document_id, &session_id, count, &data).await;
+            }
+            Message::Leave { .. } => break Ok(()),
+            Message::Error { message, .. } => {
+                tracing::info!(peer = %peer_id, %message, "peer reported an error");
+                break Ok(());
+            }
+            // The server never asks peers for documents, and does not gossip remote heads.
+            Message::DocUnavailable { .. }
+            | Message::RemoteSubscriptionChange { .. }
+            | Message::RemoteHeadsChanged { .. } => {}
+            Message::Join { .. } => break Err("`join` was already received on this connection".to_owned()),
+            Message::Peer { .. } => break Err("`peer` is the server's answer; a client must not send it".to_owned()),
+        }
+    };
+
+    hub.disconnect(connection, documents).await;
+    match outcome {
+        Ok(()) => drop(outbound),
+        Err(reason) => {
+            tracing::info!(peer = %peer_id, %reason, "closing connection");
+            outbound.close_with(error(Some(peer_id.clone()), reason)).await;
+            drop(outbound);
+        }
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+}

@@ -1,0 +1,283 @@
+//! The hub: every document some peer is using, loaded on demand and evicted when idle.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use automerge::sync::{Message as SyncMessage, SyncDoc};
+use tokio::sync::broadcast;
+use zhiban_model::{DocumentId, Message, PeerId};
+
+use super::live_document::{LiveDocument, PeerSync};
+use super::outbound::{ConnectionId, Outbound};
+use crate::store::{ChangeNotice, GroupCommitter, NewChunk, Store, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// A document nobody is connected to leaves memory after this long unused.
+    pub idle_eviction: Duration,
+    /// At most this many documents in memory; beyond it the least recently used idle ones leave first.
+    pub max_loaded_documents: usize,
+    /// Compact a document once it has this many stored chunks.
+    pub compact_after_chunks: usize,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self { idle_eviction: Duration::from_secs(300), max_loaded_documents: 10_000, compact_after_chunks: 64 }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("sync message for document {document} does not decode: {reason}")]
+    BadSyncMessage { document: DocumentId, reason: String },
+    #[error("a change for document {document} does not apply, nothing from this message was stored: {reason}")]
+    ChangeRejected { document: DocumentId, reason: String },
+    #[error("the server could not store a change for document {document}; send it again later: {source}")]
+    Store {
+        document: DocumentId,
+        #[source]
+        source: StoreError,
+    },
+}
+
+struct Slot {
+    live: tokio::sync::Mutex<LiveDocument>,
+    /// Milliseconds since the hub started, at last use.
+    last_used: AtomicU64,
+}
+
+pub struct Hub {
+    store: Arc<dyn Store>,
+    committer: GroupCommitter,
+    config: HubConfig,
+    peer_id: PeerId,
+    storage_id: String,
+    started: Instant,
+    documents: Mutex<HashMap<DocumentId, Arc<Slot>>>,
+    next_connection: AtomicU64,
+}
+
+impl Hub {
+    /// Starts the hub with its writer, notice and eviction tasks on the current runtime.
+    pub fn start(store: Arc<dyn Store>, config: HubConfig) -> Arc<Self> {
+        let suffix = format!("{:016x}", rand::random::<u64>());
+        let hub = Arc::new(Self {
+            committer: GroupCommitter::start(store.clone()),
+            store,
+            config,
+            peer_id: format!("zhiban-server-{suffix}"),
+            storage_id: format!("zhiban-server-storage-{suffix}"),
+            started: Instant::now(),
+            documents: Mutex::new(HashMap::new()),
+            next_connection: AtomicU64::new(1),
+        });
+        if let Some(notices) = hub.store.change_notices() {
+            tokio::spawn(follow_other_servers(Arc::downgrade(&hub), notices));
+        }
+        tokio::spawn(evict_periodically(Arc::downgrade(&hub)));
+        hub
+    }
+
+    pub fn peer_id(&self) -> &PeerId {
+        &self.peer_id
+    }
+
+    pub fn storage_id(&self) -> &str {
+        &self.storage_id
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        &*self.store
+    }
+
+    pub fn next_connection_id(&self) -> ConnectionId {
+        self.next_connection.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn loaded_documents(&self) -> usize {
+        self.lock_documents().len()
+    }
+
+    fn lock_documents(&self) -> std::sync::MutexGuard<'_, HashMap<DocumentId, Arc<Slot>>> {
+        // A panic while holding this lock leaves the map itself consistent.
+        self.documents.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn now(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    fn slot(&self, id: DocumentId) -> Arc<Slot> {
+        let slot = self
+            .lock_documents()
+            .entry(id)
+            .or_insert_with(|| {
+                Arc::new(Slot { live: tokio::sync::Mutex::new(LiveDocument::new(id)), last_used: AtomicU64::new(0) })
+            })
+            .clone();
+        slot.last_used.store(self.now(), Ordering::Relaxed);
+        slot
+    }
+
+    fn existing_slot(&self, id: DocumentId) -> Option<Arc<Slot>> {
+        self.lock_documents().get(&id).cloned()
+    }
+
+    /// Applies a `sync` or `request` from a peer. New changes are stored before any peer hears of them.
+    pub async fn receive_sync(
+        &self,
+        from: &Outbound,
+        document_id: DocumentId,
+        data: &[u8],
+        is_request: bool,
+    ) -> Result<(), SyncError> {
+        let message = SyncMessage::decode(data)
+            .map_err(|e| SyncError::BadSyncMessage { document: document_id, reason: e.to_string() })?;
+        let slot = self.slot(document_id);
+        let mut guard = slot.live.lock().await;
+        let live = &mut *guard;
+        live.ensure_loaded(&*self.store).await.map_err(|source| SyncError::Store { document: document_id, source })?;
+
+        let before = live.doc.get_heads();
+        let peer = live.peers.entry(from.connection).or_insert_with(|| PeerSync::new(from));
+        if let Err(e) = live.doc.receive_sync_message(&mut peer.state, message) {
+            live.reset();
+            return Err(SyncError::ChangeRejected { document: document_id, reason: e.to_string() });
+        }
+        let new_changes = live.doc.get_changes(&before);
+        if !new_changes.is_empty() {
+            let data: Vec<u8> = new_changes.iter().flat_map(|c| c.raw_bytes().iter().copied()).collect();
+            match self.committer.append(NewChunk { document_id, data }).await {
+                Ok(seq) => {
+                    live.stored.insert(seq);
+                }
+                Err(source) => {
+                    live.reset();
+                    return Err(SyncError::Store { document: document_id, source });
+                }
+            }
+        }
+
+        if is_request && !live.exists() {
+            from.send(&Message::DocUnavailable {
+                sender_id: self.peer_id.clone(),
+                target_id: from.peer_id.clone(),
+                document_id,
+            });
+            return Ok(());
+        }
+        live.send_sync_messages(&self.peer_id);
+        if live.stored.len() >= self.config.compact_after_chunks {
+            self.compact(live).await;
+        }
+        Ok(())
+    }
+
+    /// Writes a snapshot in place of the document's chunks. A failure loses nothing: the chunks stay.
+    async fn compact(&self, live: &mut LiveDocument) {
+        let snapshot = live.doc.save();
+        let replaces: Vec<_> = live.stored.iter().copied().collect();
+        match self.store.compact(live.id, &snapshot, &replaces).await {
+            Ok(seq) => {
+                live.stored.clear();
+                live.stored.insert(seq);
+            }
+            Err(e) => tracing::warn!(document = %live.id, error = %e, "compaction failed; chunks kept"),
+        }
+    }
+
+    pub async fn relay_ephemeral(
+        &self,
+        from: &Outbound,
+        document_id: DocumentId,
+        session_id: &str,
+        count: u64,
+        data: &[u8],
+    ) {
+        if let Some(slot) = self.existing_slot(document_id) {
+            slot.live.lock().await.relay_ephemeral(from.connection, &from.peer_id, session_id, count, data);
+        }
+    }
+
+    /// Forgets a closed connection in every document it used.
+    pub async fn disconnect(&self, connection: ConnectionId, documents: impl IntoIterator<Item = DocumentId>) {
+        for id in documents {
+            if let Some(slot) = self.existing_slot(id) {
+                slot.live.lock().await.remove_peer(connection);
+                slot.last_used.store(self.now(), Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Another server wrote to a document: load what it wrote and pass it on to our peers.
+    async fn catch_up(&self, id: DocumentId) {
+        let Some(slot) = self.existing_slot(id) else { return };
+        let mut live = slot.live.lock().await;
+        match live.catch_up(&*self.store).await {
+            Ok(true) => live.send_sync_messages(&self.peer_id),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(document = %id, error = %e, "cannot load another server's changes"),
+        }
+    }
+
+    /// Drops idle documents nobody is connected to; beyond the cap, the least recently used go first.
+    pub fn evict_idle(&self) -> usize {
+        let now = self.now();
+        let idle_ms = self.config.idle_eviction.as_millis() as u64;
+        let mut documents = self.lock_documents();
+        let mut idle: Vec<(u64, DocumentId)> = Vec::new();
+        for (id, slot) in documents.iter() {
+            // In use by a task right now, or by a connected peer: stays.
+            if Arc::strong_count(slot) > 1 {
+                continue;
+            }
+            let Ok(live) = slot.live.try_lock() else { continue };
+            if live.peers.is_empty() {
+                idle.push((slot.last_used.load(Ordering::Relaxed), *id));
+            }
+        }
+        idle.sort();
+        let over_cap = documents.len().saturating_sub(self.config.max_loaded_documents);
+        let mut evicted = 0;
+        for (i, (last_used, id)) in idle.into_iter().enumerate() {
+            if i < over_cap || now.saturating_sub(last_used) >= idle_ms {
+                documents.remove(&id);
+                evicted += 1;
+            }
+        }
+        evicted
+    }
+}
+
+async fn follow_other_servers(hub: std::sync::Weak<Hub>, mut notices: broadcast::Receiver<ChangeNotice>) {
+    loop {
+        let notice = notices.recv().await;
+        let Some(hub) = hub.upgrade() else { return };
+        match notice {
+            Ok(ChangeNotice::Document(id)) => hub.catch_up(id).await,
+            // Missed notices (lagged or reconnected): every loaded document may be behind.
+            Ok(ChangeNotice::Everything) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                let ids: Vec<DocumentId> = hub.lock_documents().keys().copied().collect();
+                for id in ids {
+                    hub.catch_up(id).await;
+                }
+            }
+            Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+async fn evict_periodically(hub: std::sync::Weak<Hub>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let Some(hub) = hub.upgrade() else { return };
+        let evicted = hub.evict_idle();
+        if evicted > 0 {
+            tracing::debug!(evicted, "evicted idle documents");
+        }
+    }
+}

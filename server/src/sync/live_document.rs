@@ -1,0 +1,150 @@
+//! One document held in memory: the Automerge document, which stored chunks it contains, and the sync state
+//! of every peer that uses it.
+
+use std::collections::{BTreeSet, HashMap};
+
+use automerge::Automerge;
+use automerge::sync::{State as SyncState, SyncDoc};
+use zhiban_model::{DocumentId, Message, PeerId};
+
+use super::outbound::{ConnectionId, Outbound};
+use crate::store::{ChunkSeq, Store, StoreError, StoredChunk};
+
+pub struct PeerSync {
+    pub outbound: Outbound,
+    pub state: SyncState,
+}
+
+impl PeerSync {
+    pub fn new(outbound: &Outbound) -> Self {
+        Self { outbound: outbound.clone(), state: SyncState::new() }
+    }
+}
+
+pub struct LiveDocument {
+    pub id: DocumentId,
+    loaded: bool,
+    pub doc: Automerge,
+    /// Chunks of the store this document contains; compaction replaces exactly these.
+    pub stored: BTreeSet<ChunkSeq>,
+    pub peers: HashMap<ConnectionId, PeerSync>,
+    /// Highest ephemeral `count` relayed per (sender, session), to drop repeats.
+    ephemeral_seen: HashMap<(PeerId, String), u64>,
+}
+
+impl LiveDocument {
+    pub fn new(id: DocumentId) -> Self {
+        Self {
+            id,
+            loaded: false,
+            doc: Automerge::new(),
+            stored: BTreeSet::new(),
+            peers: HashMap::new(),
+            ephemeral_seen: HashMap::new(),
+        }
+    }
+
+    pub async fn ensure_loaded(&mut self, store: &dyn Store) -> Result<(), StoreError> {
+        if self.loaded {
+            return Ok(());
+        }
+        let chunks = store.load(self.id).await?;
+        let mut doc = Automerge::new();
+        let mut stored = BTreeSet::new();
+        for chunk in chunks {
+            apply_chunk(&mut doc, self.id, &chunk)?;
+            stored.insert(chunk.seq);
+        }
+        self.doc = doc;
+        self.stored = stored;
+        self.loaded = true;
+        Ok(())
+    }
+
+    /// Loads the chunks other servers added since we last looked.
+    pub async fn catch_up(&mut self, store: &dyn Store) -> Result<bool, StoreError> {
+        if !self.loaded {
+            return Ok(false);
+        }
+        let in_store = store.chunk_seqs(self.id).await?;
+        let missing: Vec<ChunkSeq> = in_store.iter().copied().filter(|s| !self.stored.contains(s)).collect();
+        let before = self.doc.get_heads();
+        for chunk in store.chunks(self.id, &missing).await? {
+            apply_chunk(&mut self.doc, self.id, &chunk)?;
+        }
+        self.stored = in_store.into_iter().collect();
+        Ok(self.doc.get_heads() != before)
+    }
+
+    /// Forgets what is in memory (after a rejected or unstored change): the next use reloads from the store.
+    /// Peers stay, with fresh sync states, so they are brought back in line.
+    pub fn reset(&mut self) {
+        self.loaded = false;
+        self.doc = Automerge::new();
+        self.stored.clear();
+        for peer in self.peers.values_mut() {
+            peer.state = SyncState::new();
+        }
+    }
+
+    /// Whether anyone ever stored anything in this document.
+    pub fn exists(&self) -> bool {
+        !self.doc.get_heads().is_empty()
+    }
+
+    /// Sends each peer whatever sync message it is owed. Only call once every change in the document is
+    /// stored: this is where the durability contract is kept.
+    pub fn send_sync_messages(&mut self, server_peer: &PeerId) {
+        for peer in self.peers.values_mut() {
+            if let Some(message) = self.doc.generate_sync_message(&mut peer.state) {
+                peer.outbound.send(&Message::Sync {
+                    sender_id: server_peer.clone(),
+                    target_id: peer.outbound.peer_id.clone(),
+                    document_id: self.id,
+                    data: message.encode(),
+                });
+            }
+        }
+    }
+
+    /// Relays an ephemeral message to the document's other peers, once per (sender, session, count).
+    pub fn relay_ephemeral(
+        &mut self,
+        from: ConnectionId,
+        sender_id: &PeerId,
+        session_id: &str,
+        count: u64,
+        data: &[u8],
+    ) {
+        let key = (sender_id.clone(), session_id.to_owned());
+        if self.ephemeral_seen.get(&key).is_some_and(|seen| *seen >= count) {
+            return;
+        }
+        self.ephemeral_seen.insert(key, count);
+        for (connection, peer) in &self.peers {
+            if *connection == from {
+                continue;
+            }
+            peer.outbound.send(&Message::Ephemeral {
+                sender_id: sender_id.clone(),
+                target_id: peer.outbound.peer_id.clone(),
+                document_id: self.id,
+                session_id: session_id.to_owned(),
+                count,
+                data: data.to_vec(),
+            });
+        }
+    }
+
+    pub fn remove_peer(&mut self, connection: ConnectionId) {
+        if let Some(peer) = self.peers.remove(&connection) {
+            self.ephemeral_seen.retain(|(sender, _), _| *sender != peer.outbound.peer_id);
+        }
+    }
+}
+
+fn apply_chunk(doc: &mut Automerge, id: DocumentId, chunk: &StoredChunk) -> Result<(), StoreError> {
+    doc.load_incremental(&chunk.data)
+        .map(|_| ())
+        .map_err(|e| StoreError::Corrupt(format!("document {id}, chunk {}: {e}", chunk.seq)))
+}

@@ -1,0 +1,10 @@
+//! The sync endpoint: automerge-repo peers connect over a WebSocket, and the hub keeps each document they
+//! use in memory, applies their sync messages, stores new changes durably, and sends the result to every
+//! peer of the document.
+
+pub mod connection;
+mod hub;
+mod live_document;
+mod outbound;
+
+pub use hub::{Hub, HubConfig};

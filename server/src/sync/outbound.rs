@@ -1,0 +1,52 @@
+//! A connection's outgoing queue. Bounded, so one slow phone cannot make the server hold unbounded memory:
+//! when its queue is full the connection is closed, and the phone catches up when it reconnects.
+
+use std::sync::Arc;
+
+use tokio::sync::{Notify, mpsc};
+use zhiban_model::{Message, PeerId};
+
+pub type ConnectionId = u64;
+
+/// Frames a connection may have waiting before it counts as too slow.
+pub const QUEUE_FRAMES: usize = 4096;
+
+#[derive(Debug)]
+pub enum Outgoing {
+    Frame(Vec<u8>),
+    /// Send this error, then close.
+    CloseWith(Vec<u8>),
+}
+
+#[derive(Clone)]
+pub struct Outbound {
+    pub connection: ConnectionId,
+    pub peer_id: PeerId,
+    queue: mpsc::Sender<Outgoing>,
+    overflowed: Arc<Notify>,
+}
+
+impl Outbound {
+    pub fn new(connection: ConnectionId, peer_id: PeerId) -> (Self, mpsc::Receiver<Outgoing>, Arc<Notify>) {
+        let (queue, receiver) = mpsc::channel(QUEUE_FRAMES);
+        let overflowed = Arc::new(Notify::new());
+        (Self { connection, peer_id, queue, overflowed: overflowed.clone() }, receiver, overflowed)
+    }
+
+    /// Queues a message without waiting; a full queue closes the connection.
+    pub fn send(&self, message: &Message) {
+        match self.queue.try_send(Outgoing::Frame(message.encode())) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(peer = %self.peer_id, "peer is not reading; closing its connection");
+                self.overflowed.notify_one();
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+
+    /// Queues an error and a close, waiting for room so the peer learns why.
+    pub async fn close_with(&self, error: Message) {
+        let _ = self.queue.send(Outgoing::CloseWith(error.encode())).await;
+    }
+}
