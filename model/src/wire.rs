@@ -320,7 +320,11 @@ impl Fields {
         let m = match self.message_type.as_str() {
             "join" => Message::Join {
                 sender_id: self.string("senderId")?,
-                supported_protocol_versions: self.string_list("supportedProtocolVersions")?,
+                // Older peers leave it out; they speak version 1.
+                supported_protocol_versions: match self.map.get("supportedProtocolVersions") {
+                    None | Some(Value::Null) => vec![PROTOCOL_VERSION.to_owned()],
+                    Some(_) => self.string_list("supportedProtocolVersions")?,
+                },
                 peer_metadata: self.peer_metadata()?,
             },
             "peer" => Message::Peer {

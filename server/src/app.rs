@@ -85,7 +85,7 @@ pub async fn launch_with_tcp_listener(
 ) -> anyhow::Result<()> {
     let store = store::open(&config.database_url).await?;
     tracing::info!(backend = store.backend(), address = %listener.local_addr()?, "zhiban-server serving");
-    let hub = Hub::start(store, config.hub.clone());
+    let hub = Hub::start(store, config.hub.clone()).await?;
     let state = AppState { hub, max_frame_bytes: config.max_frame_bytes };
     axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await?;
     // Give in-flight commits a moment; every confirmed change is already durable.

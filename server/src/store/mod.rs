@@ -99,6 +99,9 @@ pub trait Store: Send + Sync + 'static {
 
     async fn document_count(&self) -> Result<u64, StoreError>;
 
+    /// The storage id this store announces to peers; made once, then the same for every server process.
+    async fn storage_id(&self) -> Result<String, StoreError>;
+
     /// Notices of writes by other server processes sharing this store, where the store can tell.
     fn change_notices(&self) -> Option<broadcast::Receiver<ChangeNotice>> {
         None

@@ -183,6 +183,18 @@ impl Store for PostgresStore {
         Ok(count.max(0) as u64)
     }
 
+    async fn storage_id(&self) -> Result<String, StoreError> {
+        let fresh = format!("zhiban-{:032x}", rand::random::<u128>());
+        sqlx::query("INSERT INTO server_identity (key, value) VALUES ('storage_id', $1) ON CONFLICT (key) DO NOTHING")
+            .bind(&fresh)
+            .execute(&self.pool)
+            .await?;
+        let id = sqlx::query_scalar("SELECT value FROM server_identity WHERE key = 'storage_id'")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(id)
+    }
+
     fn change_notices(&self) -> Option<broadcast::Receiver<ChangeNotice>> {
         Some(self.notices.subscribe())
     }

@@ -139,4 +139,16 @@ impl Store for SqliteStore {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents").fetch_one(&self.pool).await?;
         Ok(count.max(0) as u64)
     }
+
+    async fn storage_id(&self) -> Result<String, StoreError> {
+        let fresh = format!("zhiban-{:032x}", rand::random::<u128>());
+        sqlx::query("INSERT INTO server_identity (key, value) VALUES ('storage_id', ?) ON CONFLICT (key) DO NOTHING")
+            .bind(&fresh)
+            .execute(&self.pool)
+            .await?;
+        let id = sqlx::query_scalar("SELECT value FROM server_identity WHERE key = 'storage_id'")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(id)
+    }
 }

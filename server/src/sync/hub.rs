@@ -62,14 +62,15 @@ pub struct Hub {
 
 impl Hub {
     /// Starts the hub with its writer, notice and eviction tasks on the current runtime.
-    pub fn start(store: Arc<dyn Store>, config: HubConfig) -> Arc<Self> {
+    pub async fn start(store: Arc<dyn Store>, config: HubConfig) -> Result<Arc<Self>, StoreError> {
+        let storage_id = store.storage_id().await?;
         let suffix = format!("{:016x}", rand::random::<u64>());
         let hub = Arc::new(Self {
             committer: GroupCommitter::start(store.clone()),
             store,
             config,
             peer_id: format!("zhiban-server-{suffix}"),
-            storage_id: format!("zhiban-server-storage-{suffix}"),
+            storage_id,
             started: Instant::now(),
             documents: Mutex::new(HashMap::new()),
             next_connection: AtomicU64::new(1),
@@ -78,7 +79,7 @@ impl Hub {
             tokio::spawn(follow_other_servers(Arc::downgrade(&hub), notices));
         }
         tokio::spawn(evict_periodically(Arc::downgrade(&hub)));
-        hub
+        Ok(hub)
     }
 
     pub fn peer_id(&self) -> &PeerId {

@@ -1,0 +1,361 @@
+//! The client's public face: documents that work offline, and their sync status.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
+use automerge::transaction::Transaction;
+use automerge::{Automerge, ChangeHash, ReadDoc};
+use serde_json::Value;
+use tokio::sync::{Notify, broadcast};
+use url::Url;
+use zhiban_model::DocumentId;
+use zhiban_model::json::{self, JsonError};
+
+use crate::error::ClientError;
+use crate::local_store::LocalStore;
+use crate::server_url::sync_url;
+use crate::sync;
+
+/// Name of the local database inside the data folder.
+const LOCAL_DB: &str = "zhiban-client.db";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// Not trying (no sync running).
+    Idle,
+    Connecting,
+    Online,
+    /// The last attempt failed; the reason says why, and the loop retries.
+    Offline {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentStatus {
+    pub id: DocumentId,
+    /// Changes made here that the server has not yet confirmed it stored.
+    pub pending_changes: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncStatus {
+    pub connection: ConnectionState,
+    /// Documents with changes waiting for the server.
+    pub pending: Vec<DocumentStatus>,
+    pub documents_held: usize,
+}
+
+impl SyncStatus {
+    pub fn pending_changes(&self) -> usize {
+        self.pending.iter().map(|d| d.pending_changes).sum()
+    }
+}
+
+pub(crate) struct Inner {
+    state: Mutex<State>,
+    pub(crate) server: Option<Url>,
+    pub(crate) peer_id: String,
+    pub(crate) storage_id: String,
+    changed: broadcast::Sender<DocumentId>,
+    pub(crate) local_change: Notify,
+    connection: Mutex<ConnectionState>,
+}
+
+struct State {
+    store: LocalStore,
+    /// Documents already read from the store.
+    docs: HashMap<DocumentId, Automerge>,
+}
+
+impl State {
+    fn doc(&mut self, id: DocumentId) -> Result<Option<&mut Automerge>, ClientError> {
+        if !self.docs.contains_key(&id) {
+            match self.store.load(id)? {
+                Some(doc) => {
+                    self.docs.insert(id, doc);
+                }
+                None => return Ok(None),
+            }
+        }
+        Ok(self.docs.get_mut(&id))
+    }
+}
+
+/// A handle on an offline-first document store and its sync. Cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl Client {
+    /// Opens (or creates) the client's data folder. `server` is the server's base URL, if any.
+    pub fn open(data_dir: &Path, server: Option<&str>) -> Result<Self, ClientError> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|source| ClientError::DataFolder { path: data_dir.display().to_string(), source })?;
+        let server = server.map(sync_url).transpose()?;
+        let store = LocalStore::open(&data_dir.join(LOCAL_DB))?;
+        let storage_id = store.storage_id()?;
+        let (changed, _) = broadcast::channel(1024);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State { store, docs: HashMap::new() }),
+                server,
+                peer_id: format!("zhiban-client-{:016x}", rand::random::<u64>()),
+                storage_id,
+                changed,
+                local_change: Notify::new(),
+                connection: Mutex::new(ConnectionState::Idle),
+            }),
+        })
+    }
+
+    /// Creates a document from a JSON object; stored locally at once. Returns its id.
+    pub fn create_document(&self, initial: &Value) -> Result<DocumentId, ClientError> {
+        let id = DocumentId::random();
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        json::put_root(&mut tx, initial)?;
+        let (hash, _) = tx.commit();
+        let hashes: Vec<ChangeHash> = hash.into_iter().collect();
+        let data: Vec<u8> = doc.get_changes(&[]).iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+        {
+            let mut state = self.inner.lock();
+            state.store.save_changes(id, &data, &hashes)?;
+            state.docs.insert(id, doc);
+        }
+        self.inner.announce_local_change(id);
+        Ok(id)
+    }
+
+    /// Makes a change with `edit`; it is committed to the local store before this returns.
+    pub fn change<F>(&self, id: DocumentId, edit: F) -> Result<(), ClientError>
+    where
+        F: FnOnce(&mut Transaction<'_>) -> Result<(), JsonError>,
+    {
+        {
+            let mut guard = self.inner.lock();
+            let state = &mut *guard;
+            let doc = state.doc(id)?.ok_or(ClientError::NotHere(id, self.inner.server.is_some()))?;
+            let before = doc.get_heads();
+            let mut tx = doc.transaction();
+            if let Err(e) = edit(&mut tx) {
+                tx.rollback();
+                return Err(e.into());
+            }
+            let (hash, _) = tx.commit();
+            let Some(hash) = hash else { return Ok(()) };
+            let data: Vec<u8> = doc.get_changes(&before).iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+            if let Err(e) = state.store.save_changes(id, &data, &[hash]) {
+                // Not saved: forget the in-memory edit too, so what the app sees is what is on disk.
+                state.docs.remove(&id);
+                return Err(e);
+            }
+            if let Some(doc) = state.docs.get(&id) {
+                state.store.compact_if_needed(id, doc)?;
+            }
+        }
+        self.inner.announce_local_change(id);
+        Ok(())
+    }
+
+    /// Sets the value at `path` (`/a/b/0` or `a.b.0`; `-` appends to a list).
+    pub fn set_path(&self, id: DocumentId, path: &str, value: &Value) -> Result<(), ClientError> {
+        self.change(id, |tx| json::set_path(tx, path, value))
+    }
+
+    pub fn delete_path(&self, id: DocumentId, path: &str) -> Result<(), ClientError> {
+        self.change(id, |tx| json::delete_path(tx, path))
+    }
+
+    /// The document as JSON, from this phone's copy.
+    pub fn get_json(&self, id: DocumentId) -> Result<Value, ClientError> {
+        let mut state = self.inner.lock();
+        let doc = state.doc(id)?.ok_or(ClientError::NotHere(id, self.inner.server.is_some()))?;
+        Ok(json::to_json(doc))
+    }
+
+    pub fn heads(&self, id: DocumentId) -> Result<Vec<ChangeHash>, ClientError> {
+        let mut state = self.inner.lock();
+        let doc = state.doc(id)?.ok_or(ClientError::NotHere(id, false))?;
+        Ok(doc.get_heads())
+    }
+
+    pub fn documents(&self) -> Result<Vec<DocumentId>, ClientError> {
+        self.inner.lock().store.document_ids()
+    }
+
+    pub fn holds(&self, id: DocumentId) -> Result<bool, ClientError> {
+        self.inner.lock().store.contains(id)
+    }
+
+    pub fn status(&self) -> Result<SyncStatus, ClientError> {
+        let state = self.inner.lock();
+        let pending = state
+            .store
+            .pending_counts()?
+            .into_iter()
+            .map(|(id, pending_changes)| DocumentStatus { id, pending_changes })
+            .collect();
+        Ok(SyncStatus {
+            connection: self.inner.connection_state(),
+            pending,
+            documents_held: state.store.document_ids()?.len(),
+        })
+    }
+
+    /// Hears of every document that changed, here or from the server.
+    pub fn subscribe(&self) -> broadcast::Receiver<DocumentId> {
+        self.inner.changed.subscribe()
+    }
+
+    /// Connects, exchanges everything, and returns once the server has confirmed every local change and
+    /// this phone holds everything the server has of its documents.
+    pub async fn sync_once(&self, timeout: Duration) -> Result<(), ClientError> {
+        sync::sync_until_settled(&self.inner, timeout).await
+    }
+
+    /// Fetches a document this phone does not hold yet. `Unavailable` if the server does not have it.
+    pub async fn fetch(&self, id: DocumentId, timeout: Duration) -> Result<(), ClientError> {
+        if self.holds(id)? {
+            return Ok(());
+        }
+        self.inner.lock().store.want(id)?;
+        let result = self.sync_once(timeout).await;
+        if self.holds(id)? {
+            return Ok(());
+        }
+        self.inner.lock().store.forget_wanted(id)?;
+        result?;
+        Err(ClientError::Unavailable(id))
+    }
+
+    /// Keeps syncing in the background, reconnecting with backoff, until the handle is dropped.
+    pub fn keep_syncing(&self) -> SyncHandle {
+        let inner = self.inner.clone();
+        SyncHandle { task: tokio::spawn(async move { sync::sync_forever(inner).await }) }
+    }
+}
+
+/// Stops the background sync when dropped.
+pub struct SyncHandle {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for SyncHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// What the sync loop needs from the client; all of it under the one lock, never held across an await.
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic mid-edit leaves the cache possibly ahead of the store; the store is the truth.
+        self.state.lock().unwrap_or_else(|poisoned| {
+            let mut state = poisoned.into_inner();
+            state.docs.clear();
+            state
+        })
+    }
+
+    fn announce_local_change(&self, id: DocumentId) {
+        let _ = self.changed.send(id);
+        self.local_change.notify_one();
+    }
+
+    pub(crate) fn set_connection(&self, state: ConnectionState) {
+        *self.connection.lock().unwrap_or_else(|p| p.into_inner()) = state;
+    }
+
+    pub(crate) fn connection_state(&self) -> ConnectionState {
+        self.connection.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Every document to sync: those held and those asked for.
+    pub(crate) fn sync_targets(&self) -> Result<Vec<DocumentId>, ClientError> {
+        let state = self.lock();
+        let mut ids = state.store.document_ids()?;
+        let held: HashSet<DocumentId> = ids.iter().copied().collect();
+        ids.extend(state.store.wanted()?.into_iter().filter(|id| !held.contains(id)));
+        Ok(ids)
+    }
+
+    /// The next sync message for the server, and whether this phone holds nothing of the document yet
+    /// (then it goes as a `request`).
+    pub(crate) fn next_message(
+        &self,
+        id: DocumentId,
+        sync_state: &mut SyncState,
+    ) -> Result<Option<(Vec<u8>, bool)>, ClientError> {
+        let mut state = self.lock();
+        let empty = Automerge::new();
+        let doc: &Automerge = match state.doc(id)? {
+            Some(doc) => doc,
+            None => &empty,
+        };
+        let is_empty = doc.get_heads().is_empty();
+        Ok(doc.generate_sync_message(sync_state).map(|m| (m.encode(), is_empty)))
+    }
+
+    /// Applies the server's sync message, stores what it brought, and clears the outbox of every change
+    /// the server's heads now include. Returns whether the document is settled (same heads both sides).
+    pub(crate) fn receive(&self, id: DocumentId, sync_state: &mut SyncState, data: &[u8]) -> Result<bool, ClientError> {
+        let message = SyncMessage::decode(data)
+            .map_err(|e| ClientError::Protocol(format!("sync message for {id} does not decode: {e}")))?;
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        if !state.docs.contains_key(&id) {
+            let doc = state.store.load(id)?.unwrap_or_default();
+            state.docs.insert(id, doc);
+        }
+        let Some(doc) = state.docs.get_mut(&id) else { return Ok(false) };
+        let before = doc.get_heads();
+        if let Err(e) = doc.receive_sync_message(sync_state, message) {
+            state.docs.remove(&id);
+            return Err(ClientError::Protocol(format!("the server sent a change for {id} that does not apply: {e}")));
+        }
+        let doc = &state.docs[&id];
+        let after = doc.get_heads();
+        let mut changed = false;
+        if after != before {
+            let data: Vec<u8> = doc.get_changes(&before).iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+            if let Err(e) = state.store.save_changes(id, &data, &[]) {
+                state.docs.remove(&id);
+                return Err(e);
+            }
+            changed = true;
+        }
+        let doc = &state.docs[&id];
+        let mut settled = false;
+        if let Some(their_heads) = &sync_state.their_heads
+            && their_heads.iter().all(|h| doc.get_change_by_hash(h).is_some())
+        {
+            let pending = state.store.pending(id)?;
+            if !pending.is_empty() {
+                let not_on_server: HashSet<ChangeHash> =
+                    doc.get_changes(their_heads).iter().map(|c| c.hash()).collect();
+                let confirmed: Vec<ChangeHash> = pending.into_iter().filter(|h| !not_on_server.contains(h)).collect();
+                state.store.confirm(id, &confirmed)?;
+            }
+            let mut ours = doc.get_heads();
+            let mut theirs = their_heads.clone();
+            ours.sort();
+            theirs.sort();
+            settled = ours == theirs;
+        }
+        if changed {
+            state.store.compact_if_needed(id, &state.docs[&id])?;
+            drop(guard);
+            let _ = self.changed.send(id);
+        }
+        Ok(settled)
+    }
+
+    pub(crate) fn pending_total(&self) -> Result<usize, ClientError> {
+        Ok(self.lock().store.pending_counts()?.iter().map(|(_, n)| n).sum())
+    }
+}

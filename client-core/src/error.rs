@@ -1,0 +1,35 @@
+use zhiban_model::DocumentId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot use the data folder {path}: {source}")]
+    DataFolder {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the local store failed: {0}")]
+    LocalStore(#[from] rusqlite::Error),
+    #[error("the local store is newer (schema {found}) than this app understands (up to {known}); update the app")]
+    StoreTooNew { found: i64, known: i64 },
+    #[error("local data for document {document} is damaged: {reason}")]
+    Corrupt { document: DocumentId, reason: String },
+    #[error("document {0} is not on this phone{hint}", hint = if *.1 { "; sync to fetch it from the server" } else { "" })]
+    NotHere(DocumentId, bool),
+    #[error("document {0} is neither on this phone nor on the server")]
+    Unavailable(DocumentId),
+    #[error("{0}")]
+    Json(#[from] zhiban_model::json::JsonError),
+    #[error("no server configured; give --server http://HOST:PORT or set ZHIBAN_SERVER")]
+    NoServer,
+    #[error("server URL {0:?} is not http://, https://, ws:// or wss://")]
+    BadServerUrl(String),
+    #[error("cannot reach the server at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("the server closed the connection: {0}")]
+    ServerError(String),
+    #[error("the server broke the protocol: {0}")]
+    Protocol(String),
+    #[error("sync did not finish within {0} seconds; {1} change(s) still waiting for the server")]
+    Timeout(u64, usize),
+}

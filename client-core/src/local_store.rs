@@ -1,0 +1,236 @@
+//! The phone's local SQLite file (WAL). Every write is one transaction: a change and its outbox entry are
+//! stored together, so whatever the app showed as saved survives the app being killed.
+
+use std::path::Path;
+
+use automerge::{Automerge, ChangeHash};
+use rusqlite::{Connection, OptionalExtension, params};
+use zhiban_model::DocumentId;
+
+use crate::error::ClientError;
+
+/// Schema steps, applied in order; `PRAGMA user_version` records how many ran. Never edit a released step.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/client/0001_local_store.sql")];
+
+/// Compact a document once it has this many chunks.
+const COMPACT_AFTER_CHUNKS: i64 = 64;
+
+pub struct LocalStore {
+    conn: Connection,
+}
+
+fn now_millis() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+impl LocalStore {
+    pub fn open(path: &Path) -> Result<Self, ClientError> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a change the app reported as saved is on disk even through a power cut.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        upgrade(&mut conn)?;
+        Ok(Self { conn })
+    }
+
+    /// The storage id this phone announces; made once.
+    pub fn storage_id(&self) -> Result<String, ClientError> {
+        let fresh = format!("zhiban-client-{:032x}", rand::random::<u128>());
+        self.conn.execute(
+            "INSERT INTO local_identity (key, value) VALUES ('storage_id', ?1) ON CONFLICT (key) DO NOTHING",
+            params![fresh],
+        )?;
+        Ok(self.conn.query_row("SELECT value FROM local_identity WHERE key = 'storage_id'", [], |r| r.get(0))?)
+    }
+
+    pub fn document_ids(&self) -> Result<Vec<DocumentId>, ClientError> {
+        let mut stmt = self.conn.prepare("SELECT id FROM documents ORDER BY created_at, id")?;
+        let ids = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(ids.iter().filter_map(|id| id.parse().ok()).collect())
+    }
+
+    pub fn wanted(&self) -> Result<Vec<DocumentId>, ClientError> {
+        let mut stmt = self.conn.prepare("SELECT id FROM wanted_documents ORDER BY asked_at")?;
+        let ids = stmt.query_map([], |r| r.get::<_, String>(0))?.collect::<Result<Vec<_>, _>>()?;
+        Ok(ids.iter().filter_map(|id| id.parse().ok()).collect())
+    }
+
+    pub fn want(&self, id: DocumentId) -> Result<(), ClientError> {
+        self.conn.execute(
+            "INSERT INTO wanted_documents (id, asked_at) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
+            params![id.to_string(), now_millis()],
+        )?;
+        Ok(())
+    }
+
+    pub fn forget_wanted(&self, id: DocumentId) -> Result<(), ClientError> {
+        self.conn.execute("DELETE FROM wanted_documents WHERE id = ?1", params![id.to_string()])?;
+        Ok(())
+    }
+
+    pub fn contains(&self, id: DocumentId) -> Result<bool, ClientError> {
+        Ok(self
+            .conn
+            .query_row("SELECT 1 FROM documents WHERE id = ?1", params![id.to_string()], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    /// The document as stored, or `None` if this phone does not hold it.
+    pub fn load(&self, id: DocumentId) -> Result<Option<Automerge>, ClientError> {
+        if !self.contains(id)? {
+            return Ok(None);
+        }
+        let mut stmt = self.conn.prepare("SELECT data FROM document_chunks WHERE document_id = ?1 ORDER BY seq")?;
+        let chunks = stmt.query_map(params![id.to_string()], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut doc = Automerge::new();
+        for chunk in chunks {
+            doc.load_incremental(&chunk?).map_err(|e| ClientError::Corrupt { document: id, reason: e.to_string() })?;
+        }
+        Ok(Some(doc))
+    }
+
+    /// Stores changes in one transaction: made here (`local`: they join the outbox) or received.
+    pub fn save_changes(&mut self, id: DocumentId, data: &[u8], local: &[ChangeHash]) -> Result<(), ClientError> {
+        let tx = self.conn.transaction()?;
+        let now = now_millis();
+        tx.execute(
+            "INSERT INTO documents (id, created_at) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
+            params![id.to_string(), now],
+        )?;
+        tx.execute("DELETE FROM wanted_documents WHERE id = ?1", params![id.to_string()])?;
+        if !data.is_empty() {
+            tx.execute(
+                "INSERT INTO document_chunks (document_id, kind, data) VALUES (?1, 'changes', ?2)",
+                params![id.to_string(), data],
+            )?;
+        }
+        for hash in local {
+            tx.execute(
+                "INSERT INTO pending_changes (document_id, change_hash, made_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO NOTHING",
+                params![id.to_string(), hash.to_string(), now],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replaces a document's chunks with one snapshot when they have piled up.
+    pub fn compact_if_needed(&mut self, id: DocumentId, doc: &Automerge) -> Result<(), ClientError> {
+        let count: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM document_chunks WHERE document_id = ?1",
+            params![id.to_string()],
+            |r| r.get(0),
+        )?;
+        if count < COMPACT_AFTER_CHUNKS {
+            return Ok(());
+        }
+        let snapshot = doc.save();
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM document_chunks WHERE document_id = ?1", params![id.to_string()])?;
+        tx.execute(
+            "INSERT INTO document_chunks (document_id, kind, data) VALUES (?1, 'snapshot', ?2)",
+            params![id.to_string(), snapshot],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn pending(&self, id: DocumentId) -> Result<Vec<ChangeHash>, ClientError> {
+        let mut stmt = self.conn.prepare("SELECT change_hash FROM pending_changes WHERE document_id = ?1")?;
+        let hashes = stmt.query_map(params![id.to_string()], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for hash in hashes {
+            let hash = hash?;
+            out.push(hash.parse().map_err(|_| ClientError::Corrupt {
+                document: id,
+                reason: format!("outbox holds an invalid change hash {hash:?}"),
+            })?);
+        }
+        Ok(out)
+    }
+
+    /// Pending change counts for every document that has any.
+    pub fn pending_counts(&self) -> Result<Vec<(DocumentId, usize)>, ClientError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT document_id, COUNT(*) FROM pending_changes GROUP BY document_id ORDER BY document_id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, count) = row?;
+            if let Ok(id) = id.parse() {
+                out.push((id, count as usize));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The server proved it stored these changes.
+    pub fn confirm(&mut self, id: DocumentId, hashes: &[ChangeHash]) -> Result<(), ClientError> {
+        let tx = self.conn.transaction()?;
+        for hash in hashes {
+            tx.execute(
+                "DELETE FROM pending_changes WHERE document_id = ?1 AND change_hash = ?2",
+                params![id.to_string(), hash.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+fn upgrade(conn: &mut Connection) -> Result<(), ClientError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(ClientError::StoreTooNew { found: version, known });
+    }
+    for (index, step) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(step)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::Transactable;
+
+    #[test]
+    fn a_saved_change_and_its_outbox_entry_survive_reopening() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("local.db");
+        let id = DocumentId::random();
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, "title", "首报").expect("put");
+        let (hash, _) = tx.commit();
+        let hash = hash.expect("a change");
+        {
+            let mut store = LocalStore::open(&path).expect("open");
+            let bytes = doc.get_change_by_hash(&hash).expect("change").raw_bytes().to_vec();
+            store.save_changes(id, &bytes, &[hash]).expect("save");
+        }
+        let mut store = LocalStore::open(&path).expect("reopen");
+        let loaded = store.load(id).expect("load").expect("present");
+        assert_eq!(loaded.get_heads(), vec![hash]);
+        assert_eq!(store.pending(id).expect("pending"), vec![hash]);
+        store.confirm(id, &[hash]).expect("confirm");
+        assert!(store.pending_counts().expect("counts").is_empty());
+    }
+
+    #[test]
+    fn refuses_a_store_from_a_newer_app() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("local.db");
+        Connection::open(&path).and_then(|c| c.pragma_update(None, "user_version", 99)).expect("set version");
+        assert!(matches!(LocalStore::open(&path), Err(ClientError::StoreTooNew { found: 99, .. })));
+    }
+}
