@@ -129,7 +129,7 @@ impl Session<'_> {
                 let settled = self.inner.receive(document_id, state, &data)?;
                 self.unavailable.remove(&document_id);
                 self.offer(document_id).await?;
-                if settled && self.states.get(&document_id).is_some_and(|s| !s.in_flight) {
+                if settled {
                     self.settled.insert(document_id);
                 }
             }
