@@ -10,6 +10,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod cli;
 mod client;
 mod error;
 mod local_store;

@@ -2,6 +2,7 @@
 //! default) or PostgreSQL (several servers on one database).
 
 pub mod app;
+pub mod cli;
 pub mod store;
 pub mod sync;
 

@@ -1,0 +1,76 @@
+//! The `zhiban-server` command line.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::ServerConfig;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "zhiban-server", version, about = "Zhiban sync server for the duty office")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the sync endpoint (`/sync`) and the HTTP API.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "ZHIBAN_LISTEN", default_value = "127.0.0.1:8760")]
+        listen: SocketAddr,
+        /// `sqlite://path/to/file.db` (created with its folder) or `postgres://user@host/db`.
+        #[arg(long, env = "ZHIBAN_DATABASE_URL", default_value = "sqlite://zhiban-data/zhiban.db")]
+        database: String,
+        /// Largest WebSocket frame accepted, in bytes.
+        #[arg(long, env = "ZHIBAN_MAX_FRAME_BYTES", default_value_t = zhiban_model::DEFAULT_MAX_FRAME_BYTES)]
+        max_frame_bytes: usize,
+        /// Seconds an unused document stays in memory.
+        #[arg(long, env = "ZHIBAN_IDLE_EVICTION_SECS", default_value_t = 300)]
+        idle_eviction_secs: u64,
+        /// Most documents held in memory at once.
+        #[arg(long, env = "ZHIBAN_MAX_LOADED_DOCUMENTS", default_value_t = 10_000)]
+        max_loaded_documents: usize,
+    },
+}
+
+/// The whole command line; the binary is this one call, so tests can run the very same program.
+#[tokio::main]
+pub async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ZHIBAN_LOG").unwrap_or_else(|_| "info".into()))
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { listen, database, max_frame_bytes, idle_eviction_secs, max_loaded_documents } => {
+            let mut config = ServerConfig { database_url: database, max_frame_bytes, ..ServerConfig::default() };
+            config.hub.idle_eviction = Duration::from_secs(idle_eviction_secs);
+            config.hub.max_loaded_documents = max_loaded_documents;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("cannot listen on {listen}; is another server running there?"))?;
+            crate::launch_with_tcp_listener(listener, config, shutdown_signal()).await
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,137 @@
+//! Servers for tests: in this process on port 0, or the real program as a separate process that a test can
+//! kill with SIGKILL.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::process::{Child, Command};
+use tokio::sync::oneshot;
+use zhiban_server::ServerConfig;
+
+/// A server running inside the test process on a loopback port.
+pub struct InProcessServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl InProcessServer {
+    pub async fn start(database_url: &str) -> anyhow::Result<Self> {
+        Self::start_with(ServerConfig { database_url: database_url.to_owned(), ..ServerConfig::default() }).await
+    }
+
+    pub async fn start_with(config: ServerConfig) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(zhiban_server::launch_with_tcp_listener(listener, config, async move {
+            let _ = stopped.await;
+        }));
+        wait_healthy(addr).await?;
+        Ok(Self { addr, stop: Some(stop), task })
+    }
+
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn sync_url(&self) -> String {
+        format!("ws://{}/sync", self.addr)
+    }
+
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        tokio::time::timeout(Duration::from_secs(10), &mut self.task).await???;
+        Ok(())
+    }
+}
+
+/// Waits until `/health` answers 200 (at most 30 s).
+pub async fn wait_healthy(addr: SocketAddr) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if health_status(addr).await.is_ok_and(|status| status == 200) {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            anyhow::bail!("server at {addr} did not become healthy within 30 s");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// `GET /health` with a plain HTTP/1.1 request; returns the status code and nothing else.
+pub async fn health_status(addr: SocketAddr) -> anyhow::Result<u16> {
+    Ok(http_get(addr, "/health").await?.0)
+}
+
+/// A minimal HTTP GET on loopback, so tests need no HTTP client crate: (status, body).
+pub async fn http_get(addr: SocketAddr, path: &str) -> anyhow::Result<(u16, String)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).await?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await?;
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    Ok((status, body))
+}
+
+/// Path of a program built by this crate (`test-zhiban-server`, `test-zhiban`, `zhiban-bench`).
+pub fn program(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> → target/<profile>/<name>
+    let dir = exe.parent().and_then(|deps| deps.parent()).expect("target folder");
+    dir.join(name)
+}
+
+/// The real server program as a child process.
+pub struct ServerProcess {
+    pub addr: SocketAddr,
+    child: Child,
+}
+
+impl ServerProcess {
+    /// Starts `zhiban-server serve` on a free loopback port.
+    pub async fn start(database_url: &str) -> anyhow::Result<Self> {
+        Self::start_on(free_port()?, database_url).await
+    }
+
+    pub async fn start_on(addr: SocketAddr, database_url: &str) -> anyhow::Result<Self> {
+        let child = Command::new(program("test-zhiban-server"))
+            .args(["serve", "--listen", &addr.to_string(), "--database", database_url])
+            .env("ZHIBAN_LOG", std::env::var("ZHIBAN_LOG").unwrap_or_else(|_| "warn".into()))
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()?;
+        let server = Self { addr, child };
+        wait_healthy(addr).await?;
+        Ok(server)
+    }
+
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn sync_url(&self) -> String {
+        format!("ws://{}/sync", self.addr)
+    }
+
+    /// SIGKILL: no shutdown code runs, as in a crash or power cut of the process.
+    pub async fn kill(mut self) -> anyhow::Result<()> {
+        self.child.start_kill()?;
+        self.child.wait().await?;
+        Ok(())
+    }
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> anyhow::Result<SocketAddr> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?)
+}
