@@ -17,3 +17,25 @@ pub fn init_logging() {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ZHIBAN_LOG").unwrap_or_else(|_| "warn".into()))
         .try_init();
 }
+
+/// A phone: a client core on its own temporary data folder.
+pub struct Phone {
+    pub client: zhiban_client_core::Client,
+    pub folder: tempfile::TempDir,
+}
+
+impl Phone {
+    pub fn new(server_http_url: &str) -> anyhow::Result<Self> {
+        let folder = tempfile::tempdir()?;
+        let client = zhiban_client_core::Client::open(folder.path(), Some(server_http_url))?;
+        Ok(Self { client, folder })
+    }
+
+    /// The same phone after the app was killed and started again.
+    pub fn restart(self, server_http_url: &str) -> anyhow::Result<Self> {
+        let folder = self.folder;
+        drop(self.client);
+        let client = zhiban_client_core::Client::open(folder.path(), Some(server_http_url))?;
+        Ok(Self { client, folder })
+    }
+}

@@ -1,0 +1,168 @@
+//! Phones and the server, for real on loopback: offline edits merge, live edits flow, the outbox keeps
+//! what the server has not confirmed, and idle documents leave the server's memory without loss.
+
+use std::time::Duration;
+
+use serde_json::json;
+use zhiban_client_core::{ClientError, DocumentId};
+use zhiban_server::ServerConfig;
+use zhiban_tests::server::http_get;
+use zhiban_tests::{Backend, InProcessServer, Phone, TestDatabase};
+
+const SYNC: Duration = Duration::from_secs(20);
+
+#[tokio::test]
+async fn two_phones_edit_offline_then_both_hold_both_edits() {
+    zhiban_tests::init_logging();
+    for backend in Backend::available() {
+        let db = TestDatabase::new(backend).await.expect("database");
+        let server = InProcessServer::start(&db.url).await.expect("server");
+        let a = Phone::new(&server.http_url()).expect("phone a");
+        let b = Phone::new(&server.http_url()).expect("phone b");
+
+        let id = a.client.create_document(&json!({"title": "暴雨", "shifts": []})).expect("create");
+        a.client.sync_once(SYNC).await.expect("a uploads");
+        b.client.fetch(id, SYNC).await.expect("b fetches");
+
+        // Both offline now: each edits without a server.
+        a.client.set_path(id, "title", &json!("暴雨 续报一")).expect("a edits title");
+        a.client.set_path(id, "shifts.-", &json!({"main": "张三"})).expect("a adds a shift");
+        b.client.set_path(id, "deputy", &json!("李四")).expect("b sets deputy");
+        b.client.set_path(id, "shifts.-", &json!({"main": "王五"})).expect("b adds a shift");
+        assert_eq!(a.client.status().expect("status").pending_changes(), 2);
+
+        a.client.sync_once(SYNC).await.expect("a syncs");
+        b.client.sync_once(SYNC).await.expect("b syncs");
+        a.client.sync_once(SYNC).await.expect("a syncs again");
+
+        assert_eq!(a.client.heads(id).expect("heads"), b.client.heads(id).expect("heads"), "{backend:?}");
+        let doc = a.client.get_json(id).expect("read");
+        assert_eq!(doc, b.client.get_json(id).expect("read"));
+        assert_eq!(doc["title"], json!("暴雨 续报一"));
+        assert_eq!(doc["deputy"], json!("李四"));
+        let mains: Vec<&str> =
+            doc["shifts"].as_array().expect("list").iter().filter_map(|s| s["main"].as_str()).collect();
+        assert_eq!(mains.len(), 2, "both shifts kept: {mains:?}");
+        assert!(mains.contains(&"张三") && mains.contains(&"王五"));
+        assert_eq!(a.client.status().expect("status").pending_changes(), 0);
+        assert_eq!(b.client.status().expect("status").pending_changes(), 0);
+        server.stop().await.expect("stop");
+    }
+}
+
+#[tokio::test]
+async fn live_edits_reach_the_other_phone_without_asking() {
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let server = InProcessServer::start(&db.url).await.expect("server");
+    let a = Phone::new(&server.http_url()).expect("phone a");
+    let b = Phone::new(&server.http_url()).expect("phone b");
+    let id = a.client.create_document(&json!({"count": 0})).expect("create");
+    a.client.sync_once(SYNC).await.expect("upload");
+    b.client.fetch(id, SYNC).await.expect("fetch");
+
+    let _a_sync = a.client.keep_syncing();
+    let _b_sync = b.client.keep_syncing();
+    let mut b_changes = b.client.subscribe();
+    a.client.set_path(id, "count", &json!(1)).expect("edit");
+    let seen = tokio::time::timeout(SYNC, async {
+        loop {
+            let changed = b_changes.recv().await.expect("subscription open");
+            if changed == id && b.client.get_json(id).expect("read")["count"] == json!(1) {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(seen.is_ok(), "b never saw a's edit");
+    // And a's outbox empties once the server confirmed.
+    tokio::time::timeout(SYNC, async {
+        while a.client.status().expect("status").pending_changes() > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("a's change confirmed");
+}
+
+#[tokio::test]
+async fn without_a_server_changes_wait_in_the_outbox_and_survive_a_restart() {
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let addr = zhiban_tests::server::free_port().expect("port");
+    let url = format!("http://{addr}");
+    let phone = Phone::new(&url).expect("phone");
+    let id = phone.client.create_document(&json!({"report": "首报"})).expect("create offline");
+    phone.client.set_path(id, "report", &json!("首报 待补充")).expect("edit offline");
+
+    let err = phone.client.sync_once(SYNC).await.expect_err("nobody is listening");
+    assert!(matches!(err, ClientError::Unreachable { .. }), "{err}");
+    assert_eq!(phone.client.status().expect("status").pending_changes(), 2);
+
+    // The app is killed and started again; then the server comes up on that address.
+    let phone = phone.restart(&url).expect("restart");
+    assert_eq!(phone.client.status().expect("status").pending_changes(), 2, "outbox survived");
+    let config = ServerConfig { database_url: db.url.clone(), ..ServerConfig::default() };
+    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(zhiban_server::launch_with_tcp_listener(listener, config, async move {
+        let _ = stopped.await;
+    }));
+    zhiban_tests::server::wait_healthy(addr).await.expect("healthy");
+    phone.client.sync_once(SYNC).await.expect("sync");
+    assert_eq!(phone.client.status().expect("status").pending_changes(), 0);
+
+    let other = Phone::new(&url).expect("other phone");
+    other.client.fetch(id, SYNC).await.expect("fetch");
+    assert_eq!(other.client.get_json(id).expect("read")["report"], json!("首报 待补充"));
+    let _ = stop.send(());
+    let _ = task.await;
+}
+
+#[tokio::test]
+async fn asking_for_a_document_nobody_has_says_so() {
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let server = InProcessServer::start(&db.url).await.expect("server");
+    let phone = Phone::new(&server.http_url()).expect("phone");
+    let missing = DocumentId::random();
+    let err = phone.client.fetch(missing, SYNC).await.expect_err("unavailable");
+    assert!(matches!(err, ClientError::Unavailable(id) if id == missing), "{err}");
+    assert!(!phone.client.holds(missing).expect("holds"));
+    // Nothing was created on the server by asking.
+    let (_, body) = http_get(server.addr, "/health").await.expect("health");
+    assert!(body.contains("\"documents_stored\":0"), "{body}");
+}
+
+#[tokio::test]
+async fn idle_documents_leave_memory_and_come_back_whole() {
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let mut config = ServerConfig { database_url: db.url.clone(), ..ServerConfig::default() };
+    config.hub.idle_eviction = Duration::from_millis(0);
+    config.hub.compact_after_chunks = 4;
+    let server = InProcessServer::start_with(config).await.expect("server");
+    let a = Phone::new(&server.http_url()).expect("phone");
+    let id = a.client.create_document(&json!({"n": 0})).expect("create");
+    for n in 1..=10 {
+        a.client.set_path(id, "n", &json!(n)).expect("edit");
+        a.client.sync_once(SYNC).await.expect("sync");
+    }
+    // Disconnected and idle: evicted within the eviction tick.
+    let evicted = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let (_, body) = http_get(server.addr, "/health").await.expect("health");
+            if body.contains("\"documents_loaded\":0") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(evicted.is_ok(), "document stayed in memory");
+    let b = Phone::new(&server.http_url()).expect("phone b");
+    b.client.fetch(id, SYNC).await.expect("fetch from store");
+    assert_eq!(b.client.get_json(id).expect("read")["n"], json!(10));
+    assert_eq!(b.client.heads(id).expect("heads"), a.client.heads(id).expect("heads"));
+
+    // Compaction kept the chunk count down.
+    let store = zhiban_server::store::open(&db.url).await.expect("store");
+    let chunks = store.load(id).await.expect("load");
+    assert!(chunks.len() < 6, "compaction should have replaced chunks, found {}", chunks.len());
+}
