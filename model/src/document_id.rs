@@ -90,9 +90,9 @@ mod tests {
 
     #[test]
     fn reads_an_id_made_by_the_javascript_repo() {
-        // Made by @automerge/automerge-repo 2.x `repo.create()`.
-        let id: DocumentId = "4NMNnkMhL8jXrdJ9jamS58PAVdXu".parse().expect("valid id");
-        assert_eq!(id.to_string(), "4NMNnkMhL8jXrdJ9jamS58PAVdXu");
+        // Made by @automerge/automerge-repo 2.5.6 `repo.create()` on Node 20.
+        let id: DocumentId = DocumentId::parse_url_or_id("automerge:3ZJN5DSusd7MzbyRhAUWkGEx9SB4").expect("valid id");
+        assert_eq!(id.to_string(), "3ZJN5DSusd7MzbyRhAUWkGEx9SB4");
     }
 
     #[test]

@@ -42,9 +42,26 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-/// The whole document as JSON.
+/// The whole document as JSON, numbers written as JavaScript would (`0`, not `0.0`: the JavaScript
+/// client stores every number as a float).
 pub fn to_json<R: ReadDoc>(doc: &R) -> Value {
-    serde_json::to_value(AutoSerde::from(doc)).unwrap_or(Value::Null)
+    let mut value = serde_json::to_value(AutoSerde::from(doc)).unwrap_or(Value::Null);
+    integral_floats_as_integers(&mut value);
+    value
+}
+
+fn integral_floats_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            // 2^53: beyond it a float no longer holds every integer exactly.
+            if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0) {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
+    }
 }
 
 /// Writes every field of `object` at the document's root (an initial document, or a merge of fields).
@@ -231,6 +248,14 @@ mod tests {
         let value = json!({"title": "暴雨", "count": 3, "ratio": 0.5, "ok": true, "none": null,
                            "shifts": [{"main": "张三"}, {"main": "李四"}]});
         assert_eq!(to_json(&doc_from(value.clone())), value);
+    }
+
+    #[test]
+    fn integral_floats_read_as_javascript_writes_them() {
+        let mut doc = AutoCommit::new();
+        doc.put(automerge::ROOT, "dead", ScalarValue::F64(3.0)).expect("put");
+        doc.put(automerge::ROOT, "ratio", ScalarValue::F64(0.25)).expect("put");
+        assert_eq!(to_json(&doc), json!({"dead": 3, "ratio": 0.25}));
     }
 
     #[test]

@@ -1,0 +1,115 @@
+//! The official JavaScript automerge-repo client (npm, 2.x) against our server and our Rust client.
+
+use std::time::Duration;
+
+use serde_json::json;
+use zhiban_client_core::DocumentId;
+use zhiban_tests::js::JsPeer;
+use zhiban_tests::{Backend, InProcessServer, Phone, TestDatabase};
+
+const SYNC: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn documents_cross_between_javascript_and_rust_both_ways() {
+    zhiban_tests::init_logging();
+    for backend in Backend::available() {
+        let db = TestDatabase::new(backend).await.expect("database");
+        let server = InProcessServer::start(&db.url).await.expect("server");
+        let mut js = JsPeer::start(&server.sync_url()).await.expect("js peer");
+
+        // JavaScript creates; Rust reads.
+        let created = js
+            .call(json!({"cmd": "create", "doc": {"title": "山体滑坡 首报", "dead": 0, "tags": ["降雨"]}}))
+            .await
+            .expect("create");
+        let url = created["url"].as_str().expect("url").to_owned();
+        let id = DocumentId::parse_url_or_id(&url).expect("JS ids are ours");
+        let phone = Phone::new(&server.http_url()).expect("phone");
+        phone.client.fetch(id, SYNC).await.expect("Rust fetches the JS document");
+        assert_eq!(
+            phone.client.get_json(id).expect("read"),
+            json!({"title": "山体滑坡 首报", "dead": 0, "tags": ["降雨"]})
+        );
+
+        // Rust creates; JavaScript reads.
+        let rust_id = phone
+            .client
+            .create_document(&json!({"instruction": "立即核实", "recipients": ["区应急局"]}))
+            .expect("create");
+        phone.client.sync_once(SYNC).await.expect("upload");
+        let found = js.call(json!({"cmd": "find", "url": rust_id.url()})).await.expect("JS finds the Rust document");
+        assert_eq!(found["doc"], json!({"instruction": "立即核实", "recipients": ["区应急局"]}));
+        js.quit().await.expect("quit");
+        server.stop().await.expect("stop");
+    }
+}
+
+#[tokio::test]
+async fn live_edits_flow_both_ways() {
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let server = InProcessServer::start(&db.url).await.expect("server");
+    let mut js = JsPeer::start(&server.sync_url()).await.expect("js peer");
+    let phone = Phone::new(&server.http_url()).expect("phone");
+    let id = phone.client.create_document(&json!({"status": "received"})).expect("create");
+    phone.client.sync_once(SYNC).await.expect("upload");
+    js.call(json!({"cmd": "find", "url": id.url()})).await.expect("find");
+    let _live = phone.client.keep_syncing();
+
+    // Rust → JavaScript, live.
+    phone.client.set_path(id, "status", &json!("assessed")).expect("edit");
+    js.call(json!({"cmd": "wait", "url": id.url(), "key": "status", "value": "assessed", "timeout_ms": 15000}))
+        .await
+        .expect("JS sees the Rust edit");
+
+    // JavaScript → Rust, live.
+    let mut changes = phone.client.subscribe();
+    js.call(json!({"cmd": "set", "url": id.url(), "key": "grade", "value": 3})).await.expect("JS edits");
+    tokio::time::timeout(SYNC, async {
+        loop {
+            if phone.client.get_json(id).expect("read")["grade"] == json!(3) {
+                return;
+            }
+            let _ = changes.recv().await;
+        }
+    })
+    .await
+    .expect("Rust sees the JS edit");
+    js.quit().await.expect("quit");
+}
+
+#[tokio::test]
+async fn ephemeral_messages_are_relayed_to_the_other_peers() {
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let server = InProcessServer::start(&db.url).await.expect("server");
+    let mut a = JsPeer::start(&server.sync_url()).await.expect("js a");
+    let mut b = JsPeer::start(&server.sync_url()).await.expect("js b");
+    let url = a.call(json!({"cmd": "create", "doc": {"room": "值班室"}})).await.expect("create")["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    b.call(json!({"cmd": "find", "url": url})).await.expect("b finds");
+    let a_id = a.call(json!({"cmd": "peer"})).await.expect("peer")["peerId"].clone();
+
+    a.call(json!({"cmd": "broadcast", "url": url, "message": {"typing": "张三"}})).await.expect("broadcast");
+    let got = b.call(json!({"cmd": "ephemeral", "url": url, "timeout_ms": 10000})).await.expect("b receives");
+    assert_eq!(got["message"], json!({"typing": "张三"}));
+    assert_eq!(got["senderId"], a_id, "the original sender is kept");
+    // The sender does not get its own message back.
+    let echo = a.try_call(json!({"cmd": "ephemeral", "url": url, "timeout_ms": 500})).await.expect("call");
+    assert!(echo.get("error").is_some(), "sender got an echo: {echo}");
+    a.quit().await.expect("quit");
+    b.quit().await.expect("quit");
+}
+
+#[tokio::test]
+async fn javascript_is_told_when_a_document_does_not_exist() {
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let server = InProcessServer::start(&db.url).await.expect("server");
+    let mut js = JsPeer::start(&server.sync_url()).await.expect("js peer");
+    let started = std::time::Instant::now();
+    let answer = js.try_call(json!({"cmd": "find", "url": DocumentId::random().url()})).await.expect("call");
+    let error = answer["error"].as_str().unwrap_or_default().to_owned();
+    assert!(error.contains("unavailable"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(10), "answered by doc-unavailable, not by a timeout");
+    js.quit().await.expect("quit");
+}
