@@ -201,6 +201,7 @@ fn upgrade(conn: &mut Connection) -> Result<(), ClientError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use automerge::ReadDoc;
     use automerge::transaction::Transactable;
 
     #[test]
