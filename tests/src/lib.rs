@@ -11,6 +11,16 @@ pub use database::{Backend, TestDatabase};
 pub use peer::RawPeer;
 pub use server::{InProcessServer, ServerProcess};
 
+/// Whether a peer's heads include every change of `doc` (false while some of their heads are unknown here).
+pub fn covers(doc: &automerge::Automerge, theirs: &[automerge::ChangeHash]) -> bool {
+    use automerge::ReadDoc;
+    if theirs.iter().any(|h| doc.get_change_by_hash(h).is_none()) {
+        return false;
+    }
+    let missing: std::collections::HashSet<_> = doc.get_changes(theirs).iter().map(|c| c.hash()).collect();
+    doc.get_heads().iter().all(|h| !missing.contains(h))
+}
+
 /// Logs to the test output when `ZHIBAN_LOG` is set.
 pub fn init_logging() {
     let _ = tracing_subscriber::fmt()

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ChangeHash, ReadDoc};
+use automerge::{Automerge, ChangeHash};
 use serde_json::json;
 use zhiban_model::{DocumentId, Message};
 use zhiban_tests::peer::Received;
-use zhiban_tests::{Backend, InProcessServer, Phone, RawPeer, ServerProcess, TestDatabase};
+use zhiban_tests::{Backend, InProcessServer, Phone, RawPeer, ServerProcess, TestDatabase, covers};
 
 async fn stored_hashes(store: &dyn zhiban_server::store::Store, id: DocumentId) -> HashSet<ChangeHash> {
     let mut doc = Automerge::new();
@@ -18,15 +18,6 @@ async fn stored_hashes(store: &dyn zhiban_server::store::Store, id: DocumentId) 
         doc.load_incremental(&chunk.data).expect("stored chunk loads");
     }
     doc.get_changes(&[]).iter().map(|c| c.hash()).collect()
-}
-
-/// Whether the server's heads include every change of ours (when we know all of its heads).
-fn covers(doc: &Automerge, theirs: &[ChangeHash]) -> bool {
-    if theirs.iter().any(|h| doc.get_change_by_hash(h).is_none()) {
-        return false;
-    }
-    let missing_on_server: HashSet<ChangeHash> = doc.get_changes(theirs).iter().map(|c| c.hash()).collect();
-    doc.get_heads().iter().all(|h| !missing_on_server.contains(h))
 }
 
 /// Every head in every sync message the server sends is already in the store when it arrives.

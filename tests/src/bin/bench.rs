@@ -1,1 +1,209 @@
-fn main() {}
+//! `zhiban-bench`: N phones push M changes each across K documents into a zhiban server over real
+//! WebSockets, and the same changes are applied in-process with Automerge alone for comparison (the limit).
+//!
+//!   cargo run --release -p zhiban-tests --bin zhiban-bench -- --clients 50 --changes 100 --docs 10
+//!
+//! Without `--server`, it starts the server itself (this same program, running `zhiban-server serve`) on a
+//! fresh SQLite file, or on `--database URL`, and reports the server's peak RSS.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use automerge::Automerge;
+use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
+use automerge::transaction::Transactable;
+use clap::Parser;
+use zhiban_model::{DocumentId, Message};
+use zhiban_tests::peer::Received;
+use zhiban_tests::{RawPeer, covers};
+
+#[derive(Parser, Debug)]
+#[command(about = "Sync benchmark: phones push changes into a zhiban server")]
+struct Args {
+    /// Simulated phones, each with its own connection.
+    #[arg(long, default_value_t = 50)]
+    clients: usize,
+    /// Changes each phone makes, one at a time, each waited for until the server's heads include it.
+    #[arg(long, default_value_t = 100)]
+    changes: usize,
+    /// Documents the phones share (phone i writes document i mod K).
+    #[arg(long, default_value_t = 10)]
+    docs: usize,
+    /// A running server's base URL (`http://HOST:PORT`); without it the benchmark starts one.
+    #[arg(long)]
+    server: Option<String>,
+    /// Database for the server the benchmark starts (default: a fresh SQLite file).
+    #[arg(long)]
+    database: Option<String>,
+}
+
+fn main() -> anyhow::Result<()> {
+    // `zhiban-bench serve …` is the server itself, so the benchmark can start it as a separate process.
+    if std::env::args().nth(1).as_deref() == Some("serve") {
+        return zhiban_server::cli::main();
+    }
+    let args = Args::parse();
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run(args))
+}
+
+struct StartedServer {
+    child: tokio::process::Child,
+    _folder: Option<tempfile::TempDir>,
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    anyhow::ensure!(args.clients > 0 && args.docs > 0 && args.changes > 0, "clients, changes and docs must be > 0");
+    let (base, mut started) = match &args.server {
+        Some(url) => (url.trim_end_matches('/').to_owned(), None),
+        None => {
+            let addr = zhiban_tests::server::free_port()?;
+            let (database, folder) = match &args.database {
+                Some(url) => (url.clone(), None),
+                None => {
+                    let folder = tempfile::tempdir()?;
+                    (format!("sqlite://{}", folder.path().join("bench.db").display()), Some(folder))
+                }
+            };
+            let child = tokio::process::Command::new(std::env::current_exe()?)
+                .args(["serve", "--listen", &addr.to_string(), "--database", &database])
+                .env("ZHIBAN_LOG", "warn")
+                .stdin(Stdio::null())
+                .kill_on_drop(true)
+                .spawn()?;
+            zhiban_tests::server::wait_healthy(addr).await?;
+            (format!("http://{addr}"), Some(StartedServer { child, _folder: folder }))
+        }
+    };
+    let sync_url = format!("{}/sync", base.replacen("http", "ws", 1));
+
+    // Set-up: create the documents through the server.
+    let mut setup = RawPeer::join(&sync_url).await.context("joining the server")?;
+    let mut docs = Vec::new();
+    for k in 0..args.docs {
+        let id = DocumentId::random();
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put(automerge::ROOT, "doc", k as i64)?;
+        tx.commit();
+        push_until_confirmed(&mut setup, id, &mut doc, &mut SyncState::new()).await?;
+        docs.push((id, doc));
+    }
+
+    println!(
+        "zhiban-bench: {} clients × {} changes across {} documents into {base}",
+        args.clients, args.changes, args.docs
+    );
+    let started_at = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..args.clients {
+        let (id, doc) = &docs[c % args.docs];
+        let (id, mut doc) = (*id, doc.fork());
+        let url = sync_url.clone();
+        let changes = args.changes;
+        tasks.push(tokio::spawn(async move {
+            let mut peer = RawPeer::join(&url).await?;
+            let mut state = SyncState::new();
+            let mut latencies = Vec::with_capacity(changes);
+            let mut made = Vec::with_capacity(changes);
+            for i in 0..changes {
+                let before = doc.get_heads();
+                let mut tx = doc.transaction();
+                tx.put(automerge::ROOT, format!("c{c}"), i as i64)?;
+                tx.commit();
+                made.extend(doc.get_changes(&before).iter().map(|ch| ch.raw_bytes().to_vec()));
+                let t0 = Instant::now();
+                push_until_confirmed(&mut peer, id, &mut doc, &mut state).await?;
+                latencies.push(t0.elapsed());
+            }
+            anyhow::Ok((latencies, made))
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut made_per_doc: Vec<Vec<Vec<u8>>> = vec![Vec::new(); args.docs];
+    for (c, task) in tasks.into_iter().enumerate() {
+        let (l, made) = task.await??;
+        latencies.extend(l);
+        made_per_doc[c % args.docs].extend(made);
+    }
+    let elapsed = started_at.elapsed();
+    let total = args.clients * args.changes;
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
+
+    // The limit: the same changes applied to the same documents in this process, with Automerge alone.
+    let limit_started = Instant::now();
+    for ((_, base_doc), changes) in docs.iter().zip(&made_per_doc) {
+        let mut doc = base_doc.fork();
+        for change in changes {
+            doc.load_incremental(change)?;
+        }
+    }
+    let limit_elapsed = limit_started.elapsed();
+
+    let rss = match &started {
+        Some(s) => s.child.id().and_then(peak_rss_kib).map(|k| format!("{:.1} MiB", k as f64 / 1024.0)),
+        None => None,
+    };
+    let rate = total as f64 / elapsed.as_secs_f64();
+    let limit_rate = total as f64 / limit_elapsed.as_secs_f64();
+    println!("changes stored        {total} in {:.2} s", elapsed.as_secs_f64());
+    println!("throughput            {rate:.0} changes/s");
+    println!(
+        "until in server heads p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        ms(pct(0.50)),
+        ms(pct(0.99)),
+        ms(pct(1.0))
+    );
+    println!("server peak RSS       {}", rss.unwrap_or_else(|| "unknown (server not started by the benchmark)".into()));
+    println!(
+        "automerge in-process  {limit_rate:.0} changes/s (the limit); server reaches {:.1}% of it",
+        100.0 * rate / limit_rate
+    );
+    if let Some(s) = started.as_mut() {
+        s.child.start_kill()?;
+    }
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Peak resident set size of a process, from `/proc/PID/status` (Linux).
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Sends sync messages until the server's heads include every change of ours.
+async fn push_until_confirmed(
+    peer: &mut RawPeer,
+    id: DocumentId,
+    doc: &mut Automerge,
+    state: &mut SyncState,
+) -> anyhow::Result<()> {
+    loop {
+        if let Some(message) = doc.generate_sync_message(state) {
+            peer.send(&Message::Sync {
+                sender_id: peer.peer_id.clone(),
+                target_id: peer.server_id.clone(),
+                document_id: id,
+                data: message.encode(),
+            })
+            .await?;
+        }
+        if state.their_heads.as_deref().is_some_and(|theirs| covers(doc, theirs)) {
+            return Ok(());
+        }
+        match peer.recv(Duration::from_secs(30)).await {
+            Received::Message(Message::Sync { data, .. }) => {
+                doc.receive_sync_message(state, SyncMessage::decode(&data)?)?;
+            }
+            Received::Message(Message::Error { message, .. }) => anyhow::bail!("server error: {message}"),
+            Received::Message(_) => {}
+            other => anyhow::bail!("server stopped answering: {other:?}"),
+        }
+    }
+}
