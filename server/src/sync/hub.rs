@@ -170,7 +170,11 @@ impl Hub {
             });
             return Ok(());
         }
-        live.send_sync_messages(&self.peer_id);
+        if new_changes.is_empty() {
+            live.answer(&self.peer_id, from.connection);
+        } else {
+            live.send_sync_messages(&self.peer_id);
+        }
         if live.stored.len() >= self.config.compact_after_chunks {
             self.compact(live).await;
         }

@@ -96,14 +96,15 @@ impl LiveDocument {
     /// stored: this is where the durability contract is kept.
     pub fn send_sync_messages(&mut self, server_peer: &PeerId) {
         for peer in self.peers.values_mut() {
-            if let Some(message) = self.doc.generate_sync_message(&mut peer.state) {
-                peer.outbound.send(&Message::Sync {
-                    sender_id: server_peer.clone(),
-                    target_id: peer.outbound.peer_id.clone(),
-                    document_id: self.id,
-                    data: message.encode(),
-                });
-            }
+            send_owed(&self.doc, self.id, server_peer, peer);
+        }
+    }
+
+    /// Answers one peer only: after a message that brought nothing new, the others are owed nothing, and
+    /// asking Automerge for each of them would cost a bloom filter per peer per message.
+    pub fn answer(&mut self, server_peer: &PeerId, connection: ConnectionId) {
+        if let Some(peer) = self.peers.get_mut(&connection) {
+            send_owed(&self.doc, self.id, server_peer, peer);
         }
     }
 
@@ -140,6 +141,17 @@ impl LiveDocument {
         if let Some(peer) = self.peers.remove(&connection) {
             self.ephemeral_seen.retain(|(sender, _), _| *sender != peer.outbound.peer_id);
         }
+    }
+}
+
+fn send_owed(doc: &Automerge, id: DocumentId, server_peer: &PeerId, peer: &mut PeerSync) {
+    if let Some(message) = doc.generate_sync_message(&mut peer.state) {
+        peer.outbound.send(&Message::Sync {
+            sender_id: server_peer.clone(),
+            target_id: peer.outbound.peer_id.clone(),
+            document_id: id,
+            data: message.encode(),
+        });
     }
 }
 
