@@ -166,3 +166,18 @@ async fn idle_documents_leave_memory_and_come_back_whole() {
     let chunks = store.load(id).await.expect("load");
     assert!(chunks.len() < 6, "compaction should have replaced chunks, found {}", chunks.len());
 }
+
+#[tokio::test]
+async fn a_phone_that_only_reads_catches_up_with_another_phones_edit() {
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let server = InProcessServer::start(&db.url).await.expect("server");
+    let writer = Phone::new(&server.http_url()).expect("writer");
+    let reader = Phone::new(&server.http_url()).expect("reader");
+    let id = writer.client.create_document(&json!({"log": []})).expect("create");
+    writer.client.sync_once(SYNC).await.expect("upload");
+    reader.client.fetch(id, SYNC).await.expect("fetch");
+    writer.client.set_path(id, "log.-", &json!("续报一")).expect("edit");
+    writer.client.sync_once(SYNC).await.expect("writer syncs");
+    reader.client.sync_once(SYNC).await.expect("reader syncs");
+    assert_eq!(reader.client.get_json(id).expect("read")["log"], json!(["续报一"]));
+}

@@ -102,9 +102,29 @@ impl LiveDocument {
 
     /// Answers one peer only: after a message that brought nothing new, the others are owed nothing, and
     /// asking Automerge for each of them would cost a bloom filter per peer per message.
+    ///
+    /// A pure acknowledgement (our heads as last sent, no changes, nothing needed) is not sent: while other
+    /// phones keep writing, the two sides' heads rarely match, and answering every acknowledgement with
+    /// another kept each connection in a ping-pong of messages that each cost a bloom filter over the
+    /// history. Whatever the peer lacks still goes out: changes, needs, and every change of our heads.
     pub fn answer(&mut self, server_peer: &PeerId, connection: ConnectionId) {
-        if let Some(peer) = self.peers.get_mut(&connection) {
-            send_owed(&self.doc, self.id, server_peer, peer);
+        let Some(peer) = self.peers.get_mut(&connection) else { return };
+        // The first answer always goes: it is how the peer learns our heads.
+        let answered_before = peer.state.have_responded;
+        let heads_last_sent = peer.state.last_sent_heads.clone();
+        if let Some(message) = self.doc.generate_sync_message(&mut peer.state) {
+            let pure_ack = answered_before
+                && message.changes.is_empty()
+                && message.need.is_empty()
+                && message.heads == heads_last_sent;
+            if !pure_ack {
+                peer.outbound.send(&Message::Sync {
+                    sender_id: server_peer.clone(),
+                    target_id: peer.outbound.peer_id.clone(),
+                    document_id: self.id,
+                    data: message.encode(),
+                });
+            }
         }
     }
 
