@@ -7,7 +7,7 @@ use serde_json::json;
 use zhiban_client_core::{ClientError, DocumentId};
 use zhiban_server::ServerConfig;
 use zhiban_tests::server::http_get;
-use zhiban_tests::{Backend, InProcessServer, Phone, TestDatabase};
+use zhiban_tests::{Backend, InProcessServer, Phone, ServerProcess, TestDatabase};
 
 const SYNC: Duration = Duration::from_secs(20);
 
@@ -180,4 +180,70 @@ async fn a_phone_that_only_reads_catches_up_with_another_phones_edit() {
     writer.client.sync_once(SYNC).await.expect("writer syncs");
     reader.client.sync_once(SYNC).await.expect("reader syncs");
     assert_eq!(reader.client.get_json(id).expect("read")["log"], json!(["续报一"]));
+}
+
+#[tokio::test]
+async fn the_cap_on_loaded_documents_holds() {
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let mut config = ServerConfig { database_url: db.url.clone(), ..ServerConfig::default() };
+    config.hub.idle_eviction = Duration::from_secs(3600);
+    config.hub.max_loaded_documents = 2;
+    let server = InProcessServer::start_with(config).await.expect("server");
+    let phone = Phone::new(&server.http_url()).expect("phone");
+    let ids: Vec<DocumentId> =
+        (0..5).map(|n| phone.client.create_document(&json!({"n": n})).expect("create")).collect();
+    phone.client.sync_once(SYNC).await.expect("sync");
+    let capped = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let (_, body) = http_get(server.addr, "/health").await.expect("health");
+            if body.contains("\"documents_loaded\":2") {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(capped.is_ok(), "more than 2 documents stayed loaded");
+    let other = Phone::new(&server.http_url()).expect("other");
+    for (n, id) in ids.iter().enumerate() {
+        other.client.fetch(*id, SYNC).await.expect("evicted documents load again");
+        assert_eq!(other.client.get_json(*id).expect("read")["n"], json!(n));
+    }
+}
+
+#[tokio::test]
+async fn live_sync_waits_out_a_missing_server_and_catches_up_when_it_comes() {
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let addr = zhiban_tests::server::free_port().expect("port");
+    let url = format!("http://{addr}");
+    let phone = Phone::new(&url).expect("phone");
+    let id = phone.client.create_document(&json!({"status": "首报"})).expect("create");
+    let _live = phone.client.keep_syncing();
+    let offline = tokio::time::timeout(SYNC, async {
+        loop {
+            if let zhiban_client_core::ConnectionState::Offline { reason } =
+                phone.client.status().expect("status").connection
+            {
+                return reason;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("reports offline");
+    assert!(offline.contains("cannot reach the server"), "{offline}");
+
+    let server = ServerProcess::start_on(addr, &db.url).await.expect("server comes up");
+    tokio::time::timeout(Duration::from_secs(40), async {
+        while phone.client.status().expect("status").pending_changes() > 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the reconnect loop delivered the change");
+    assert_eq!(phone.client.status().expect("status").connection, zhiban_client_core::ConnectionState::Online);
+    let desk = Phone::new(&url).expect("desk");
+    desk.client.fetch(id, SYNC).await.expect("fetch");
+    assert_eq!(desk.client.get_json(id).expect("read")["status"], json!("首报"));
+    server.kill().await.expect("kill");
 }
