@@ -76,11 +76,11 @@ pub fn main() -> ExitCode {
 }
 
 fn parse_json(text: &str) -> Result<serde_json::Value, ClientError> {
-    serde_json::from_str(text).map_err(|e| ClientError::Protocol(format!("not valid JSON ({e}): {text}")))
+    serde_json::from_str(text).map_err(|e| ClientError::InvalidInput(format!("not valid JSON ({e}): {text}")))
 }
 
 fn parse_id(url: &str) -> Result<DocumentId, ClientError> {
-    DocumentId::parse_url_or_id(url).map_err(|e| ClientError::Protocol(e.to_string()))
+    DocumentId::parse_url_or_id(url).map_err(|e| ClientError::InvalidInput(e.to_string()))
 }
 
 async fn run(cli: Cli) -> Result<(), ClientError> {

@@ -72,6 +72,13 @@ struct State {
 }
 
 impl State {
+    /// Compaction only saves space: a failure is logged, and the change that triggered it stays saved.
+    fn compact(&mut self, id: DocumentId) {
+        if let Err(e) = self.store.compact_if_needed(id) {
+            tracing::warn!(document = %id, error = %e, "local compaction failed; chunks kept");
+        }
+    }
+
     fn doc(&mut self, id: DocumentId) -> Result<Option<&mut Automerge>, ClientError> {
         if !self.docs.contains_key(&id) {
             match self.store.load(id)? {
@@ -119,8 +126,13 @@ impl Client {
         let mut doc = Automerge::new();
         let mut tx = doc.transaction();
         json::put_root(&mut tx, initial)?;
-        let (hash, _) = tx.commit();
-        let hashes: Vec<ChangeHash> = hash.into_iter().collect();
+        // Even an empty document gets a change, as the JavaScript repo's `create()` does: a document with
+        // no heads looks to every peer like one that does not exist.
+        let hash = match tx.commit().0 {
+            Some(hash) => hash,
+            None => doc.empty_commit(automerge::transaction::CommitOptions::default()),
+        };
+        let hashes = vec![hash];
         let data: Vec<u8> = doc.get_changes(&[]).iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
         {
             let mut state = self.inner.lock();
@@ -154,9 +166,7 @@ impl Client {
                 state.docs.remove(&id);
                 return Err(e);
             }
-            if let Some(doc) = state.docs.get(&id) {
-                state.store.compact_if_needed(id, doc)?;
-            }
+            state.compact(id);
         }
         self.inner.announce_local_change(id);
         Ok(())
@@ -348,7 +358,7 @@ impl Inner {
             settled = ours == theirs;
         }
         if changed {
-            state.store.compact_if_needed(id, &state.docs[&id])?;
+            state.compact(id);
             drop(guard);
             let _ = self.changed.send(id);
         }

@@ -20,6 +20,8 @@ pub enum ClientError {
     Unavailable(DocumentId),
     #[error("{0}")]
     Json(#[from] zhiban_model::json::JsonError),
+    #[error("{0}")]
+    InvalidInput(String),
     #[error("no server configured; give --server http://HOST:PORT or set ZHIBAN_SERVER")]
     NoServer,
     #[error("server URL {0:?} is not http://, https://, ws:// or wss://")]

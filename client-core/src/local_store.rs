@@ -118,8 +118,10 @@ impl LocalStore {
         Ok(())
     }
 
-    /// Replaces a document's chunks with one snapshot when they have piled up.
-    pub fn compact_if_needed(&mut self, id: DocumentId, doc: &Automerge) -> Result<(), ClientError> {
+    /// Replaces a document's chunks with one snapshot when they have piled up. The snapshot is made from
+    /// what is on disk, inside the write transaction, so a change another process (the CLI beside the app)
+    /// stored meanwhile is in it and not deleted with the chunks.
+    pub fn compact_if_needed(&mut self, id: DocumentId) -> Result<(), ClientError> {
         let count: i64 = self.conn.query_row(
             "SELECT COUNT(*) FROM document_chunks WHERE document_id = ?1",
             params![id.to_string()],
@@ -128,12 +130,26 @@ impl LocalStore {
         if count < COMPACT_AFTER_CHUNKS {
             return Ok(());
         }
-        let snapshot = doc.save();
-        let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM document_chunks WHERE document_id = ?1", params![id.to_string()])?;
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut doc = Automerge::new();
+        let mut seqs = Vec::new();
+        {
+            let mut stmt = tx.prepare("SELECT seq, data FROM document_chunks WHERE document_id = ?1 ORDER BY seq")?;
+            let rows =
+                stmt.query_map(params![id.to_string()], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+            for row in rows {
+                let (seq, data) = row?;
+                doc.load_incremental(&data)
+                    .map_err(|e| ClientError::Corrupt { document: id, reason: e.to_string() })?;
+                seqs.push(seq);
+            }
+        }
+        for seq in &seqs {
+            tx.execute("DELETE FROM document_chunks WHERE seq = ?1", params![seq])?;
+        }
         tx.execute(
             "INSERT INTO document_chunks (document_id, kind, data) VALUES (?1, 'snapshot', ?2)",
-            params![id.to_string(), snapshot],
+            params![id.to_string(), doc.save()],
         )?;
         tx.commit()?;
         Ok(())
@@ -225,6 +241,42 @@ mod tests {
         assert_eq!(store.pending(id).expect("pending"), vec![hash]);
         store.confirm(id, &[hash]).expect("confirm");
         assert!(store.pending_counts().expect("counts").is_empty());
+    }
+
+    #[test]
+    fn compaction_keeps_a_change_another_process_stored() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("local.db");
+        let id = DocumentId::random();
+        let mut app = LocalStore::open(&path).expect("app");
+        let mut cli = LocalStore::open(&path).expect("cli");
+        let mut doc = Automerge::new();
+        for i in 0..COMPACT_AFTER_CHUNKS {
+            let before = doc.get_heads();
+            let mut tx = doc.transaction();
+            tx.put(automerge::ROOT, "n", i).expect("put");
+            tx.commit();
+            let bytes: Vec<u8> = doc.get_changes(&before).iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+            app.save_changes(id, &bytes, &[]).expect("save");
+        }
+        // The CLI, with its own copy, stores a change the app's memory never saw.
+        let mut other = doc.fork();
+        let mut tx = other.transaction();
+        tx.put(automerge::ROOT, "from_cli", true).expect("put");
+        let (hash, _) = tx.commit();
+        let hash = hash.expect("a change");
+        let bytes = other.get_change_by_hash(&hash).expect("change").raw_bytes().to_vec();
+        cli.save_changes(id, &bytes, &[hash]).expect("cli saves");
+        app.compact_if_needed(id).expect("compact");
+        let loaded = app.load(id).expect("load").expect("present");
+        assert!(loaded.get_change_by_hash(&hash).is_some(), "the CLI's change survived compaction");
+        let chunks: i64 = app
+            .conn
+            .query_row("SELECT COUNT(*) FROM document_chunks WHERE document_id = ?1", params![id.to_string()], |r| {
+                r.get(0)
+            })
+            .expect("count");
+        assert_eq!(chunks, 1);
     }
 
     #[test]

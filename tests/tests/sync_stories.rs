@@ -247,3 +247,15 @@ async fn live_sync_waits_out_a_missing_server_and_catches_up_when_it_comes() {
     assert_eq!(desk.client.get_json(id).expect("read")["status"], json!("首报"));
     server.kill().await.expect("kill");
 }
+
+#[tokio::test]
+async fn an_empty_document_exists_for_other_phones() {
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let server = InProcessServer::start(&db.url).await.expect("server");
+    let a = Phone::new(&server.http_url()).expect("a");
+    let id = a.client.create_document(&json!({})).expect("create empty");
+    a.client.sync_once(SYNC).await.expect("upload");
+    let b = Phone::new(&server.http_url()).expect("b");
+    b.client.fetch(id, SYNC).await.expect("an empty document is still a document");
+    assert_eq!(b.client.get_json(id).expect("read"), json!({}));
+}

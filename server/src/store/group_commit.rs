@@ -11,6 +11,9 @@ use super::{ChunkSeq, NewChunk, Store, StoreError};
 /// The most appends one transaction takes, so that one commit never grows without bound.
 const MAX_BATCH: usize = 512;
 
+/// A commit that takes longer fails its callers (who reload and retry) instead of holding their documents.
+const COMMIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 type Reply = oneshot::Sender<Result<ChunkSeq, String>>;
 
 #[derive(Clone)]
@@ -26,7 +29,10 @@ impl GroupCommitter {
             let mut batch = Vec::with_capacity(MAX_BATCH);
             while pending.recv_many(&mut batch, MAX_BATCH).await > 0 {
                 let (chunks, replies): (Vec<NewChunk>, Vec<Reply>) = batch.drain(..).unzip();
-                match store.append(&chunks).await {
+                let outcome = tokio::time::timeout(COMMIT_TIMEOUT, store.append(&chunks))
+                    .await
+                    .unwrap_or_else(|_| Err(StoreError::BatchFailed(format!("no commit within {COMMIT_TIMEOUT:?}"))));
+                match outcome {
                     Ok(seqs) => {
                         for (reply, seq) in replies.into_iter().zip(seqs) {
                             let _ = reply.send(Ok(seq));

@@ -1,11 +1,12 @@
 //! PostgreSQL, for when one machine is not enough: several `zhiban-server` processes share one database and
 //! tell each other about new chunks with `NOTIFY`, delivered when the writing transaction commits.
 
+use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::Row;
-use sqlx::postgres::{PgListener, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions, PgRow};
 use tokio::sync::broadcast;
 use zhiban_model::DocumentId;
 
@@ -23,10 +24,12 @@ pub struct PostgresStore {
 
 impl PostgresStore {
     pub async fn open(database_url: &str) -> Result<Self, StoreError> {
+        // A statement that hangs (a lock, a dying server) must fail rather than hold a document forever.
+        let options = PgConnectOptions::from_str(database_url)?.options([("statement_timeout", "30s")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(database_url)
+            .connect_with(options)
             .await?;
         sqlx::migrate!("../migrations/server/postgres").run(&pool).await?;
         let instance = format!("{:016x}", rand::random::<u64>());
@@ -172,6 +175,12 @@ impl Store for PostgresStore {
         sqlx::query("DELETE FROM document_chunks WHERE document_id = $1 AND seq = ANY($2)")
             .bind(&id)
             .bind(replaces)
+            .execute(&mut *tx)
+            .await?;
+        // Other servers holding the document must read the snapshot: their chunks may be gone.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(format!("{} {id}", self.instance))
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;

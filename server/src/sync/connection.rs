@@ -83,7 +83,8 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, max_frame_bytes: usize) {
     });
     tracing::debug!(peer = %peer_id, connection, "peer joined");
 
-    let mut documents: HashSet<DocumentId> = HashSet::new();
+    let mut departure = Departure { hub: hub.clone(), connection, documents: HashSet::new() };
+    let documents = &mut departure.documents;
     let outcome: Result<(), String> = loop {
         let frame = tokio::select! {
             frame = stream.next() => frame,
@@ -130,7 +131,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, max_frame_bytes: usize) {
         }
     };
 
-    hub.disconnect(connection, documents).await;
+    hub.disconnect(connection, std::mem::take(documents)).await;
     match outcome {
         Ok(()) => drop(outbound),
         Err(reason) => {
@@ -139,5 +140,28 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, max_frame_bytes: usize) {
             drop(outbound);
         }
     }
-    let _ = tokio::time::timeout(Duration::from_secs(5), writer).await;
+    let abort = writer.abort_handle();
+    if tokio::time::timeout(Duration::from_secs(5), writer).await.is_err() {
+        abort.abort();
+    }
+}
+
+/// Forgets the connection in every document it used even if its task ends by a panic, so that those
+/// documents can still leave memory.
+struct Departure {
+    hub: Arc<Hub>,
+    connection: super::outbound::ConnectionId,
+    documents: HashSet<DocumentId>,
+}
+
+impl Drop for Departure {
+    fn drop(&mut self) {
+        if self.documents.is_empty() {
+            return;
+        }
+        let (hub, connection, documents) = (self.hub.clone(), self.connection, std::mem::take(&mut self.documents));
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move { hub.disconnect(connection, documents).await });
+        }
+    }
 }

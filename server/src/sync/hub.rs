@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use automerge::ReadDoc;
 use automerge::sync::{Message as SyncMessage, SyncDoc};
 use tokio::sync::broadcast;
 use zhiban_model::{DocumentId, Message, PeerId};
@@ -35,6 +36,12 @@ pub enum SyncError {
     BadSyncMessage { document: DocumentId, reason: String },
     #[error("a change for document {document} does not apply, nothing from this message was stored: {reason}")]
     ChangeRejected { document: DocumentId, reason: String },
+    #[error("the server cannot load document {document} from its store; an operator must look at it: {source}")]
+    Load {
+        document: DocumentId,
+        #[source]
+        source: StoreError,
+    },
     #[error("the server could not store a change for document {document}; send it again later: {source}")]
     Store {
         document: DocumentId,
@@ -140,9 +147,15 @@ impl Hub {
         let slot = self.slot(document_id);
         let mut guard = slot.live.lock().await;
         let live = &mut *guard;
-        live.ensure_loaded(&*self.store).await.map_err(|source| SyncError::Store { document: document_id, source })?;
+        let reloaded = live
+            .ensure_loaded(&*self.store)
+            .await
+            .map_err(|source| SyncError::Load { document: document_id, source })?;
 
         let before = live.doc.get_heads();
+        // Until the new changes are stored, memory is ahead of the store: if this task dies in between (a
+        // panic in Automerge), the next use reloads rather than announce what was never stored.
+        live.begin_unstored();
         let peer = live.peers.entry(from.connection).or_insert_with(|| PeerSync::new(from));
         if let Err(e) = live.doc.receive_sync_message(&mut peer.state, message) {
             live.reset();
@@ -161,6 +174,7 @@ impl Hub {
                 }
             }
         }
+        live.end_unstored();
 
         if is_request && !live.exists() {
             from.send(&Message::DocUnavailable {
@@ -170,7 +184,8 @@ impl Hub {
             });
             return Ok(());
         }
-        if new_changes.is_empty() {
+        // A reload may have brought other servers' changes that this document's other peers have not heard of.
+        if new_changes.is_empty() && !(reloaded && live.peers.len() > 1) {
             live.answer(&self.peer_id, from.connection);
         } else {
             live.send_sync_messages(&self.peer_id);
@@ -220,9 +235,30 @@ impl Hub {
     /// Another server wrote to a document: load what it wrote and pass it on to our peers.
     async fn catch_up(&self, id: DocumentId) {
         let Some(slot) = self.existing_slot(id) else { return };
-        let mut live = slot.live.lock().await;
+        let mut guard = slot.live.lock().await;
+        let live = &mut *guard;
+        let before = live.doc.get_heads();
+        // Changes a peer sent us before their parents arrived wait in Automerge's queue, unstored; another
+        // server's chunk may now complete them, and they must be stored before anyone hears of them.
+        let had_orphans = !live.doc.get_missing_deps(&[]).is_empty();
         match live.catch_up(&*self.store).await {
-            Ok(true) => live.send_sync_messages(&self.peer_id),
+            Ok(true) => {
+                if had_orphans {
+                    let data: Vec<u8> =
+                        live.doc.get_changes(&before).iter().flat_map(|c| c.raw_bytes().iter().copied()).collect();
+                    match self.committer.append(NewChunk { document_id: id, data }).await {
+                        Ok(seq) => {
+                            live.stored.insert(seq);
+                        }
+                        Err(e) => {
+                            tracing::warn!(document = %id, error = %e, "cannot store completed changes; reloading");
+                            live.reset();
+                            return;
+                        }
+                    }
+                }
+                live.send_sync_messages(&self.peer_id);
+            }
             Ok(false) => {}
             Err(e) => tracing::warn!(document = %id, error = %e, "cannot load another server's changes"),
         }

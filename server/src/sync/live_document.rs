@@ -24,6 +24,8 @@ impl PeerSync {
 pub struct LiveDocument {
     pub id: DocumentId,
     loaded: bool,
+    /// Set while memory may hold changes the store does not; a document left so is reloaded.
+    unstored: bool,
     pub doc: Automerge,
     /// Chunks of the store this document contains; compaction replaces exactly these.
     pub stored: BTreeSet<ChunkSeq>,
@@ -37,6 +39,7 @@ impl LiveDocument {
         Self {
             id,
             loaded: false,
+            unstored: false,
             doc: Automerge::new(),
             stored: BTreeSet::new(),
             peers: HashMap::new(),
@@ -44,9 +47,13 @@ impl LiveDocument {
         }
     }
 
-    pub async fn ensure_loaded(&mut self, store: &dyn Store) -> Result<(), StoreError> {
+    /// Loads the document from the store unless it is loaded already; true when it (re)loaded.
+    pub async fn ensure_loaded(&mut self, store: &dyn Store) -> Result<bool, StoreError> {
+        if self.unstored {
+            self.reset();
+        }
         if self.loaded {
-            return Ok(());
+            return Ok(false);
         }
         let chunks = store.load(self.id).await?;
         let mut doc = Automerge::new();
@@ -58,7 +65,15 @@ impl LiveDocument {
         self.doc = doc;
         self.stored = stored;
         self.loaded = true;
-        Ok(())
+        Ok(true)
+    }
+
+    pub fn begin_unstored(&mut self) {
+        self.unstored = true;
+    }
+
+    pub fn end_unstored(&mut self) {
+        self.unstored = false;
     }
 
     /// Loads the chunks other servers added since we last looked.
@@ -69,10 +84,14 @@ impl LiveDocument {
         let in_store = store.chunk_seqs(self.id).await?;
         let missing: Vec<ChunkSeq> = in_store.iter().copied().filter(|s| !self.stored.contains(s)).collect();
         let before = self.doc.get_heads();
+        // Only chunks actually read count as held: one compacted away meanwhile by another server is
+        // replaced by its snapshot, which that server announces and the next catch-up reads.
+        let mut held: BTreeSet<ChunkSeq> = in_store.iter().copied().filter(|s| self.stored.contains(s)).collect();
         for chunk in store.chunks(self.id, &missing).await? {
             apply_chunk(&mut self.doc, self.id, &chunk)?;
+            held.insert(chunk.seq);
         }
-        self.stored = in_store.into_iter().collect();
+        self.stored = held;
         Ok(self.doc.get_heads() != before)
     }
 
@@ -80,6 +99,7 @@ impl LiveDocument {
     /// Peers stay, with fresh sync states, so they are brought back in line.
     pub fn reset(&mut self) {
         self.loaded = false;
+        self.unstored = false;
         self.doc = Automerge::new();
         self.stored.clear();
         for peer in self.peers.values_mut() {

@@ -45,8 +45,10 @@ impl Outbound {
         }
     }
 
-    /// Queues an error and a close, waiting for room so the peer learns why.
+    /// Queues an error and a close, waiting a little for room so the peer learns why; a peer that is not
+    /// reading does not get to hold the connection open.
     pub async fn close_with(&self, error: Message) {
-        let _ = self.queue.send(Outgoing::CloseWith(error.encode())).await;
+        let frame = Outgoing::CloseWith(error.encode());
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), self.queue.send(frame)).await;
     }
 }
