@@ -179,15 +179,19 @@ pub(crate) async fn sync_until_settled(inner: &Inner, timeout: Duration) -> Resu
     result
 }
 
+/// A session that lasted this long counts as healthy: the next failure starts the backoff afresh. A server
+/// that accepts and then refuses at once (a change it rejects) is retried with growing pauses.
+const HEALTHY_SESSION: Duration = Duration::from_secs(10);
+
 /// Keeps a session open, sending local changes as they are made, and reconnects after any failure.
 pub(crate) async fn sync_forever(inner: Arc<Inner>) {
     let mut backoff = BACKOFF_FIRST;
     loop {
         inner.set_connection(ConnectionState::Connecting);
+        let started = Instant::now();
         let result = async {
             let mut session = connect(&inner).await?;
             inner.set_connection(ConnectionState::Online);
-            backoff = BACKOFF_FIRST;
             session.offer_all().await?;
             loop {
                 tokio::select! {
@@ -205,6 +209,9 @@ pub(crate) async fn sync_forever(inner: Arc<Inner>) {
             Ok(()) => "session ended".to_owned(),
             Err(e) => e.to_string(),
         };
+        if started.elapsed() >= HEALTHY_SESSION {
+            backoff = BACKOFF_FIRST;
+        }
         tracing::info!(%reason, retry_in_ms = backoff.as_millis() as u64, "sync disconnected");
         inner.set_connection(ConnectionState::Offline { reason });
         tokio::time::sleep(with_jitter(backoff)).await;

@@ -52,210 +52,226 @@ async fn two_phones_edit_offline_then_both_hold_both_edits() {
 
 #[tokio::test]
 async fn live_edits_reach_the_other_phone_without_asking() {
-    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
-    let server = InProcessServer::start(&db.url).await.expect("server");
-    let a = Phone::new(&server.http_url()).expect("phone a");
-    let b = Phone::new(&server.http_url()).expect("phone b");
-    let id = a.client.create_document(&json!({"count": 0})).expect("create");
-    a.client.sync_once(SYNC).await.expect("upload");
-    b.client.fetch(id, SYNC).await.expect("fetch");
+    for backend in Backend::available() {
+        let db = TestDatabase::new(backend).await.expect("database");
+        let server = InProcessServer::start(&db.url).await.expect("server");
+        let a = Phone::new(&server.http_url()).expect("phone a");
+        let b = Phone::new(&server.http_url()).expect("phone b");
+        let id = a.client.create_document(&json!({"count": 0})).expect("create");
+        a.client.sync_once(SYNC).await.expect("upload");
+        b.client.fetch(id, SYNC).await.expect("fetch");
 
-    let _a_sync = a.client.keep_syncing();
-    let _b_sync = b.client.keep_syncing();
-    let mut b_changes = b.client.subscribe();
-    a.client.set_path(id, "count", &json!(1)).expect("edit");
-    let seen = tokio::time::timeout(SYNC, async {
-        loop {
-            let changed = b_changes.recv().await.expect("subscription open");
-            if changed == id && b.client.get_json(id).expect("read")["count"] == json!(1) {
-                return;
+        let _a_sync = a.client.keep_syncing();
+        let _b_sync = b.client.keep_syncing();
+        let mut b_changes = b.client.subscribe();
+        a.client.set_path(id, "count", &json!(1)).expect("edit");
+        let seen = tokio::time::timeout(SYNC, async {
+            loop {
+                let changed = b_changes.recv().await.expect("subscription open");
+                if changed == id && b.client.get_json(id).expect("read")["count"] == json!(1) {
+                    return;
+                }
             }
-        }
-    })
-    .await;
-    assert!(seen.is_ok(), "b never saw a's edit");
-    // And a's outbox empties once the server confirmed.
-    tokio::time::timeout(SYNC, async {
-        while a.client.status().expect("status").pending_changes() > 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("a's change confirmed");
+        })
+        .await;
+        assert!(seen.is_ok(), "b never saw a's edit");
+        // And a's outbox empties once the server confirmed.
+        tokio::time::timeout(SYNC, async {
+            while a.client.status().expect("status").pending_changes() > 0 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .expect("a's change confirmed");
+    }
 }
 
 #[tokio::test]
 async fn without_a_server_changes_wait_in_the_outbox_and_survive_a_restart() {
-    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
-    let addr = zhiban_tests::server::free_port().expect("port");
-    let url = format!("http://{addr}");
-    let phone = Phone::new(&url).expect("phone");
-    let id = phone.client.create_document(&json!({"report": "首报"})).expect("create offline");
-    phone.client.set_path(id, "report", &json!("首报 待补充")).expect("edit offline");
+    for backend in Backend::available() {
+        let db = TestDatabase::new(backend).await.expect("database");
+        let addr = zhiban_tests::server::free_port().expect("port");
+        let url = format!("http://{addr}");
+        let phone = Phone::new(&url).expect("phone");
+        let id = phone.client.create_document(&json!({"report": "首报"})).expect("create offline");
+        phone.client.set_path(id, "report", &json!("首报 待补充")).expect("edit offline");
 
-    let err = phone.client.sync_once(SYNC).await.expect_err("nobody is listening");
-    assert!(matches!(err, ClientError::Unreachable { .. }), "{err}");
-    assert_eq!(phone.client.status().expect("status").pending_changes(), 2);
+        let err = phone.client.sync_once(SYNC).await.expect_err("nobody is listening");
+        assert!(matches!(err, ClientError::Unreachable { .. }), "{err}");
+        assert_eq!(phone.client.status().expect("status").pending_changes(), 2);
 
-    // The app is killed and started again; then the server comes up on that address.
-    let phone = phone.restart(&url).expect("restart");
-    assert_eq!(phone.client.status().expect("status").pending_changes(), 2, "outbox survived");
-    let config = ServerConfig { database_url: db.url.clone(), ..ServerConfig::default() };
-    let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(zhiban_server::launch_with_tcp_listener(listener, config, async move {
-        let _ = stopped.await;
-    }));
-    zhiban_tests::server::wait_healthy(addr).await.expect("healthy");
-    phone.client.sync_once(SYNC).await.expect("sync");
-    assert_eq!(phone.client.status().expect("status").pending_changes(), 0);
+        // The app is killed and started again; then the server comes up on that address.
+        let phone = phone.restart(&url).expect("restart");
+        assert_eq!(phone.client.status().expect("status").pending_changes(), 2, "outbox survived");
+        let config = ServerConfig { database_url: db.url.clone(), ..ServerConfig::default() };
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(zhiban_server::launch_with_tcp_listener(listener, config, async move {
+            let _ = stopped.await;
+        }));
+        zhiban_tests::server::wait_healthy(addr).await.expect("healthy");
+        phone.client.sync_once(SYNC).await.expect("sync");
+        assert_eq!(phone.client.status().expect("status").pending_changes(), 0);
 
-    let other = Phone::new(&url).expect("other phone");
-    other.client.fetch(id, SYNC).await.expect("fetch");
-    assert_eq!(other.client.get_json(id).expect("read")["report"], json!("首报 待补充"));
-    let _ = stop.send(());
-    let _ = task.await;
+        let other = Phone::new(&url).expect("other phone");
+        other.client.fetch(id, SYNC).await.expect("fetch");
+        assert_eq!(other.client.get_json(id).expect("read")["report"], json!("首报 待补充"));
+        let _ = stop.send(());
+        let _ = task.await;
+    }
 }
 
 #[tokio::test]
 async fn asking_for_a_document_nobody_has_says_so() {
-    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
-    let server = InProcessServer::start(&db.url).await.expect("server");
-    let phone = Phone::new(&server.http_url()).expect("phone");
-    let missing = DocumentId::random();
-    let err = phone.client.fetch(missing, SYNC).await.expect_err("unavailable");
-    assert!(matches!(err, ClientError::Unavailable(id) if id == missing), "{err}");
-    assert!(!phone.client.holds(missing).expect("holds"));
-    // Nothing was created on the server by asking.
-    let (_, body) = http_get(server.addr, "/health").await.expect("health");
-    assert!(body.contains("\"documents_stored\":0"), "{body}");
+    for backend in Backend::available() {
+        let db = TestDatabase::new(backend).await.expect("database");
+        let server = InProcessServer::start(&db.url).await.expect("server");
+        let phone = Phone::new(&server.http_url()).expect("phone");
+        let missing = DocumentId::random();
+        let err = phone.client.fetch(missing, SYNC).await.expect_err("unavailable");
+        assert!(matches!(err, ClientError::Unavailable(id) if id == missing), "{err}");
+        assert!(!phone.client.holds(missing).expect("holds"));
+        // Nothing was created on the server by asking.
+        let (_, body) = http_get(server.addr, "/health").await.expect("health");
+        assert!(body.contains("\"documents_stored\":0"), "{body}");
+    }
 }
 
 #[tokio::test]
 async fn idle_documents_leave_memory_and_come_back_whole() {
-    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
-    let mut config = ServerConfig { database_url: db.url.clone(), ..ServerConfig::default() };
-    config.hub.idle_eviction = Duration::from_millis(0);
-    config.hub.compact_after_chunks = 4;
-    let server = InProcessServer::start_with(config).await.expect("server");
-    let a = Phone::new(&server.http_url()).expect("phone");
-    let id = a.client.create_document(&json!({"n": 0})).expect("create");
-    for n in 1..=10 {
-        a.client.set_path(id, "n", &json!(n)).expect("edit");
-        a.client.sync_once(SYNC).await.expect("sync");
-    }
-    // Disconnected and idle: evicted within the eviction tick.
-    let evicted = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let (_, body) = http_get(server.addr, "/health").await.expect("health");
-            if body.contains("\"documents_loaded\":0") {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+    for backend in Backend::available() {
+        let db = TestDatabase::new(backend).await.expect("database");
+        let mut config = ServerConfig { database_url: db.url.clone(), ..ServerConfig::default() };
+        config.hub.idle_eviction = Duration::from_millis(0);
+        config.hub.compact_after_chunks = 4;
+        let server = InProcessServer::start_with(config).await.expect("server");
+        let a = Phone::new(&server.http_url()).expect("phone");
+        let id = a.client.create_document(&json!({"n": 0})).expect("create");
+        for n in 1..=10 {
+            a.client.set_path(id, "n", &json!(n)).expect("edit");
+            a.client.sync_once(SYNC).await.expect("sync");
         }
-    })
-    .await;
-    assert!(evicted.is_ok(), "document stayed in memory");
-    let b = Phone::new(&server.http_url()).expect("phone b");
-    b.client.fetch(id, SYNC).await.expect("fetch from store");
-    assert_eq!(b.client.get_json(id).expect("read")["n"], json!(10));
-    assert_eq!(b.client.heads(id).expect("heads"), a.client.heads(id).expect("heads"));
+        // Disconnected and idle: evicted within the eviction tick.
+        let evicted = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let (_, body) = http_get(server.addr, "/health").await.expect("health");
+                if body.contains("\"documents_loaded\":0") {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+        .await;
+        assert!(evicted.is_ok(), "document stayed in memory");
+        let b = Phone::new(&server.http_url()).expect("phone b");
+        b.client.fetch(id, SYNC).await.expect("fetch from store");
+        assert_eq!(b.client.get_json(id).expect("read")["n"], json!(10));
+        assert_eq!(b.client.heads(id).expect("heads"), a.client.heads(id).expect("heads"));
 
-    // Compaction kept the chunk count down.
-    let store = zhiban_server::store::open(&db.url).await.expect("store");
-    let chunks = store.load(id).await.expect("load");
-    assert!(chunks.len() < 6, "compaction should have replaced chunks, found {}", chunks.len());
+        // Compaction kept the chunk count down.
+        let store = zhiban_server::store::open(&db.url).await.expect("store");
+        let chunks = store.load(id).await.expect("load");
+        assert!(chunks.len() < 6, "compaction should have replaced chunks, found {}", chunks.len());
+    }
 }
 
 #[tokio::test]
 async fn a_phone_that_only_reads_catches_up_with_another_phones_edit() {
-    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
-    let server = InProcessServer::start(&db.url).await.expect("server");
-    let writer = Phone::new(&server.http_url()).expect("writer");
-    let reader = Phone::new(&server.http_url()).expect("reader");
-    let id = writer.client.create_document(&json!({"log": []})).expect("create");
-    writer.client.sync_once(SYNC).await.expect("upload");
-    reader.client.fetch(id, SYNC).await.expect("fetch");
-    writer.client.set_path(id, "log.-", &json!("续报一")).expect("edit");
-    writer.client.sync_once(SYNC).await.expect("writer syncs");
-    reader.client.sync_once(SYNC).await.expect("reader syncs");
-    assert_eq!(reader.client.get_json(id).expect("read")["log"], json!(["续报一"]));
+    for backend in Backend::available() {
+        let db = TestDatabase::new(backend).await.expect("database");
+        let server = InProcessServer::start(&db.url).await.expect("server");
+        let writer = Phone::new(&server.http_url()).expect("writer");
+        let reader = Phone::new(&server.http_url()).expect("reader");
+        let id = writer.client.create_document(&json!({"log": []})).expect("create");
+        writer.client.sync_once(SYNC).await.expect("upload");
+        reader.client.fetch(id, SYNC).await.expect("fetch");
+        writer.client.set_path(id, "log.-", &json!("续报一")).expect("edit");
+        writer.client.sync_once(SYNC).await.expect("writer syncs");
+        reader.client.sync_once(SYNC).await.expect("reader syncs");
+        assert_eq!(reader.client.get_json(id).expect("read")["log"], json!(["续报一"]));
+    }
 }
 
 #[tokio::test]
 async fn the_cap_on_loaded_documents_holds() {
-    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
-    let mut config = ServerConfig { database_url: db.url.clone(), ..ServerConfig::default() };
-    config.hub.idle_eviction = Duration::from_secs(3600);
-    config.hub.max_loaded_documents = 2;
-    let server = InProcessServer::start_with(config).await.expect("server");
-    let phone = Phone::new(&server.http_url()).expect("phone");
-    let ids: Vec<DocumentId> =
-        (0..5).map(|n| phone.client.create_document(&json!({"n": n})).expect("create")).collect();
-    phone.client.sync_once(SYNC).await.expect("sync");
-    let capped = tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let (_, body) = http_get(server.addr, "/health").await.expect("health");
-            if body.contains("\"documents_loaded\":2") {
-                return;
+    for backend in Backend::available() {
+        let db = TestDatabase::new(backend).await.expect("database");
+        let mut config = ServerConfig { database_url: db.url.clone(), ..ServerConfig::default() };
+        config.hub.idle_eviction = Duration::from_secs(3600);
+        config.hub.max_loaded_documents = 2;
+        let server = InProcessServer::start_with(config).await.expect("server");
+        let phone = Phone::new(&server.http_url()).expect("phone");
+        let ids: Vec<DocumentId> =
+            (0..5).map(|n| phone.client.create_document(&json!({"n": n})).expect("create")).collect();
+        phone.client.sync_once(SYNC).await.expect("sync");
+        let capped = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let (_, body) = http_get(server.addr, "/health").await.expect("health");
+                if body.contains("\"documents_loaded\":2") {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        })
+        .await;
+        assert!(capped.is_ok(), "more than 2 documents stayed loaded");
+        let other = Phone::new(&server.http_url()).expect("other");
+        for (n, id) in ids.iter().enumerate() {
+            other.client.fetch(*id, SYNC).await.expect("evicted documents load again");
+            assert_eq!(other.client.get_json(*id).expect("read")["n"], json!(n));
         }
-    })
-    .await;
-    assert!(capped.is_ok(), "more than 2 documents stayed loaded");
-    let other = Phone::new(&server.http_url()).expect("other");
-    for (n, id) in ids.iter().enumerate() {
-        other.client.fetch(*id, SYNC).await.expect("evicted documents load again");
-        assert_eq!(other.client.get_json(*id).expect("read")["n"], json!(n));
     }
 }
 
 #[tokio::test]
 async fn live_sync_waits_out_a_missing_server_and_catches_up_when_it_comes() {
-    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
-    let addr = zhiban_tests::server::free_port().expect("port");
-    let url = format!("http://{addr}");
-    let phone = Phone::new(&url).expect("phone");
-    let id = phone.client.create_document(&json!({"status": "首报"})).expect("create");
-    let _live = phone.client.keep_syncing();
-    let offline = tokio::time::timeout(SYNC, async {
-        loop {
-            if let zhiban_client_core::ConnectionState::Offline { reason } =
-                phone.client.status().expect("status").connection
-            {
-                return reason;
+    for backend in Backend::available() {
+        let db = TestDatabase::new(backend).await.expect("database");
+        let addr = zhiban_tests::server::free_port().expect("port");
+        let url = format!("http://{addr}");
+        let phone = Phone::new(&url).expect("phone");
+        let id = phone.client.create_document(&json!({"status": "首报"})).expect("create");
+        let _live = phone.client.keep_syncing();
+        let offline = tokio::time::timeout(SYNC, async {
+            loop {
+                if let zhiban_client_core::ConnectionState::Offline { reason } =
+                    phone.client.status().expect("status").connection
+                {
+                    return reason;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("reports offline");
-    assert!(offline.contains("cannot reach the server"), "{offline}");
+        })
+        .await
+        .expect("reports offline");
+        assert!(offline.contains("cannot reach the server"), "{offline}");
 
-    let server = ServerProcess::start_on(addr, &db.url).await.expect("server comes up");
-    tokio::time::timeout(Duration::from_secs(40), async {
-        while phone.client.status().expect("status").pending_changes() > 0 {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    })
-    .await
-    .expect("the reconnect loop delivered the change");
-    assert_eq!(phone.client.status().expect("status").connection, zhiban_client_core::ConnectionState::Online);
-    let desk = Phone::new(&url).expect("desk");
-    desk.client.fetch(id, SYNC).await.expect("fetch");
-    assert_eq!(desk.client.get_json(id).expect("read")["status"], json!("首报"));
-    server.kill().await.expect("kill");
+        let server = ServerProcess::start_on(addr, &db.url).await.expect("server comes up");
+        tokio::time::timeout(Duration::from_secs(40), async {
+            while phone.client.status().expect("status").pending_changes() > 0 {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await
+        .expect("the reconnect loop delivered the change");
+        assert_eq!(phone.client.status().expect("status").connection, zhiban_client_core::ConnectionState::Online);
+        let desk = Phone::new(&url).expect("desk");
+        desk.client.fetch(id, SYNC).await.expect("fetch");
+        assert_eq!(desk.client.get_json(id).expect("read")["status"], json!("首报"));
+        server.kill().await.expect("kill");
+    }
 }
 
 #[tokio::test]
 async fn an_empty_document_exists_for_other_phones() {
-    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
-    let server = InProcessServer::start(&db.url).await.expect("server");
-    let a = Phone::new(&server.http_url()).expect("a");
-    let id = a.client.create_document(&json!({})).expect("create empty");
-    a.client.sync_once(SYNC).await.expect("upload");
-    let b = Phone::new(&server.http_url()).expect("b");
-    b.client.fetch(id, SYNC).await.expect("an empty document is still a document");
-    assert_eq!(b.client.get_json(id).expect("read"), json!({}));
+    for backend in Backend::available() {
+        let db = TestDatabase::new(backend).await.expect("database");
+        let server = InProcessServer::start(&db.url).await.expect("server");
+        let a = Phone::new(&server.http_url()).expect("a");
+        let id = a.client.create_document(&json!({})).expect("create empty");
+        a.client.sync_once(SYNC).await.expect("upload");
+        let b = Phone::new(&server.http_url()).expect("b");
+        b.client.fetch(id, SYNC).await.expect("an empty document is still a document");
+        assert_eq!(b.client.get_json(id).expect("read"), json!({}));
+    }
 }
