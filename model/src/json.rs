@@ -78,27 +78,9 @@ pub fn put_root<T: Transactable>(tx: &mut T, object: &Value) -> Result<(), JsonE
 /// Sets the value at `path` (`/a/b/0` as a JSON Pointer, or `a.b.0`); the last list index may be `-` to
 /// append. Intermediate objects must exist; a string replacing a string edits the text in place.
 pub fn set_path<T: Transactable>(tx: &mut T, path: &str, value: &Value) -> Result<(), JsonError> {
-    let segments = split_path(path);
-    let Some((last, parents)) = segments.split_last() else {
-        return Err(JsonError::EmptyPath(path.to_owned()));
-    };
-    let mut obj = automerge::ROOT;
-    for segment in parents {
-        let prop = prop_for(tx, &obj, path, segment, false)?;
-        match tx.get(&obj, prop)? {
-            Some((AmValue::Object(ObjType::Map | ObjType::Table | ObjType::List), id)) => obj = id,
-            Some((other, _)) => {
-                return Err(JsonError::NotAContainer {
-                    path: path.to_owned(),
-                    segment: segment.clone(),
-                    found: am_kind(&other),
-                });
-            }
-            None => return Err(JsonError::NotFound { path: path.to_owned(), segment: segment.clone() }),
-        }
-    }
-    let prop = prop_for(tx, &obj, path, last, true)?;
-    if let (Value::String(new_text), Prop::Map(_) | Prop::Seq(_)) = (value, &prop)
+    let (obj, last) = parent_of(tx, path)?;
+    let prop = prop_for(tx, &obj, path, &last, true)?;
+    if let Value::String(new_text) = value
         && let Ok(Some((AmValue::Object(ObjType::Text), text_id))) = tx.get(&obj, prop.clone())
     {
         tx.update_text(&text_id, new_text)?;
@@ -109,24 +91,33 @@ pub fn set_path<T: Transactable>(tx: &mut T, path: &str, value: &Value) -> Resul
 
 /// Deletes the value at `path`.
 pub fn delete_path<T: Transactable>(tx: &mut T, path: &str) -> Result<(), JsonError> {
-    let segments = split_path(path);
-    let Some((last, parents)) = segments.split_last() else {
-        return Err(JsonError::EmptyPath(path.to_owned()));
-    };
-    let mut obj = automerge::ROOT;
-    for segment in parents {
-        let prop = prop_for(tx, &obj, path, segment, false)?;
-        match tx.get(&obj, prop)? {
-            Some((AmValue::Object(_), id)) => obj = id,
-            _ => return Err(JsonError::NotFound { path: path.to_owned(), segment: segment.clone() }),
-        }
-    }
-    let prop = prop_for(tx, &obj, path, last, false)?;
+    let (obj, last) = parent_of(tx, path)?;
+    let prop = prop_for(tx, &obj, path, &last, false)?;
     if tx.get(&obj, prop.clone())?.is_none() {
-        return Err(JsonError::NotFound { path: path.to_owned(), segment: last.clone() });
+        return Err(JsonError::NotFound { path: path.to_owned(), segment: last });
     }
     tx.delete(&obj, prop)?;
     Ok(())
+}
+
+/// The object or list that holds the last segment of `path`, and that segment.
+fn parent_of<T: Transactable>(tx: &T, path: &str) -> Result<(ObjId, String), JsonError> {
+    let mut segments = split_path(path);
+    let Some(last) = segments.pop() else {
+        return Err(JsonError::EmptyPath(path.to_owned()));
+    };
+    let mut obj = automerge::ROOT;
+    for segment in segments {
+        let prop = prop_for(tx, &obj, path, &segment, false)?;
+        match tx.get(&obj, prop)? {
+            Some((AmValue::Object(ObjType::Map | ObjType::Table | ObjType::List), id)) => obj = id,
+            Some((other, _)) => {
+                return Err(JsonError::NotAContainer { path: path.to_owned(), segment, found: am_kind(&other) });
+            }
+            None => return Err(JsonError::NotFound { path: path.to_owned(), segment }),
+        }
+    }
+    Ok((obj, last))
 }
 
 fn split_path(path: &str) -> Vec<String> {

@@ -7,7 +7,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use zhiban_model::wire::PROTOCOL_VERSION;
-use zhiban_model::{Message, PeerMetadata};
+use zhiban_model::{DocumentId, Message, PeerMetadata};
 
 pub struct RawPeer {
     socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
@@ -61,6 +61,13 @@ impl RawPeer {
 
     pub async fn send(&mut self, message: &Message) -> anyhow::Result<()> {
         self.send_frame(message.encode()).await
+    }
+
+    /// A `sync` message for `document_id` from this peer to the server.
+    pub async fn send_sync(&mut self, document_id: DocumentId, data: Vec<u8>) -> anyhow::Result<()> {
+        let message =
+            Message::Sync { sender_id: self.peer_id.clone(), target_id: self.server_id.clone(), document_id, data };
+        self.send(&message).await
     }
 
     pub async fn send_frame(&mut self, frame: Vec<u8>) -> anyhow::Result<()> {

@@ -64,6 +64,20 @@ pub async fn wait_healthy(addr: SocketAddr) -> anyhow::Result<()> {
     }
 }
 
+/// Waits (at most 10 s) until the body of `/health` contains `text`; false if it never does.
+pub async fn health_shows(addr: SocketAddr, text: &str) -> bool {
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if http_get(addr, "/health").await.is_ok_and(|(_, body)| body.contains(text)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .is_ok()
+}
+
 /// `GET /health` with a plain HTTP/1.1 request; returns the status code and nothing else.
 pub async fn health_status(addr: SocketAddr) -> anyhow::Result<u16> {
     Ok(http_get(addr, "/health").await?.0)

@@ -168,14 +168,7 @@ async fn change_that_does_not_apply() {
         flags: None,
         version: MessageVersion::V1,
     };
-    peer.send(&Message::Sync {
-        sender_id: peer.peer_id.clone(),
-        target_id: peer.server_id.clone(),
-        document_id: target,
-        data: message.encode(),
-    })
-    .await
-    .expect("send");
+    peer.send_sync(target, message.encode()).await.expect("send");
     expect_refused(&mut peer, "does not apply").await;
     b.others_carry_on(Some(target)).await;
 }
@@ -273,14 +266,7 @@ async fn both_sync_message_versions_are_accepted() {
             MessageVersion::V2 => ChunkList::from(doc.save()),
         };
         let message = SyncMessage { heads: doc.get_heads(), need: vec![], have: vec![], changes, flags: None, version };
-        peer.send(&Message::Sync {
-            sender_id: peer.peer_id.clone(),
-            target_id: peer.server_id.clone(),
-            document_id: target,
-            data: message.encode(),
-        })
-        .await
-        .expect("send");
+        peer.send_sync(target, message.encode()).await.expect("send");
         // The server answers with its heads, which now include the change.
         let answered = loop {
             match peer.recv(Duration::from_secs(5)).await {

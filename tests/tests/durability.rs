@@ -44,14 +44,7 @@ async fn heads_the_server_sends_are_already_stored() {
                     // Push until the server's heads include ours, checking each set of heads on arrival.
                     loop {
                         if let Some(message) = doc.generate_sync_message(&mut state) {
-                            peer.send(&Message::Sync {
-                                sender_id: peer.peer_id.clone(),
-                                target_id: peer.server_id.clone(),
-                                document_id: shared,
-                                data: message.encode(),
-                            })
-                            .await
-                            .expect("send");
+                            peer.send_sync(shared, message.encode()).await.expect("send");
                         }
                         if state.their_heads.as_deref().is_some_and(|theirs| covers(&doc, theirs)) {
                             break;

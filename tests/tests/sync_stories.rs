@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 use zhiban_client_core::{ClientError, DocumentId};
 use zhiban_server::ServerConfig;
-use zhiban_tests::server::http_get;
+use zhiban_tests::server::{health_shows, http_get};
 use zhiban_tests::{Backend, InProcessServer, Phone, ServerProcess, TestDatabase};
 
 const SYNC: Duration = Duration::from_secs(20);
@@ -152,17 +152,7 @@ async fn idle_documents_leave_memory_and_come_back_whole() {
             a.client.sync_once(SYNC).await.expect("sync");
         }
         // Disconnected and idle: evicted within the eviction tick.
-        let evicted = tokio::time::timeout(Duration::from_secs(10), async {
-            loop {
-                let (_, body) = http_get(server.addr, "/health").await.expect("health");
-                if body.contains("\"documents_loaded\":0") {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        })
-        .await;
-        assert!(evicted.is_ok(), "document stayed in memory");
+        assert!(health_shows(server.addr, "\"documents_loaded\":0").await, "document stayed in memory");
         let b = Phone::new(&server.http_url()).expect("phone b");
         b.client.fetch(id, SYNC).await.expect("fetch from store");
         assert_eq!(b.client.get_json(id).expect("read")["n"], json!(10));
@@ -204,17 +194,7 @@ async fn the_cap_on_loaded_documents_holds() {
         let ids: Vec<DocumentId> =
             (0..5).map(|n| phone.client.create_document(&json!({"n": n})).expect("create")).collect();
         phone.client.sync_once(SYNC).await.expect("sync");
-        let capped = tokio::time::timeout(Duration::from_secs(10), async {
-            loop {
-                let (_, body) = http_get(server.addr, "/health").await.expect("health");
-                if body.contains("\"documents_loaded\":2") {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        })
-        .await;
-        assert!(capped.is_ok(), "more than 2 documents stayed loaded");
+        assert!(health_shows(server.addr, "\"documents_loaded\":2").await, "more than 2 documents stayed loaded");
         let other = Phone::new(&server.http_url()).expect("other");
         for (n, id) in ids.iter().enumerate() {
             other.client.fetch(*id, SYNC).await.expect("evicted documents load again");

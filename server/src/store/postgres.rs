@@ -40,6 +40,22 @@ impl PostgresStore {
     }
 }
 
+impl PostgresStore {
+    /// Tells the other servers, when `tx` commits, that a document has new chunks.
+    async fn announce(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        document_id: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(format!("{} {document_id}", self.instance))
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+}
+
 /// Forwards other servers' notifications; after a lost connection, asks for a check of everything, since
 /// notifications sent meanwhile are gone.
 async fn listen(mut listener: PgListener, instance: String, notices: broadcast::Sender<ChangeNotice>) {
@@ -144,11 +160,7 @@ impl Store for PostgresStore {
             .await?;
             seqs.push(seq);
             if announced.insert(chunk.document_id) {
-                sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(CHANNEL)
-                    .bind(format!("{} {id}", self.instance))
-                    .execute(&mut *tx)
-                    .await?;
+                self.announce(&mut tx, &id).await?;
             }
         }
         tx.commit().await?;
@@ -178,11 +190,7 @@ impl Store for PostgresStore {
             .execute(&mut *tx)
             .await?;
         // Other servers holding the document must read the snapshot: their chunks may be gone.
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(format!("{} {id}", self.instance))
-            .execute(&mut *tx)
-            .await?;
+        self.announce(&mut tx, &id).await?;
         tx.commit().await?;
         Ok(seq)
     }

@@ -194,13 +194,7 @@ async fn push_until_confirmed(
 ) -> anyhow::Result<()> {
     loop {
         if let Some(message) = doc.generate_sync_message(state) {
-            peer.send(&Message::Sync {
-                sender_id: peer.peer_id.clone(),
-                target_id: peer.server_id.clone(),
-                document_id: id,
-                data: message.encode(),
-            })
-            .await?;
+            peer.send_sync(id, message.encode()).await?;
         }
         // Cheap test first: the server's heads name our newest change. Otherwise ask the change graph.
         let ours = doc.get_heads();
