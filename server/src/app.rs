@@ -12,7 +12,7 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::store;
-use crate::sync::{Hub, HubConfig, connection};
+use crate::sync::{ConnectionLimits, Hub, HubConfig, connection};
 
 /// How a server is set up; every field has a default suitable for one duty office.
 #[derive(Debug, Clone)]
@@ -21,6 +21,8 @@ pub struct ServerConfig {
     pub database_url: String,
     /// Largest WebSocket frame accepted from a peer.
     pub max_frame_bytes: usize,
+    /// How often the server pings each peer; three silent intervals and the peer is dropped.
+    pub keepalive: Duration,
     pub hub: HubConfig,
 }
 
@@ -29,6 +31,7 @@ impl Default for ServerConfig {
         Self {
             database_url: "sqlite://zhiban-data/zhiban.db".to_owned(),
             max_frame_bytes: zhiban_model::DEFAULT_MAX_FRAME_BYTES,
+            keepalive: Duration::from_secs(30),
             hub: HubConfig::default(),
         }
     }
@@ -37,7 +40,7 @@ impl Default for ServerConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub hub: Arc<Hub>,
-    pub max_frame_bytes: usize,
+    pub limits: ConnectionLimits,
 }
 
 pub fn app(state: AppState) -> Router {
@@ -71,10 +74,10 @@ async fn health(State(state): State<AppState>) -> Response {
 async fn sync_socket(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
     // The socket layer's own cap is twice ours, so that a frame just over our limit still reaches us and
     // the peer gets an `error` message saying why, rather than a bare close.
-    let socket_cap = state.max_frame_bytes.saturating_mul(2);
+    let socket_cap = state.limits.max_frame_bytes.saturating_mul(2);
     ws.max_message_size(socket_cap)
         .max_frame_size(socket_cap)
-        .on_upgrade(move |socket| connection::serve(socket, state.hub, state.max_frame_bytes))
+        .on_upgrade(move |socket| connection::serve(socket, state.hub, state.limits))
 }
 
 /// Opens the store, starts the hub and serves on `listener` until `shutdown` completes.
@@ -86,7 +89,8 @@ pub async fn launch_with_tcp_listener(
     let store = store::open(&config.database_url).await?;
     tracing::info!(backend = store.backend(), address = %listener.local_addr()?, "zhiban-server serving");
     let hub = Hub::start(store, config.hub.clone()).await?;
-    let state = AppState { hub, max_frame_bytes: config.max_frame_bytes };
+    let limits = ConnectionLimits { max_frame_bytes: config.max_frame_bytes, keepalive: config.keepalive };
+    let state = AppState { hub, limits };
     axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await?;
     // Give in-flight commits a moment; every confirmed change is already durable.
     tokio::time::sleep(Duration::from_millis(50)).await;

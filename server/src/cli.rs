@@ -30,6 +30,9 @@ enum Command {
         /// Seconds an unused document stays in memory.
         #[arg(long, env = "ZHIBAN_IDLE_EVICTION_SECS", default_value_t = 300)]
         idle_eviction_secs: u64,
+        /// Seconds between keepalive pings; a peer silent for three of them is dropped.
+        #[arg(long, env = "ZHIBAN_KEEPALIVE_SECS", default_value_t = 30)]
+        keepalive_secs: u64,
         /// Most documents held in memory at once.
         #[arg(long, env = "ZHIBAN_MAX_LOADED_DOCUMENTS", default_value_t = 10_000)]
         max_loaded_documents: usize,
@@ -44,8 +47,20 @@ pub async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { listen, database, max_frame_bytes, idle_eviction_secs, max_loaded_documents } => {
-            let mut config = ServerConfig { database_url: database, max_frame_bytes, ..ServerConfig::default() };
+        Command::Serve {
+            listen,
+            database,
+            max_frame_bytes,
+            idle_eviction_secs,
+            keepalive_secs,
+            max_loaded_documents,
+        } => {
+            let mut config = ServerConfig {
+                database_url: database,
+                max_frame_bytes,
+                keepalive: Duration::from_secs(keepalive_secs.max(1)),
+                ..ServerConfig::default()
+            };
             config.hub.idle_eviction = Duration::from_secs(idle_eviction_secs);
             config.hub.max_loaded_documents = max_loaded_documents;
             let listener = tokio::net::TcpListener::bind(listen)

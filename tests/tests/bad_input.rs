@@ -290,3 +290,37 @@ async fn both_sync_message_versions_are_accepted() {
     }
     b.others_carry_on(None).await;
 }
+
+/// A phone that vanishes without closing (its network gone) is dropped after three silent keepalive
+/// intervals; a phone that answers pings stays.
+#[tokio::test]
+async fn a_silent_peer_is_dropped_and_a_live_one_stays() {
+    zhiban_tests::init_logging();
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let config =
+        ServerConfig { database_url: db.url.clone(), keepalive: Duration::from_millis(200), ..ServerConfig::default() };
+    let server = InProcessServer::start_with(config).await.expect("server");
+    let live = Phone::new(&server.http_url()).expect("phone");
+    let id = live.client.create_document(&json!({"n": 0})).expect("create");
+    let _syncing = live.client.keep_syncing();
+    let mut silent = RawPeer::join(&server.sync_url()).await.expect("join");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Only now does the silent peer read. The server has closed: the socket answers with the close (the
+    // error frame before it may be lost, since answering the queued pings fails on the closed socket).
+    loop {
+        match silent.recv(Duration::from_secs(5)).await {
+            Received::Closed => break,
+            Received::Nothing => panic!("the silent peer was not dropped"),
+            _ => {}
+        }
+    }
+    live.client.set_path(id, "n", &json!(1)).expect("edit");
+    let confirmed = tokio::time::timeout(Duration::from_secs(10), async {
+        while live.client.status().expect("status").pending_changes() > 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    assert!(confirmed.is_ok(), "the live phone kept its connection and synced");
+    assert_eq!(live.client.status().expect("status").connection, zhiban_client_core::ConnectionState::Online);
+}

@@ -16,7 +16,18 @@ use super::outbound::{Outbound, Outgoing};
 /// A peer that connects must say `join` within this time.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub async fn serve(socket: WebSocket, hub: Arc<Hub>, max_frame_bytes: usize) {
+/// What one connection may send and how long it may stay silent.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// Largest frame accepted.
+    pub max_frame_bytes: usize,
+    /// The server pings a peer this often; a peer silent for three intervals is gone (a phone that lost
+    /// its network without closing) and its connection is dropped.
+    pub keepalive: Duration,
+}
+
+pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits) {
+    let ConnectionLimits { max_frame_bytes, keepalive } = limits;
     let (mut sink, mut stream) = socket.split();
     let server_id = hub.peer_id().clone();
     let error = |target: Option<String>, message: String| Message::Error {
@@ -67,6 +78,11 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, max_frame_bytes: usize) {
                         break;
                     }
                 }
+                Outgoing::Ping => {
+                    if sink.send(WsMessage::Ping(Default::default())).await.is_err() {
+                        break;
+                    }
+                }
                 Outgoing::CloseWith(frame) => {
                     let _ = sink.send(WsMessage::Binary(frame.into())).await;
                     let _ = sink.close().await;
@@ -85,11 +101,21 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, max_frame_bytes: usize) {
 
     let mut departure = Departure { hub: hub.clone(), connection, documents: HashSet::new() };
     let documents = &mut departure.documents;
+    let mut last_heard = tokio::time::Instant::now();
+    let mut ping = tokio::time::interval_at(last_heard + keepalive, keepalive);
     let outcome: Result<(), String> = loop {
         let frame = tokio::select! {
             frame = stream.next() => frame,
             () = overflowed.notified() => break Err("the peer did not read its messages in time".to_owned()),
+            _ = ping.tick() => {
+                if last_heard.elapsed() >= keepalive * 3 {
+                    break Err(format!("nothing heard from the peer for {:.1} s", last_heard.elapsed().as_secs_f64()));
+                }
+                outbound.ping();
+                continue;
+            }
         };
+        last_heard = tokio::time::Instant::now();
         let frame = match frame {
             None | Some(Ok(WsMessage::Close(_))) => break Ok(()),
             Some(Err(e)) => break Err(format!("cannot read from the socket: {e}")),

@@ -7,4 +7,5 @@ mod hub;
 mod live_document;
 mod outbound;
 
+pub use connection::ConnectionLimits;
 pub use hub::{Hub, HubConfig};

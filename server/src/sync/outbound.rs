@@ -14,6 +14,8 @@ pub const QUEUE_FRAMES: usize = 4096;
 #[derive(Debug)]
 pub enum Outgoing {
     Frame(Vec<u8>),
+    /// A WebSocket ping, to learn whether the peer is still there.
+    Ping,
     /// Send this error, then close.
     CloseWith(Vec<u8>),
 }
@@ -43,6 +45,11 @@ impl Outbound {
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
+    }
+
+    pub fn ping(&self) {
+        // A full queue means the connection is about to be closed anyway.
+        let _ = self.queue.try_send(Outgoing::Ping);
     }
 
     /// Queues an error and a close, waiting a little for room so the peer learns why; a peer that is not
