@@ -324,3 +324,35 @@ async fn a_silent_peer_is_dropped_and_a_live_one_stays() {
     assert!(confirmed.is_ok(), "the live phone kept its connection and synced");
     assert_eq!(live.client.status().expect("status").connection, zhiban_client_core::ConnectionState::Online);
 }
+
+/// Asking for document after document that nobody has fills memory; past a thousand the peer is refused.
+#[tokio::test]
+async fn too_many_requests_for_missing_documents() {
+    let b = bench().await;
+    let mut peer = RawPeer::join(&b.server.sync_url()).await.expect("join");
+    let empty = {
+        let doc = Automerge::new();
+        let mut state = automerge::sync::State::new();
+        automerge::sync::SyncDoc::generate_sync_message(&doc, &mut state).expect("first message").encode()
+    };
+    for _ in 0..1001 {
+        let request = Message::Request {
+            sender_id: peer.peer_id.clone(),
+            target_id: peer.server_id.clone(),
+            document_id: DocumentId::random(),
+            data: empty.clone(),
+        };
+        peer.send(&request).await.expect("send");
+    }
+    let mut unavailable = 0;
+    let reason = loop {
+        match peer.recv(Duration::from_secs(10)).await {
+            Received::Message(Message::DocUnavailable { .. }) => unavailable += 1,
+            Received::Message(Message::Error { message, .. }) => break message,
+            other => panic!("expected doc-unavailable answers then an error, got {other:?}"),
+        }
+    };
+    assert_eq!(unavailable, 1001);
+    assert!(reason.contains("requests for documents that do not exist"), "{reason}");
+    b.others_carry_on(None).await;
+}

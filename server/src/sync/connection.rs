@@ -13,6 +13,10 @@ use zhiban_model::{DocumentId, Message, PeerMetadata};
 use super::hub::Hub;
 use super::outbound::{Outbound, Outgoing};
 
+/// Requests for documents nobody has that one connection may have open; each keeps a place in memory
+/// (so the peer hears if the document appears), and a peer asking for random ids must not fill it.
+const MAX_UNAVAILABLE_PER_CONNECTION: usize = 1000;
+
 /// A peer that connects must say `join` within this time.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -101,6 +105,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits) {
 
     let mut departure = Departure { hub: hub.clone(), connection, documents: HashSet::new() };
     let documents = &mut departure.documents;
+    let mut unavailable: HashSet<DocumentId> = HashSet::new();
     let mut last_heard = tokio::time::Instant::now();
     let mut ping = tokio::time::interval_at(last_heard + keepalive, keepalive);
     let outcome: Result<(), String> = loop {
@@ -136,8 +141,19 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits) {
         match message {
             Message::Sync { document_id, data, .. } | Message::Request { document_id, data, .. } => {
                 documents.insert(document_id);
-                if let Err(e) = hub.receive_sync(&outbound, document_id, &data, is_request).await {
-                    break Err(e.to_string());
+                match hub.receive_sync(&outbound, document_id, &data, is_request).await {
+                    Ok(true) => {
+                        unavailable.remove(&document_id);
+                    }
+                    Ok(false) => {
+                        unavailable.insert(document_id);
+                        if unavailable.len() > MAX_UNAVAILABLE_PER_CONNECTION {
+                            break Err(format!(
+                                "more than {MAX_UNAVAILABLE_PER_CONNECTION} requests for documents that do not exist"
+                            ));
+                        }
+                    }
+                    Err(e) => break Err(e.to_string()),
                 }
             }
             Message::Ephemeral { document_id, session_id, count, data, .. } => {

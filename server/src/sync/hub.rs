@@ -135,13 +135,14 @@ impl Hub {
     }
 
     /// Applies a `sync` or `request` from a peer. New changes are stored before any peer hears of them.
+    /// Returns false when the peer asked for a document nobody has.
     pub async fn receive_sync(
         &self,
         from: &Outbound,
         document_id: DocumentId,
         data: &[u8],
         is_request: bool,
-    ) -> Result<(), SyncError> {
+    ) -> Result<bool, SyncError> {
         let message = SyncMessage::decode(data)
             .map_err(|e| SyncError::BadSyncMessage { document: document_id, reason: e.to_string() })?;
         let slot = self.slot(document_id);
@@ -182,7 +183,7 @@ impl Hub {
                 target_id: from.peer_id.clone(),
                 document_id,
             });
-            return Ok(());
+            return Ok(false);
         }
         // A reload may have brought other servers' changes that this document's other peers have not heard of.
         if new_changes.is_empty() && !(reloaded && live.peers.len() > 1) {
@@ -193,7 +194,7 @@ impl Hub {
         if live.stored.len() >= self.config.compact_after_chunks {
             self.compact(live).await;
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Writes a snapshot in place of the document's chunks. A failure loses nothing: the chunks stay.
