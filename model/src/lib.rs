@@ -3,6 +3,7 @@
 
 pub mod document_id;
 pub mod json;
+pub mod rules;
 pub mod wire;
 
 pub use document_id::{DocumentId, DocumentIdError};
