@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod deadlines;
 pub mod grade;
+pub mod numbering;
 pub mod roster;
 
 use chrono::FixedOffset;
