@@ -93,7 +93,7 @@ pub fn chinese_number(n: u32) -> String {
             continue;
         }
         if pending_zero {
-            out.push_str("零");
+            out.push('零');
             pending_zero = false;
         }
         out.push_str(DIGITS[digit as usize]);
