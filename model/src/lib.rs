@@ -2,6 +2,7 @@
 //! automerge-repo wire protocol, and documents as JSON.
 
 pub mod document_id;
+pub mod documents;
 pub mod json;
 pub mod rules;
 pub mod wire;

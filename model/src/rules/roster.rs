@@ -2,48 +2,10 @@
 //! officer, overlaps itself, or puts the wrong rank on a holiday's first day is invalid, and each problem
 //! names the slot and the reason, in English for logs and in Chinese for the duty officer.
 
-use std::collections::HashMap;
-
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::calendar::{DayKind, HolidayCalendar};
-
-/// The three duty categories the city puts units in (一级/二级/三级值班单位).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DutyCategory {
-    One,
-    Two,
-    Three,
-}
-
-/// A person's rank, as the holiday rules need it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Rank {
-    /// The unit's principal leader (主要负责人).
-    Principal,
-    /// Division level (处级).
-    Division,
-    /// Section level (科级) and below.
-    Section,
-}
-
-impl Rank {
-    fn zh(self) -> &'static str {
-        match self {
-            Rank::Principal => "主要负责人",
-            Rank::Division => "处级",
-            Rank::Section => "科级及以下",
-        }
-    }
-}
-
-/// Someone a roster names, as the directory knows them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Person {
-    pub id: String,
-    pub name: String,
-    pub rank: Rank,
-}
+use crate::documents::directory::{Directory, DutyCategory, Rank};
 
 /// One slot of officers: a main and a deputy (双人双岗), on post or on phone duty.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,7 +171,7 @@ impl RosterProblem {
                 date.month(),
                 date.day(),
                 festival_zh(festival),
-                rank.zh()
+                rank.label_zh()
             ),
             RosterProblem::EndsBeforeStart(slot) => format!("{}结束时间早于开始时间", slot.zh()),
         }
@@ -232,11 +194,11 @@ fn festival_zh(festival: &str) -> &str {
 /// Every problem with `roster`, in time order; empty when it is valid.
 pub fn validate_roster(
     roster: &Roster,
-    people: &[Person],
+    directory: &Directory,
     calendar: &HolidayCalendar,
     office_hours: OfficeHours,
 ) -> Vec<RosterProblem> {
-    let directory: HashMap<&str, &Person> = people.iter().map(|p| (p.id.as_str(), p)).collect();
+    let directory = &directory.people;
     let mut problems = Vec::new();
 
     let mut shifts: Vec<&Shift> = roster.shifts.iter().collect();
@@ -382,21 +344,26 @@ fn touches_office_hours(shift: &Shift, calendar: &HolidayCalendar, hours: Office
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::documents::directory::Person;
 
     fn t(text: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").expect("time")
     }
 
-    fn people() -> Vec<Person> {
-        let p = |id: &str, name: &str, rank| Person { id: id.into(), name: name.into(), rank };
-        vec![
-            p("chief", "王局长", Rank::Principal),
-            p("deputy-chief", "李处长", Rank::Division),
-            p("a", "张三", Rank::Section),
-            p("b", "李四", Rank::Section),
-            p("c", "赵六", Rank::Section),
-            p("d", "钱七", Rank::Section),
-        ]
+    fn people() -> Directory {
+        let mut directory = Directory::default();
+        for (id, name, rank) in [
+            ("chief", "王局长", Rank::Principal),
+            ("deputy-chief", "李处长", Rank::Division),
+            ("a", "张三", Rank::Section),
+            ("b", "李四", Rank::Section),
+            ("c", "赵六", Rank::Section),
+            ("d", "钱七", Rank::Section),
+        ] {
+            let person = Person { name: name.into(), unit: "water".into(), rank, phone: String::new(), roles: vec![] };
+            directory.people.insert(id.into(), person);
+        }
+        directory
     }
 
     fn shift(start: &str, end: &str, main: Option<&str>, deputy: Option<&str>, on_post: bool) -> Shift {

@@ -1,0 +1,37 @@
+//! The duty office's documents, typed and mapped onto Automerge with autosurgeon. Each document carries a
+//! `type` and a `schema` version, so a later version can read an older document (and refuse a newer one
+//! with a reason) instead of misreading it.
+
+pub mod directory;
+
+/// Why a document could not be read as the type asked for.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocumentError {
+    #[error("this document is a {found:?}, not a {expected:?}")]
+    WrongType { expected: &'static str, found: String },
+    #[error("this {kind} uses schema {found}, newer than this app reads (up to {known}); update the app")]
+    SchemaTooNew { kind: &'static str, found: u64, known: u64 },
+    #[error("the {kind} does not have the expected shape: {reason}")]
+    Shape { kind: &'static str, reason: String },
+}
+
+/// Checks `type` and `schema` before hydrating a document of kind `kind`.
+pub fn check_header<R: autosurgeon::ReadDoc>(
+    doc: &R,
+    kind: &'static str,
+    known_schema: u64,
+) -> Result<(), DocumentError> {
+    let found_type: Option<String> = autosurgeon::hydrate_prop(doc, automerge::ROOT, "type").ok();
+    match found_type.as_deref() {
+        Some(t) if t == kind => {}
+        other => {
+            return Err(DocumentError::WrongType { expected: kind, found: other.unwrap_or("untyped").to_owned() });
+        }
+    }
+    let schema: u64 = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema")
+        .map_err(|e| DocumentError::Shape { kind, reason: format!("schema: {e}") })?;
+    if schema > known_schema {
+        return Err(DocumentError::SchemaTooNew { kind, found: schema, known: known_schema });
+    }
+    Ok(())
+}
