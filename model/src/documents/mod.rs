@@ -3,6 +3,7 @@
 //! with a reason) instead of misreading it.
 
 pub mod directory;
+pub mod roster;
 
 /// Why a document could not be read as the type asked for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
