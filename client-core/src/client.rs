@@ -133,7 +133,7 @@ impl Client {
             None => doc.empty_commit(automerge::transaction::CommitOptions::default()),
         };
         let hashes = vec![hash];
-        let data: Vec<u8> = doc.get_changes(&[]).iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+        let data = doc.save_after(&[]);
         {
             let mut state = self.inner.lock();
             state.store.save_changes(id, &data, &hashes)?;
@@ -160,7 +160,7 @@ impl Client {
             }
             let (hash, _) = tx.commit();
             let Some(hash) = hash else { return Ok(()) };
-            let data: Vec<u8> = doc.get_changes(&before).iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+            let data = doc.save_after(&before);
             if let Err(e) = state.store.save_changes(id, &data, &[hash]) {
                 // Not saved: forget the in-memory edit too, so what the app sees is what is on disk.
                 state.docs.remove(&id);
@@ -332,7 +332,7 @@ impl Inner {
         let after = doc.get_heads();
         let mut changed = false;
         if after != before {
-            let data: Vec<u8> = doc.get_changes(&before).iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+            let data = doc.save_after(&before);
             if let Err(e) = state.store.save_changes(id, &data, &[]) {
                 state.docs.remove(&id);
                 return Err(e);

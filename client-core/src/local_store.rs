@@ -256,7 +256,7 @@ mod tests {
             let mut tx = doc.transaction();
             tx.put(automerge::ROOT, "n", i).expect("put");
             tx.commit();
-            let bytes: Vec<u8> = doc.get_changes(&before).iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+            let bytes = doc.save_after(&before);
             app.save_changes(id, &bytes, &[]).expect("save");
         }
         // The CLI, with its own copy, stores a change the app's memory never saw.

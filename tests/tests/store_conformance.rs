@@ -14,7 +14,7 @@ fn change(doc: &mut Automerge, key: &str, value: i64) -> Vec<u8> {
     let mut tx = doc.transaction();
     tx.put(automerge::ROOT, key, value).expect("put");
     tx.commit();
-    doc.get_changes(&before).iter().flat_map(|c| c.raw_bytes().to_vec()).collect()
+    doc.save_after(&before)
 }
 
 fn load(chunks: &[store::StoredChunk]) -> Automerge {

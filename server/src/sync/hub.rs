@@ -162,9 +162,9 @@ impl Hub {
             live.reset();
             return Err(SyncError::ChangeRejected { document: document_id, reason: e.to_string() });
         }
-        let new_changes = live.doc.get_changes(&before);
-        if !new_changes.is_empty() {
-            let data: Vec<u8> = new_changes.iter().flat_map(|c| c.raw_bytes().iter().copied()).collect();
+        let data = live.doc.save_after(&before);
+        let brought_changes = !data.is_empty();
+        if brought_changes {
             match self.committer.append(NewChunk { document_id, data }).await {
                 Ok(seq) => {
                     live.stored.insert(seq);
@@ -186,10 +186,11 @@ impl Hub {
             return Ok(false);
         }
         // A reload may have brought other servers' changes that this document's other peers have not heard of.
-        if new_changes.is_empty() && !(reloaded && live.peers.len() > 1) {
-            live.answer(&self.peer_id, from.connection);
-        } else {
+        let others_owed = brought_changes || (reloaded && live.peers.len() > 1);
+        if others_owed {
             live.send_sync_messages(&self.peer_id);
+        } else {
+            live.answer(&self.peer_id, from.connection);
         }
         if live.stored.len() >= self.config.compact_after_chunks {
             self.compact(live).await;
@@ -245,8 +246,7 @@ impl Hub {
         match live.catch_up(&*self.store).await {
             Ok(true) => {
                 if had_orphans {
-                    let data: Vec<u8> =
-                        live.doc.get_changes(&before).iter().flat_map(|c| c.raw_bytes().iter().copied()).collect();
+                    let data = live.doc.save_after(&before);
                     match self.committer.append(NewChunk { document_id: id, data }).await {
                         Ok(seq) => {
                             live.stored.insert(seq);
