@@ -101,10 +101,14 @@ impl Session<'_> {
     }
 
     async fn send(&mut self, message: Message) -> Result<(), ClientError> {
-        self.socket.send(WsMessage::Binary(message.encode().into())).await.map_err(|e| ClientError::Unreachable {
-            url: self.inner.server.as_ref().map(|u| u.to_string()).unwrap_or_default(),
-            reason: e.to_string(),
-        })
+        let sent = self.socket.send(WsMessage::Binary(message.encode().into())).await;
+        sent.map_err(|e| self.lost(e))
+    }
+
+    /// The connection broke mid-session.
+    fn lost(&self, e: tokio_tungstenite::tungstenite::Error) -> ClientError {
+        let url = self.inner.server.as_ref().map(|u| u.to_string()).unwrap_or_default();
+        ClientError::Unreachable { url, reason: e.to_string() }
     }
 
     /// Handles one frame from the server. `Ok(false)` when the server closed the connection.
@@ -114,12 +118,7 @@ impl Session<'_> {
     ) -> Result<bool, ClientError> {
         let frame = match frame {
             None | Some(Ok(WsMessage::Close(_))) => return Ok(false),
-            Some(Err(e)) => {
-                return Err(ClientError::Unreachable {
-                    url: self.inner.server.as_ref().map(|u| u.to_string()).unwrap_or_default(),
-                    reason: e.to_string(),
-                });
-            }
+            Some(Err(e)) => return Err(self.lost(e)),
             Some(Ok(WsMessage::Binary(frame))) => frame,
             Some(Ok(_)) => return Ok(true),
         };
