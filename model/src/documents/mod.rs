@@ -3,7 +3,43 @@
 //! with a reason) instead of misreading it.
 
 pub mod directory;
+pub mod incident;
+pub mod instruction;
 pub mod roster;
+pub mod time;
+
+/// A field of a document that does not hold a valid value, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+/// What validation needs to know about units and people: the directory document on a phone, the projected
+/// directory on the server. Both sides check the same rules against it.
+pub trait Known {
+    fn has_unit(&self, unit: &str) -> bool;
+    /// The unit a person belongs to; `None` for someone not in the directory.
+    fn unit_of(&self, person: &str) -> Option<&str>;
+}
+
+impl Known for directory::Directory {
+    fn has_unit(&self, unit: &str) -> bool {
+        self.units.contains_key(unit)
+    }
+
+    fn unit_of(&self, person: &str) -> Option<&str> {
+        self.people.get(person).map(|p| p.unit.as_str())
+    }
+}
+
+/// Whether `before` appears in `after` in the same order, possibly with other items between: how an
+/// append-only list looks after concurrent appends merge.
+pub(crate) fn is_subsequence<T: PartialEq>(before: &[T], after: &[T]) -> bool {
+    let mut rest = after.iter();
+    before.iter().all(|item| rest.any(|candidate| candidate == item))
+}
 
 /// Why a document could not be read as the type asked for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
