@@ -11,7 +11,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
-use crate::store;
+use crate::office::{DutyRules, Office};
+use crate::{projection, store};
 use crate::sync::{ConnectionLimits, Hub, HubConfig, connection};
 
 /// How a server is set up; every field has a default suitable for one duty office.
@@ -24,6 +25,8 @@ pub struct ServerConfig {
     /// How often the server pings each peer; three silent intervals and the peer is dropped.
     pub keepalive: Duration,
     pub hub: HubConfig,
+    /// The office's rules and numbers (grade thresholds, deadlines, calendar).
+    pub rules: DutyRules,
 }
 
 impl Default for ServerConfig {
@@ -33,6 +36,7 @@ impl Default for ServerConfig {
             max_frame_bytes: zhiban_model::DEFAULT_MAX_FRAME_BYTES,
             keepalive: Duration::from_secs(30),
             hub: HubConfig::default(),
+            rules: DutyRules::default(),
         }
     }
 }
@@ -88,7 +92,9 @@ pub async fn launch_with_tcp_listener(
 ) -> anyhow::Result<()> {
     let store = store::open(&config.database_url).await?;
     tracing::info!(backend = store.backend(), address = %listener.local_addr()?, "zhiban-server serving");
-    let hub = Hub::start(store, config.hub.clone()).await?;
+    let office = Office::new(store.database(), config.rules.clone());
+    projection::load_directory(&*store, &office).await?;
+    let hub = Hub::start(store, office, config.hub.clone()).await?;
     let limits = ConnectionLimits { max_frame_bytes: config.max_frame_bytes, keepalive: config.keepalive };
     let state = AppState { hub, limits };
     axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await?;

@@ -2,6 +2,9 @@
 //! default) or PostgreSQL (several servers on one database).
 
 pub mod app;
+pub mod database;
+pub mod office;
+pub mod projection;
 pub mod cli;
 pub mod store;
 pub mod sync;

@@ -379,7 +379,7 @@ impl Incident {
         report: FirstReport,
         entry_id: &str,
         at: DateTime<FixedOffset>,
-        known: &impl Known,
+        known: &(impl Known + ?Sized),
     ) -> Result<Self, Vec<IncidentProblem>> {
         let received_at = report.received_at.unwrap_or(at);
         let mut incident = Incident {
@@ -703,7 +703,7 @@ impl Incident {
     }
 
     /// Everything that makes this incident invalid, in a stable order; empty when it is valid.
-    pub fn problems(&self, known: &impl Known) -> Vec<IncidentProblem> {
+    pub fn problems(&self, known: &(impl Known + ?Sized)) -> Vec<IncidentProblem> {
         let mut problems = Vec::new();
         if self.title.trim().is_empty() {
             problems.push(IncidentProblem::Empty("the title"));

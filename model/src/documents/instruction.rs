@@ -158,7 +158,7 @@ impl Instruction {
         text: &str,
         incident: Option<String>,
         recipients: &[String],
-        known: &impl Known,
+        known: &(impl Known + ?Sized),
     ) -> Result<Self, Vec<InstructionProblem>> {
         let recipients = recipients
             .iter()
@@ -210,7 +210,7 @@ impl Instruction {
         person: &str,
         device: &str,
         at: DateTime<FixedOffset>,
-        known: &impl Known,
+        known: &(impl Known + ?Sized),
     ) -> Result<(), InstructionProblem> {
         let Some(entry) = self.recipients.get(recipient) else {
             return Err(InstructionProblem::NotARecipient(recipient.to_owned()));
@@ -231,7 +231,7 @@ impl Instruction {
     }
 
     /// The recipients `person` may acknowledge for and has not yet.
-    pub fn awaiting_acknowledgement_by(&self, person: &str, known: &impl Known) -> Vec<String> {
+    pub fn awaiting_acknowledgement_by(&self, person: &str, known: &(impl Known + ?Sized)) -> Vec<String> {
         if self.closure.is_some() {
             return Vec::new();
         }
@@ -308,7 +308,7 @@ impl Instruction {
     }
 
     /// Everything that makes this instruction invalid, in a stable order.
-    pub fn problems(&self, known: &impl Known) -> Vec<InstructionProblem> {
+    pub fn problems(&self, known: &(impl Known + ?Sized)) -> Vec<InstructionProblem> {
         let mut problems = Vec::new();
         if self.text.trim().is_empty() {
             problems.push(InstructionProblem::Empty("the instruction's text"));
@@ -422,7 +422,7 @@ fn before_set_and_changed<T: PartialEq>(before: &Option<T>, after: &Option<T>) -
     before.is_some() && before != after
 }
 
-fn entitled(kind: RecipientKind, recipient: &str, person: &str, known: &impl Known) -> bool {
+fn entitled(kind: RecipientKind, recipient: &str, person: &str, known: &(impl Known + ?Sized)) -> bool {
     match kind {
         RecipientKind::Person => recipient == person,
         RecipientKind::Unit => known.unit_of(person) == Some(recipient),

@@ -75,6 +75,9 @@ pub trait Store: Send + Sync + 'static {
     /// `sqlite` or `postgres`, for `/health` and logs.
     fn backend(&self) -> &'static str;
 
+    /// The SQL database the store keeps its documents in, for the tables beside them.
+    fn database(&self) -> crate::database::Database;
+
     /// Every chunk of a document, oldest first; empty when the store has never seen the document.
     async fn load(&self, document_id: DocumentId) -> Result<Vec<StoredChunk>, StoreError>;
 
@@ -98,6 +101,9 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<ChunkSeq, StoreError>;
 
     async fn document_count(&self) -> Result<u64, StoreError>;
+
+    /// Every stored document's id (for rebuilding projections).
+    async fn document_ids(&self) -> Result<Vec<DocumentId>, StoreError>;
 
     /// The storage id this store announces to peers; made once, then the same for every server process.
     async fn storage_id(&self) -> Result<String, StoreError>;

@@ -49,6 +49,10 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
+    fn database(&self) -> crate::database::Database {
+        crate::database::Database::Sqlite(self.pool.clone())
+    }
+
     async fn load(&self, document_id: DocumentId) -> Result<Vec<StoredChunk>, StoreError> {
         let rows = sqlx::query("SELECT seq, kind, data FROM document_chunks WHERE document_id = ? ORDER BY seq")
             .bind(document_id.to_string())
@@ -133,6 +137,13 @@ impl Store for SqliteStore {
         }
         tx.commit().await?;
         Ok(seq)
+    }
+
+    async fn document_ids(&self) -> Result<Vec<DocumentId>, StoreError> {
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM documents ORDER BY id").fetch_all(&self.pool).await?;
+        ids.iter()
+            .map(|id| id.parse().map_err(|e| StoreError::Corrupt(format!("stored document id {id:?}: {e}"))))
+            .collect()
     }
 
     async fn document_count(&self) -> Result<u64, StoreError> {

@@ -12,6 +12,8 @@ use zhiban_model::{DocumentId, Message, PeerId};
 
 use super::live_document::{LiveDocument, PeerSync};
 use super::outbound::{ConnectionId, Outbound};
+use crate::office::{Office, check_change};
+use crate::projection;
 use crate::store::{ChangeNotice, GroupCommitter, NewChunk, Store, StoreError};
 
 #[derive(Debug, Clone)]
@@ -36,6 +38,8 @@ pub enum SyncError {
     BadSyncMessage { document: DocumentId, reason: String },
     #[error("a change for document {document} does not apply, nothing from this message was stored: {reason}")]
     ChangeRejected { document: DocumentId, reason: String },
+    #[error("document {document}: the change was refused and nothing of it was stored: {reason}")]
+    ChangeRefused { document: DocumentId, reason: String },
     #[error("the server cannot load document {document} from its store; an operator must look at it: {source}")]
     Load {
         document: DocumentId,
@@ -58,6 +62,10 @@ struct Slot {
 
 pub struct Hub {
     store: Arc<dyn Store>,
+    office: Office,
+    /// The author of the server's own changes (ledger numbers, receipt times); one per process, so two
+    /// servers sharing a database never write changes under the same actor.
+    actor: automerge::ActorId,
     committer: GroupCommitter,
     config: HubConfig,
     peer_id: PeerId,
@@ -69,12 +77,14 @@ pub struct Hub {
 
 impl Hub {
     /// Starts the hub with its writer, notice and eviction tasks on the current runtime.
-    pub async fn start(store: Arc<dyn Store>, config: HubConfig) -> Result<Arc<Self>, StoreError> {
+    pub async fn start(store: Arc<dyn Store>, office: Office, config: HubConfig) -> Result<Arc<Self>, StoreError> {
         let storage_id = store.storage_id().await?;
         let suffix = format!("{:016x}", rand::random::<u64>());
         let hub = Arc::new(Self {
             committer: GroupCommitter::start(store.clone()),
             store,
+            office,
+            actor: automerge::ActorId::random(),
             config,
             peer_id: format!("zhiban-server-{suffix}"),
             storage_id,
@@ -99,6 +109,10 @@ impl Hub {
 
     pub fn store(&self) -> &dyn Store {
         &*self.store
+    }
+
+    pub fn office(&self) -> &Office {
+        &self.office
     }
 
     pub fn next_connection_id(&self) -> ConnectionId {
@@ -154,6 +168,7 @@ impl Hub {
             .map_err(|source| SyncError::Load { document: document_id, source })?;
 
         let before = live.doc.get_heads();
+        let before_typed = live.typed().clone();
         // Until the new changes are stored, memory is ahead of the store: if this task dies in between (a
         // panic in Automerge), the next use reloads rather than announce what was never stored.
         live.begin_unstored();
@@ -165,6 +180,11 @@ impl Hub {
         let data = live.doc.save_after(&before);
         let brought_changes = !data.is_empty();
         if brought_changes {
+            live.typed = None;
+            if let Err(reason) = check_change(&before_typed, live.typed(), &self.office.directory()) {
+                live.reset();
+                return Err(SyncError::ChangeRefused { document: document_id, reason });
+            }
             match self.committer.append(NewChunk { document_id, data }).await {
                 Ok(seq) => {
                     live.stored.insert(seq);
@@ -176,6 +196,9 @@ impl Hub {
             }
         }
         live.end_unstored();
+        if brought_changes {
+            self.after_merge(live).await?;
+        }
 
         if is_request && !live.exists() {
             from.send(&Message::DocUnavailable {
@@ -196,6 +219,54 @@ impl Hub {
             self.compact(live).await;
         }
         Ok(true)
+    }
+
+    /// After new changes are stored: the server writes its own fields (stored before anyone hears of them),
+    /// then the document is projected. A projection that fails is logged and redone on the next change or
+    /// by `admin reproject`; the document itself is safe either way.
+    async fn after_merge(&self, live: &mut LiveDocument) -> Result<(), SyncError> {
+        let document = live.id;
+        let Ok(typed) = live.typed().clone() else { return Ok(()) };
+        if typed.kind().is_none() {
+            return Ok(());
+        }
+        let now = chrono::Utc::now().with_timezone(&zhiban_model::rules::office_time_zone());
+        match self.office.amend(&typed, now).await {
+            Ok(None) => {}
+            Ok(Some(amended)) => {
+                let before = live.doc.get_heads();
+                live.begin_unstored();
+                live.doc.set_actor(self.actor.clone());
+                let mut tx = live.doc.transaction();
+                if let Err(e) = autosurgeon::reconcile(&mut tx, &amended) {
+                    tx.rollback();
+                    live.end_unstored();
+                    tracing::error!(%document, error = %e, "cannot write the server's fields into the instruction");
+                } else {
+                    tx.commit();
+                    let data = live.doc.save_after(&before);
+                    match self.committer.append(NewChunk { document_id: document, data }).await {
+                        Ok(seq) => {
+                            live.stored.insert(seq);
+                            live.end_unstored();
+                            live.typed = None;
+                        }
+                        Err(source) => {
+                            live.reset();
+                            return Err(SyncError::Store { document, source });
+                        }
+                    }
+                }
+            }
+            // The phone's change is stored; the number or stamp follows with the next change.
+            Err(e) => tracing::warn!(%document, error = %e, "cannot amend the instruction now"),
+        }
+        if let Ok(typed) = live.typed().clone()
+            && let Err(e) = projection::project(&self.office, document, &typed).await
+        {
+            tracing::warn!(%document, error = %e, "projection failed; the document is stored, its rows are stale");
+        }
+        Ok(())
     }
 
     /// Writes a snapshot in place of the document's chunks. A failure loses nothing: the chunks stay.
@@ -257,6 +328,12 @@ impl Hub {
                             return;
                         }
                     }
+                }
+                // Projection is idempotent: both servers may write the same rows.
+                if let Ok(typed) = live.typed().clone()
+                    && let Err(e) = projection::project(&self.office, id, &typed).await
+                {
+                    tracing::warn!(document = %id, error = %e, "projection after catch-up failed");
                 }
                 live.send_sync_messages(&self.peer_id);
             }

@@ -7,7 +7,10 @@ use automerge::Automerge;
 use automerge::sync::{State as SyncState, SyncDoc};
 use zhiban_model::{DocumentId, Message, PeerId};
 
+use zhiban_model::documents::DocumentError;
+
 use super::outbound::{ConnectionId, Outbound};
+use crate::office::TypedDocument;
 use crate::store::{ChunkSeq, Store, StoreError, StoredChunk};
 
 pub struct PeerSync {
@@ -30,6 +33,8 @@ pub struct LiveDocument {
     /// Chunks of the store this document contains; compaction replaces exactly these.
     pub stored: BTreeSet<ChunkSeq>,
     pub peers: HashMap<ConnectionId, PeerSync>,
+    /// The document read as its type, as last checked; `None` when the document changed since.
+    pub typed: Option<Result<TypedDocument, DocumentError>>,
     /// Highest ephemeral `count` relayed per (sender, session), to drop repeats.
     ephemeral_seen: HashMap<(PeerId, String), u64>,
 }
@@ -43,6 +48,7 @@ impl LiveDocument {
             doc: Automerge::new(),
             stored: BTreeSet::new(),
             peers: HashMap::new(),
+            typed: None,
             ephemeral_seen: HashMap::new(),
         }
     }
@@ -65,7 +71,14 @@ impl LiveDocument {
         self.doc = doc;
         self.stored = stored;
         self.loaded = true;
+        self.typed = None;
         Ok(true)
+    }
+
+    /// The document read as its type (cached until it changes).
+    pub fn typed(&mut self) -> &Result<TypedDocument, DocumentError> {
+        let doc = &self.doc;
+        self.typed.get_or_insert_with(|| TypedDocument::read(doc))
     }
 
     pub fn begin_unstored(&mut self) {
@@ -92,7 +105,11 @@ impl LiveDocument {
             held.insert(chunk.seq);
         }
         self.stored = held;
-        Ok(self.doc.get_heads() != before)
+        let changed = self.doc.get_heads() != before;
+        if changed {
+            self.typed = None;
+        }
+        Ok(changed)
     }
 
     /// Forgets what is in memory (after a rejected or unstored change): the next use reloads from the store.
@@ -101,6 +118,7 @@ impl LiveDocument {
         self.loaded = false;
         self.unstored = false;
         self.doc = Automerge::new();
+        self.typed = None;
         self.stored.clear();
         for peer in self.peers.values_mut() {
             peer.state = SyncState::new();

@@ -1,0 +1,42 @@
+//! What the server knows about the duty office beyond syncing bytes: the rules and their configuration,
+//! the directory (to check units and people), which changes a phone may make to a typed document, and the
+//! fields only the server writes (the instruction ledger number, acknowledgement receipt times).
+
+mod amend;
+mod gate;
+mod rules;
+mod typed;
+
+use std::sync::{Arc, RwLock};
+
+use zhiban_model::documents::directory::Directory;
+
+pub use amend::AmendError;
+pub use gate::check_change;
+pub use rules::DutyRules;
+pub use typed::TypedDocument;
+
+use crate::database::Database;
+
+/// Shared by the hub, the projections and the API.
+#[derive(Clone)]
+pub struct Office {
+    pub database: Database,
+    pub rules: Arc<DutyRules>,
+    /// The directory as last projected: what changes are checked against.
+    directory: Arc<RwLock<Arc<Directory>>>,
+}
+
+impl Office {
+    pub fn new(database: Database, rules: DutyRules) -> Self {
+        Self { database, rules: Arc::new(rules), directory: Arc::new(RwLock::new(Arc::new(Directory::default()))) }
+    }
+
+    pub fn directory(&self) -> Arc<Directory> {
+        self.directory.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    pub fn set_directory(&self, directory: Directory) {
+        *self.directory.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(directory);
+    }
+}

@@ -1,0 +1,131 @@
+//! Projections: after each durable merge the server writes a typed document's rows into SQL tables beside
+//! the documents, for the desk's queries. The documents are the truth; rows are rebuilt from them at will
+//! (`zhiban-server admin reproject`).
+
+pub mod rows;
+mod write;
+
+use zhiban_model::DocumentId;
+
+use crate::office::{Office, TypedDocument};
+use crate::on_database;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    #[error("cannot write the projection of document {document}: {source}")]
+    Write {
+        document: DocumentId,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("cannot read document {document} from the store: {source}")]
+    Load {
+        document: DocumentId,
+        #[source]
+        source: StoreError,
+    },
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The rows `typed` projects to, or why it cannot be projected (a time that does not read, say).
+pub fn rows_of(typed: &TypedDocument, office: &Office) -> Option<(&'static str, u64, Result<rows::Rows, String>)> {
+    let rules = &office.rules;
+    Some(match typed {
+        TypedDocument::Untyped | TypedDocument::Other(_) => return None,
+        TypedDocument::Directory(d) => ("directory", d.schema, Ok(rows::directory_rows(d))),
+        TypedDocument::Incident(i) => ("incident", i.schema, rows::incident_rows(i, rules)),
+        TypedDocument::Instruction(i) => ("instruction", i.schema, rows::instruction_rows(i, rules)),
+        TypedDocument::Roster(r) => ("roster", r.schema, rows::roster_rows(r, &office.directory(), rules)),
+    })
+}
+
+/// Projects one document (idempotent). A directory also becomes the one changes are checked against.
+pub async fn project(office: &Office, document: DocumentId, typed: &TypedDocument) -> Result<(), ProjectionError> {
+    let Some((kind, schema, rows)) = rows_of(typed, office) else { return Ok(()) };
+    let now = chrono::Utc::now().timestamp_millis();
+    write::replace(&office.database, &document.to_string(), kind, schema, rows.as_ref().map_err(String::as_str), now)
+        .await
+        .map_err(|source| ProjectionError::Write { document, source })?;
+    if let TypedDocument::Directory(d) = typed {
+        office.set_directory(d.clone());
+    }
+    Ok(())
+}
+
+/// Loads and reads one stored document.
+pub async fn read_stored(store: &dyn Store, document: DocumentId) -> Result<automerge::Automerge, ProjectionError> {
+    let mut doc = automerge::Automerge::new();
+    for chunk in store.load(document).await.map_err(|source| ProjectionError::Load { document, source })? {
+        doc.load_incremental(&chunk.data).map_err(|e| ProjectionError::Load {
+            document,
+            source: StoreError::Corrupt(format!("chunk {} does not load: {e}", chunk.seq)),
+        })?;
+    }
+    Ok(doc)
+}
+
+/// At start: the directory changes are checked against is the last one projected.
+pub async fn load_directory(store: &dyn Store, office: &Office) -> Result<(), ProjectionError> {
+    let id: Option<String> = on_database!(&office.database, pool => {
+        sqlx::query_scalar(
+            "SELECT document_id FROM projected_documents WHERE kind = 'directory' ORDER BY projected_at DESC LIMIT 1",
+        )
+        .fetch_optional(pool)
+        .await?
+    });
+    let Some(id) = id.and_then(|id| id.parse::<DocumentId>().ok()) else { return Ok(()) };
+    let doc = read_stored(store, id).await?;
+    if let Ok(TypedDocument::Directory(d)) = TypedDocument::read(&doc) {
+        office.set_directory(d);
+    }
+    Ok(())
+}
+
+/// What a rebuild did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Reprojected {
+    pub documents: usize,
+    pub projected: usize,
+    /// Documents whose rows could not be made, with why.
+    pub problems: Vec<(String, String)>,
+}
+
+/// Drops every projected row and projects every stored document again, directories first (rosters are
+/// checked against them). The instruction ledger is not a projection and is left alone.
+pub async fn reproject_all(store: &dyn Store, office: &Office) -> Result<Reprojected, ProjectionError> {
+    on_database!(&office.database, pool => {
+        let mut tx = pool.begin().await?;
+        for table in ["projected_documents", "units", "people", "incidents", "report_entries", "incident_steps",
+                      "instructions", "instruction_recipients", "acknowledgements", "rosters", "shifts"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+    });
+    let ids = store.document_ids().await?;
+    let mut report = Reprojected { documents: ids.len(), ..Default::default() };
+    let mut later = Vec::new();
+    for id in ids {
+        let doc = read_stored(store, id).await?;
+        match TypedDocument::read(&doc) {
+            Ok(typed @ TypedDocument::Directory(_)) => {
+                project(office, id, &typed).await?;
+                report.projected += 1;
+            }
+            Ok(typed) if typed.kind().is_some() => later.push((id, typed)),
+            Ok(_) => {}
+            Err(e) => report.problems.push((id.to_string(), e.to_string())),
+        }
+    }
+    for (id, typed) in later {
+        if let Some((_, _, Err(problem))) = rows_of(&typed, office) {
+            report.problems.push((id.to_string(), problem));
+        }
+        project(office, id, &typed).await?;
+        report.projected += 1;
+    }
+    Ok(report)
+}

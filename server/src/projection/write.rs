@@ -1,0 +1,171 @@
+//! Writes a document's rows in one transaction: the old rows of the document go, the new ones come, so a
+//! reader sees the whole projection before or after, never half. Running it twice changes nothing.
+
+use super::rows::Rows;
+use crate::database::Database;
+use crate::on_database;
+
+/// The tables rows of one document live in (the directory's live in `units` and `people`).
+const PER_DOCUMENT_TABLES: [&str; 8] = [
+    "incidents",
+    "report_entries",
+    "incident_steps",
+    "instructions",
+    "instruction_recipients",
+    "acknowledgements",
+    "rosters",
+    "shifts",
+];
+
+pub async fn replace(
+    database: &Database,
+    document_id: &str,
+    kind: &str,
+    schema: u64,
+    rows: Result<&Rows, &str>,
+    now_millis: i64,
+) -> Result<(), sqlx::Error> {
+    on_database!(database, pool => {
+        let mut tx = pool.begin().await?;
+        for table in PER_DOCUMENT_TABLES {
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE document_id = $1"))).bind(document_id).execute(&mut *tx).await?;
+        }
+        sqlx::query(
+            "INSERT INTO projected_documents (document_id, kind, schema, projected_at, problem) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (document_id) DO UPDATE SET kind = excluded.kind, schema = excluded.schema, \
+             projected_at = excluded.projected_at, problem = excluded.problem",
+        )
+        .bind(document_id)
+        .bind(kind)
+        .bind(schema as i64)
+        .bind(now_millis)
+        .bind(rows.err())
+        .execute(&mut *tx)
+        .await?;
+        match rows {
+            Err(_) => {}
+            Ok(Rows::Directory { units, people }) => {
+                // The directory replaces what it held before; ids it no longer lists leave with it.
+                sqlx::query("DELETE FROM units WHERE directory_id = $1").bind(document_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM people WHERE directory_id = $1").bind(document_id).execute(&mut *tx).await?;
+                for u in units {
+                    sqlx::query(
+                        "INSERT INTO units (unit_id, directory_id, name, parent_id, category, duty_phone) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (unit_id) DO UPDATE SET \
+                         directory_id = excluded.directory_id, name = excluded.name, parent_id = excluded.parent_id, \
+                         category = excluded.category, duty_phone = excluded.duty_phone",
+                    )
+                    .bind(&u.unit_id).bind(document_id).bind(&u.name).bind(&u.parent_id).bind(&u.category).bind(&u.duty_phone)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for p in people {
+                    sqlx::query(
+                        "INSERT INTO people (person_id, directory_id, name, unit_id, rank, phone, roles) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (person_id) DO UPDATE SET \
+                         directory_id = excluded.directory_id, name = excluded.name, unit_id = excluded.unit_id, \
+                         rank = excluded.rank, phone = excluded.phone, roles = excluded.roles",
+                    )
+                    .bind(&p.person_id).bind(document_id).bind(&p.name).bind(&p.unit_id).bind(&p.rank).bind(&p.phone).bind(&p.roles)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            Ok(Rows::Incident { incident: i, entries, steps }) => {
+                sqlx::query(
+                    "INSERT INTO incidents (document_id, title, unit_id, nature, place, received_at, received_at_text, \
+                     occurred_at, sensitive, stage, suggested_grade, confirmed_grade, grade_reason, effective_grade, \
+                     dead, injured, serious_injuries, missing, trapped, direct_loss_cny, first_reported_at, \
+                     verbal_due_at, written_due_at, late_by_seconds, report_count, has_final_report, pending_fields, \
+                     last_report_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                     $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)",
+                )
+                .bind(document_id).bind(&i.title).bind(&i.unit_id).bind(&i.nature).bind(&i.place)
+                .bind(i.received_at).bind(&i.received_at_text).bind(i.occurred_at).bind(i64::from(i.sensitive))
+                .bind(&i.stage).bind(&i.suggested_grade).bind(&i.confirmed_grade).bind(&i.grade_reason)
+                .bind(&i.effective_grade).bind(i.dead).bind(i.injured).bind(i.serious_injuries).bind(i.missing)
+                .bind(i.trapped).bind(i.direct_loss_cny).bind(i.first_reported_at).bind(i.verbal_due_at)
+                .bind(i.written_due_at).bind(i.late_by_seconds).bind(i.report_count)
+                .bind(i64::from(i.has_final_report)).bind(&i.pending_fields).bind(i.last_report_at)
+                .execute(&mut *tx)
+                .await?;
+                for e in entries {
+                    sqlx::query(
+                        "INSERT INTO report_entries (document_id, entry_id, position, kind, label, submitted_at, \
+                         submitted_at_text, reporter_person, reporter_name, reporter_unit, account, details) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                    )
+                    .bind(document_id).bind(&e.entry_id).bind(e.position).bind(&e.kind).bind(&e.label)
+                    .bind(e.submitted_at).bind(&e.submitted_at_text).bind(&e.reporter_person).bind(&e.reporter_name)
+                    .bind(&e.reporter_unit).bind(&e.account).bind(&e.details)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for s in steps {
+                    sqlx::query(
+                        "INSERT INTO incident_steps (document_id, position, stage, by_person, at, at_text, note) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(document_id).bind(s.position).bind(&s.stage).bind(&s.by_person).bind(s.at).bind(&s.at_text).bind(&s.note)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            Ok(Rows::Instruction { instruction: i, recipients, acknowledgements }) => {
+                sqlx::query(
+                    "INSERT INTO instructions (document_id, number, leader, issued_at, issued_at_text, text, incident, \
+                     status, relay_due_at, feedback_due_at, feedback_due_provisional, recipient_count, \
+                     acknowledged_count, fed_back_at, closed_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                )
+                .bind(document_id).bind(&i.number).bind(&i.leader).bind(i.issued_at).bind(&i.issued_at_text)
+                .bind(&i.text).bind(&i.incident).bind(&i.status).bind(i.relay_due_at).bind(i.feedback_due_at)
+                .bind(i64::from(i.feedback_due_provisional)).bind(i.recipient_count).bind(i.acknowledged_count)
+                .bind(i.fed_back_at).bind(i.closed_at)
+                .execute(&mut *tx)
+                .await?;
+                for r in recipients {
+                    sqlx::query(
+                        "INSERT INTO instruction_recipients (document_id, recipient_id, kind, relayed_at, acknowledged) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(document_id).bind(&r.recipient_id).bind(&r.kind).bind(r.relayed_at).bind(i64::from(r.acknowledged))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for a in acknowledgements {
+                    sqlx::query(
+                        "INSERT INTO acknowledgements (document_id, recipient_id, person_id, device, acknowledged_at, \
+                         acknowledged_at_text, server_received_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(document_id).bind(&a.recipient_id).bind(&a.person_id).bind(&a.device).bind(a.acknowledged_at)
+                    .bind(&a.acknowledged_at_text).bind(a.server_received_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            Ok(Rows::Roster { roster: r, shifts }) => {
+                sqlx::query(
+                    "INSERT INTO rosters (document_id, unit_id, period_start, period_end, period_start_text, \
+                     period_end_text, filing_status, problems) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(document_id).bind(&r.unit_id).bind(r.period_start).bind(r.period_end)
+                .bind(&r.period_start_text).bind(&r.period_end_text).bind(&r.filing_status).bind(&r.problems)
+                .execute(&mut *tx)
+                .await?;
+                for s in shifts {
+                    sqlx::query(
+                        "INSERT INTO shifts (document_id, shift_id, unit_id, kind, starts_at, ends_at, starts_text, \
+                         ends_text, main, deputy, leader, on_post) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                    )
+                    .bind(document_id).bind(&s.shift_id).bind(&r.unit_id).bind(s.kind).bind(s.starts_at).bind(s.ends_at)
+                    .bind(&s.starts_text).bind(&s.ends_text).bind(&s.main).bind(&s.deputy).bind(&s.leader)
+                    .bind(i64::from(s.on_post))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        tx.commit().await
+    })
+}
