@@ -12,8 +12,8 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::office::{DutyRules, Office};
-use crate::{projection, store};
 use crate::sync::{ConnectionLimits, Hub, HubConfig, connection};
+use crate::{projection, store};
 
 /// How a server is set up; every field has a default suitable for one duty office.
 #[derive(Debug, Clone)]

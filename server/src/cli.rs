@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::ServerConfig;
+use crate::office::{DutyRules, Office};
+use crate::projection;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
@@ -14,16 +16,23 @@ struct Cli {
     command: Command,
 }
 
+/// Where the documents live; every subcommand takes it.
+#[derive(clap::Args)]
+struct DatabaseArg {
+    /// `sqlite://path/to/file.db` (created with its folder) or `postgres://user@host/db`.
+    #[arg(long = "database", env = "ZHIBAN_DATABASE_URL", default_value = "sqlite://zhiban-data/zhiban.db")]
+    url: String,
+}
+
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the sync endpoint (`/sync`) and the HTTP API.
+    /// Serve the sync endpoint (`/sync`) and the HTTP API (`/api/v1`).
     Serve {
         /// Address to listen on.
         #[arg(long, env = "ZHIBAN_LISTEN", default_value = "127.0.0.1:8760")]
         listen: SocketAddr,
-        /// `sqlite://path/to/file.db` (created with its folder) or `postgres://user@host/db`.
-        #[arg(long, env = "ZHIBAN_DATABASE_URL", default_value = "sqlite://zhiban-data/zhiban.db")]
-        database: String,
+        #[command(flatten)]
+        database: DatabaseArg,
         /// Largest WebSocket frame accepted, in bytes.
         #[arg(long, env = "ZHIBAN_MAX_FRAME_BYTES", default_value_t = zhiban_model::DEFAULT_MAX_FRAME_BYTES)]
         max_frame_bytes: usize,
@@ -36,6 +45,25 @@ enum Command {
         /// Most documents held in memory at once.
         #[arg(long, env = "ZHIBAN_MAX_LOADED_DOCUMENTS", default_value_t = 10_000)]
         max_loaded_documents: usize,
+    },
+    /// Operator tasks on the database.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Load a realistic city into the database: units, people, a month of rosters across a holiday,
+    /// incidents with their reports, and leaders' instructions with acknowledgements.
+    Demo {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Drop every projected row and rebuild the projections from the stored documents. Safe while no
+    /// server writes to the database; the instruction ledger is kept.
+    Reproject {
+        #[command(flatten)]
+        database: DatabaseArg,
     },
 }
 
@@ -56,7 +84,7 @@ pub async fn main() -> anyhow::Result<()> {
             max_loaded_documents,
         } => {
             let mut config = ServerConfig {
-                database_url: database,
+                database_url: database.url,
                 max_frame_bytes,
                 keepalive: Duration::from_secs(keepalive_secs.max(1)),
                 ..ServerConfig::default()
@@ -67,6 +95,23 @@ pub async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {listen}; is another server running there?"))?;
             crate::launch_with_tcp_listener(listener, config, shutdown_signal()).await
+        }
+        Command::Admin(AdminCommand::Reproject { database }) => {
+            let store = crate::store::open(&database.url).await?;
+            let office = Office::new(store.database(), DutyRules::default());
+            let report = projection::reproject_all(&*store, &office).await?;
+            println!("{} documents stored, {} projected", report.documents, report.projected);
+            for (document, problem) in &report.problems {
+                println!("  automerge:{document}: {problem}");
+            }
+            Ok(())
+        }
+        Command::Demo { database } => {
+            let store = crate::store::open(&database.url).await?;
+            let office = Office::new(store.database(), DutyRules::default());
+            let summary = crate::demo::load(store, office).await?;
+            println!("{summary}");
+            Ok(())
         }
     }
 }

@@ -20,7 +20,11 @@ pub enum AmendError {
 
 impl Office {
     /// The instruction with the server's fields filled in, when any were missing.
-    pub async fn amend(&self, typed: &TypedDocument, now: DateTime<FixedOffset>) -> Result<Option<Instruction>, AmendError> {
+    pub async fn amend(
+        &self,
+        typed: &TypedDocument,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Option<Instruction>, AmendError> {
         let TypedDocument::Instruction(instruction) = typed else { return Ok(None) };
         let unstamped = instruction.unstamped_acknowledgements();
         if instruction.number.is_some() && unstamped.is_empty() {
@@ -29,7 +33,8 @@ impl Office {
         let mut amended = instruction.clone();
         if amended.number.is_none() {
             // The ledger year is the year of issue in the office's time zone.
-            let year = instruction.issued_at().map(|t| t.with_timezone(&office_time_zone()).year()).unwrap_or(now.year());
+            let year =
+                instruction.issued_at().map(|t| t.with_timezone(&office_time_zone()).year()).unwrap_or(now.year());
             amended.number = Some(self.next_ledger_number(year).await?.to_string());
         }
         let stamp = format_instant(now.with_timezone(&office_time_zone()));

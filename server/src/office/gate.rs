@@ -41,7 +41,8 @@ pub fn check_change(
         TypedDocument::Directory(d) => d,
         _ => directory,
     };
-    let mut refused: Vec<String> = new_problems(before.map(|b| problems(b, known)).unwrap_or_default(), problems(after, known));
+    let mut refused: Vec<String> =
+        new_problems(before.map(|b| problems(b, known)).unwrap_or_default(), problems(after, known));
     refused.extend(forbidden(before, after));
     if refused.is_empty() { Ok(()) } else { Err(refused.join("; ")) }
 }

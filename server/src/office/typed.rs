@@ -1,11 +1,11 @@
 //! A document read as the type it says it is.
 
 use automerge::ReadDoc;
+use zhiban_model::documents::DocumentError;
 use zhiban_model::documents::directory::{self, Directory};
 use zhiban_model::documents::incident::{self, Incident};
 use zhiban_model::documents::instruction::{self, Instruction};
 use zhiban_model::documents::roster::{self, RosterDocument};
-use zhiban_model::documents::DocumentError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypedDocument {

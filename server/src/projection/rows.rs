@@ -153,10 +153,24 @@ pub struct ShiftRow {
 /// Everything one document projects to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rows {
-    Directory { units: Vec<UnitRow>, people: Vec<PersonRow> },
-    Incident { incident: IncidentRow, entries: Vec<ReportEntryRow>, steps: Vec<StepRow> },
-    Instruction { instruction: InstructionRow, recipients: Vec<RecipientRow>, acknowledgements: Vec<AcknowledgementRow> },
-    Roster { roster: RosterRow, shifts: Vec<ShiftRow> },
+    Directory {
+        units: Vec<UnitRow>,
+        people: Vec<PersonRow>,
+    },
+    Incident {
+        incident: IncidentRow,
+        entries: Vec<ReportEntryRow>,
+        steps: Vec<StepRow>,
+    },
+    Instruction {
+        instruction: InstructionRow,
+        recipients: Vec<RecipientRow>,
+        acknowledgements: Vec<AcknowledgementRow>,
+    },
+    Roster {
+        roster: RosterRow,
+        shifts: Vec<ShiftRow>,
+    },
 }
 
 fn millis(t: DateTime<FixedOffset>) -> i64 {
@@ -332,7 +346,8 @@ fn details_json(entry: &zhiban_model::documents::incident::ReportEntry) -> Strin
             "missing": c.missing, "trapped": c.trapped,
         })
     });
-    let place = d.place.as_ref().map(|p| serde_json::json!({"text": p.text, "latitude": p.latitude, "longitude": p.longitude}));
+    let place =
+        d.place.as_ref().map(|p| serde_json::json!({"text": p.text, "latitude": p.latitude, "longitude": p.longitude}));
     serde_json::json!({
         "occurred_at": d.occurred_at, "place": place, "nature": d.nature, "scope": d.scope,
         "casualties": casualties, "direct_loss_cny": d.direct_loss_cny, "trend": d.trend,
@@ -399,7 +414,9 @@ pub fn roster_rows(roster: &RosterDocument, directory: &Directory, rules: &DutyR
     let problems: Vec<String> = match directory.units.get(&roster.unit) {
         None => vec![format!("单位 {} 不在通讯录中", roster.unit)],
         Some(unit) => match roster.to_rules(unit.category) {
-            Ok(r) => validate_roster(&r, directory, &rules.calendar, rules.office_hours).iter().map(|p| p.to_zh()).collect(),
+            Ok(r) => {
+                validate_roster(&r, directory, &rules.calendar, rules.office_hours).iter().map(|p| p.to_zh()).collect()
+            }
             Err(e) => vec![e.to_string()],
         },
     };
