@@ -48,7 +48,11 @@ pub struct AppState {
 }
 
 pub fn app(state: AppState) -> Router {
-    Router::new().route("/health", get(health)).route("/sync", get(sync_socket)).with_state(state)
+    Router::new()
+        .route("/health", get(health))
+        .route("/sync", get(sync_socket))
+        .merge(crate::api::routes())
+        .with_state(state)
 }
 
 async fn health(State(state): State<AppState>) -> Response {

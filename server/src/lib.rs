@@ -1,6 +1,7 @@
 //! Zhiban's sync server: automerge-repo peers over WebSocket, documents kept durably in SQLite (the embedded
 //! default) or PostgreSQL (several servers on one database).
 
+pub mod api;
 pub mod app;
 pub mod cli;
 pub mod database;

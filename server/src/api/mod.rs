@@ -1,0 +1,52 @@
+//! The desk's HTTP JSON API under `/api/v1`, read from the projections; its OpenAPI description is served
+//! at `/api/v1/openapi.json`. Documents are changed through sync, not here: the API only reads.
+
+mod error;
+mod incidents;
+mod instructions;
+mod rosters;
+mod time;
+
+use axum::Json;
+use axum::Router;
+use axum::routing::get;
+use utoipa::OpenApi;
+use zhiban_model::DocumentId;
+
+pub use error::{ApiError, ErrorBody};
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Zhiban duty desk API", description = "Incidents, instructions, rosters and who is on duty, for the city's duty desk. Read-only: documents change through sync."),
+    paths(
+        incidents::list, incidents::one, instructions::list, instructions::one,
+        rosters::directory, rosters::units, rosters::rosters, rosters::unit_roster, rosters::on_duty,
+    ),
+    tags((name = "incidents"), (name = "instructions"), (name = "rosters"))
+)]
+pub struct ApiDoc;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .route("/api/v1/incidents", get(incidents::list))
+        .route("/api/v1/incidents/{document}", get(incidents::one))
+        .route("/api/v1/instructions", get(instructions::list))
+        .route("/api/v1/instructions/{document}", get(instructions::one))
+        .route("/api/v1/directory", get(rosters::directory))
+        .route("/api/v1/units", get(rosters::units))
+        .route("/api/v1/rosters", get(rosters::rosters))
+        .route("/api/v1/units/{unit}/roster", get(rosters::unit_roster))
+        .route("/api/v1/units/{unit}/on-duty", get(rosters::on_duty))
+}
+
+/// A path's document: an id or an `automerge:` URL.
+fn document_key(text: &str) -> Result<DocumentId, ApiError> {
+    DocumentId::parse_url_or_id(text).map_err(|e| ApiError::bad_request(format!("{text:?} is not a document: {e}")))
+}
+
+fn url(document_id: &str) -> String {
+    format!("automerge:{document_id}")
+}
