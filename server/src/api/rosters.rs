@@ -236,6 +236,9 @@ pub struct OnDuty {
     pub leader: Option<PersonOnDuty>,
 }
 
+/// (person id, name, phone)
+type PersonRecord = (String, String, String);
+
 #[derive(sqlx::FromRow)]
 struct OnDutyRecord {
     kind: String,
@@ -261,7 +264,7 @@ pub async fn on_duty(
                JOIN rosters r ON r.document_id = s.document_id \
                WHERE s.unit_id = $1 AND s.starts_at <= $2 AND s.ends_at > $2 \
                ORDER BY CASE r.filing_status WHEN 'accepted' THEN 0 WHEN 'filed' THEN 1 ELSE 2 END, r.period_start DESC";
-    let (found, records, people): (Option<(String, String)>, Vec<OnDutyRecord>, Vec<(String, String, String)>) = on_database!(database, pool => {(
+    let (found, records, people): (Option<(String, String)>, Vec<OnDutyRecord>, Vec<PersonRecord>) = on_database!(database, pool => {(
         sqlx::query_as("SELECT name, duty_phone FROM units WHERE unit_id = $1").bind(&unit).fetch_optional(pool).await?,
         sqlx::query_as(sql).bind(&unit).bind(at).fetch_all(pool).await?,
         sqlx::query_as("SELECT person_id, name, phone FROM people WHERE person_id IN \
