@@ -64,6 +64,53 @@ fn integral_floats_as_integers(value: &mut Value) {
     }
 }
 
+/// A new document holding `object` with strings as plain strings (not text objects), for reading typed
+/// documents the same way whoever wrote them.
+pub fn plain_copy(object: &Value) -> Result<automerge::AutoCommit, JsonError> {
+    let Value::Object(fields) = object else {
+        return Err(JsonError::RootNotObject(kind(object)));
+    };
+    let mut doc = automerge::AutoCommit::new();
+    for (key, value) in fields {
+        put_plain(&mut doc, &automerge::ROOT, Prop::Map(key.clone()), value)?;
+    }
+    Ok(doc)
+}
+
+fn put_plain(doc: &mut automerge::AutoCommit, obj: &ObjId, prop: Prop, value: &Value) -> Result<(), JsonError> {
+    let child = |doc: &mut automerge::AutoCommit, objtype| -> Result<ObjId, JsonError> {
+        Ok(match &prop {
+            Prop::Seq(i) => doc.insert_object(obj, *i, objtype)?,
+            p => doc.put_object(obj, p.clone(), objtype)?,
+        })
+    };
+    match value {
+        Value::Object(fields) => {
+            let id = child(doc, ObjType::Map)?;
+            for (key, v) in fields {
+                put_plain(doc, &id, Prop::Map(key.clone()), v)?;
+            }
+        }
+        Value::Array(items) => {
+            let id = child(doc, ObjType::List)?;
+            for (i, v) in items.iter().enumerate() {
+                put_plain(doc, &id, Prop::Seq(i), v)?;
+            }
+        }
+        other => {
+            let scalar = match other {
+                Value::String(s) => ScalarValue::Str(s.as_str().into()),
+                scalar => scalar_for(scalar)?,
+            };
+            match &prop {
+                Prop::Seq(i) => doc.insert(obj, *i, scalar)?,
+                p => doc.put(obj, p.clone(), scalar)?,
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Writes every field of `object` at the document's root (an initial document, or a merge of fields).
 pub fn put_root<T: Transactable>(tx: &mut T, object: &Value) -> Result<(), JsonError> {
     let Value::Object(fields) = object else {

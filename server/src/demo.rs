@@ -15,7 +15,7 @@ use chrono::{Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelik
 use zhiban_model::DocumentId;
 use zhiban_model::documents::directory::{Directory, DutyCategory, Person, Rank, Role, Unit};
 use zhiban_model::documents::incident::{
-    Casualties, FirstReport, Incident, Place, ReportDetails, ReportKind, Reporter, Stage,
+    Casualties, Degrees, FirstReport, Incident, Place, ReportDetails, ReportKind, Reporter, Stage,
 };
 use zhiban_model::documents::instruction::Instruction;
 use zhiban_model::documents::roster::{LeaderEntry, RosterDocument, ShiftEntry, format_time};
@@ -416,7 +416,7 @@ struct Story {
 }
 
 fn place(text: &str, latitude: f64, longitude: f64) -> Option<Place> {
-    Some(Place { text: text.into(), latitude: Some(latitude), longitude: Some(longitude) })
+    Some(Place { text: text.into(), latitude: Some(Degrees(latitude)), longitude: Some(Degrees(longitude)) })
 }
 
 fn casualties(dead: i64, injured: i64, serious: i64, missing: i64, trapped: i64) -> Option<Casualties> {

@@ -3,6 +3,7 @@
 //! protocol peers. Everything runs for real on loopback.
 
 pub mod database;
+pub mod duty;
 pub mod js;
 pub mod peer;
 pub mod server;

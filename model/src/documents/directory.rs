@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use autosurgeon::{Hydrate, Reconcile};
 
-use super::{DocumentError, check_header};
+use super::{DocumentError, read_document};
 
 pub const KIND: &str = "directory";
-pub const SCHEMA: u64 = 1;
+pub const SCHEMA: i64 = 1;
 
 /// The three duty categories the city puts units in (一级/二级/三级值班单位).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Reconcile, Hydrate)]
@@ -81,7 +81,7 @@ pub struct Person {
 pub struct Directory {
     #[autosurgeon(rename = "type")]
     pub kind: String,
-    pub schema: u64,
+    pub schema: i64,
     pub units: BTreeMap<String, Unit>,
     pub people: BTreeMap<String, Person>,
 }
@@ -109,9 +109,8 @@ pub enum DirectoryProblem {
 
 impl Directory {
     /// Reads a directory document, checking its type and schema first.
-    pub fn read<R: autosurgeon::ReadDoc>(doc: &R) -> Result<Self, DocumentError> {
-        check_header(doc, KIND, SCHEMA)?;
-        autosurgeon::hydrate(doc).map_err(|e| DocumentError::Shape { kind: KIND, reason: e.to_string() })
+    pub fn read<R: autosurgeon::ReadDoc + automerge::ReadDoc>(doc: &R) -> Result<Self, DocumentError> {
+        read_document(doc, KIND, SCHEMA)
     }
 
     /// Every problem, in a stable order; empty when the directory holds together.
@@ -221,7 +220,7 @@ mod tests {
     fn refuses_other_types_and_newer_schemas() {
         let mut doc = AutoCommit::new();
         autosurgeon::reconcile(&mut doc, city()).expect("reconcile");
-        autosurgeon::reconcile_prop(&mut doc, automerge::ROOT, "schema", 2u64).expect("bump");
+        autosurgeon::reconcile_prop(&mut doc, automerge::ROOT, "schema", 2i64).expect("bump");
         assert!(matches!(Directory::read(&doc), Err(DocumentError::SchemaTooNew { found: 2, known: 1, .. })));
         autosurgeon::reconcile_prop(&mut doc, automerge::ROOT, "type", "roster").expect("retype");
         let err = Directory::read(&doc).expect_err("wrong type");

@@ -12,12 +12,12 @@ use autosurgeon::{Hydrate, Reconcile};
 use chrono::{DateTime, FixedOffset};
 
 use super::time::{format_instant, parse_instant};
-use super::{DocumentError, FieldError, Known, check_header, is_subsequence};
+use super::{DocumentError, FieldError, Known, is_subsequence, read_document};
 use crate::rules::grade::{Figures, Grade, GradeSuggestion, GradeThresholds};
 use crate::rules::numbering::{ChainEntry, ChainLabel, EntryKind, label_chain};
 
 pub const KIND: &str = "incident";
-pub const SCHEMA: u64 = 1;
+pub const SCHEMA: i64 = 1;
 
 /// The fields a report can leave pending (unknown yet) and fill in later.
 pub const REPORT_FIELDS: [&str; 12] = [
@@ -62,8 +62,34 @@ impl ReportKind {
 #[derive(Debug, Clone, PartialEq, Reconcile, Hydrate, Default)]
 pub struct Place {
     pub text: String,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
+    pub latitude: Option<Degrees>,
+    pub longitude: Option<Degrees>,
+}
+
+/// A coordinate in degrees. Read from a float or a whole number, since other clients write `113` for 113.0.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Degrees(pub f64);
+
+impl autosurgeon::Hydrate for Degrees {
+    fn hydrate_f64(f: f64) -> Result<Self, autosurgeon::HydrateError> {
+        Ok(Degrees(f))
+    }
+
+    fn hydrate_int(i: i64) -> Result<Self, autosurgeon::HydrateError> {
+        Ok(Degrees(i as f64))
+    }
+
+    fn hydrate_uint(u: u64) -> Result<Self, autosurgeon::HydrateError> {
+        Ok(Degrees(u as f64))
+    }
+}
+
+impl autosurgeon::Reconcile for Degrees {
+    type Key<'a> = autosurgeon::reconcile::NoKey;
+
+    fn reconcile<R: autosurgeon::Reconciler>(&self, reconciler: R) -> Result<(), R::Error> {
+        self.0.reconcile(reconciler)
+    }
 }
 
 /// People counted at the scene. Counts are signed so that a bad count is refused with a reason instead of
@@ -248,7 +274,7 @@ pub struct Judgement {
 pub struct Incident {
     #[autosurgeon(rename = "type")]
     pub kind: String,
-    pub schema: u64,
+    pub schema: i64,
     pub title: String,
     /// The unit responsible for reporting it.
     pub unit: String,
@@ -369,9 +395,8 @@ fn check_details(entry: &str, details: &ReportDetails, problems: &mut Vec<Incide
 }
 
 impl Incident {
-    pub fn read<R: autosurgeon::ReadDoc>(doc: &R) -> Result<Self, DocumentError> {
-        check_header(doc, KIND, SCHEMA)?;
-        autosurgeon::hydrate(doc).map_err(|e| DocumentError::Shape { kind: KIND, reason: e.to_string() })
+    pub fn read<R: autosurgeon::ReadDoc + automerge::ReadDoc>(doc: &R) -> Result<Self, DocumentError> {
+        read_document(doc, KIND, SCHEMA)
     }
 
     /// A new incident with its first report; `entry_id` is made by the caller (unique per phone).

@@ -12,11 +12,11 @@ use autosurgeon::{Hydrate, Reconcile};
 use chrono::{DateTime, FixedOffset};
 
 use super::time::{format_instant, parse_instant};
-use super::{DocumentError, FieldError, Known, check_header, is_subsequence};
+use super::{DocumentError, FieldError, Known, is_subsequence, read_document};
 use crate::rules::numbering::LedgerNumber;
 
 pub const KIND: &str = "instruction";
-pub const SCHEMA: u64 = 1;
+pub const SCHEMA: i64 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Reconcile, Hydrate)]
 pub enum RecipientKind {
@@ -66,7 +66,7 @@ pub struct Note {
 pub struct Instruction {
     #[autosurgeon(rename = "type")]
     pub kind: String,
-    pub schema: u64,
+    pub schema: i64,
     /// The ledger number, `2027-014`; assigned by the server when it first stores the instruction.
     pub number: Option<String>,
     /// The leader's person id.
@@ -146,9 +146,8 @@ fn acknowledgement_key(recipient: &str, person: &str) -> String {
 }
 
 impl Instruction {
-    pub fn read<R: autosurgeon::ReadDoc>(doc: &R) -> Result<Self, DocumentError> {
-        check_header(doc, KIND, SCHEMA)?;
-        autosurgeon::hydrate(doc).map_err(|e| DocumentError::Shape { kind: KIND, reason: e.to_string() })
+    pub fn read<R: autosurgeon::ReadDoc + automerge::ReadDoc>(doc: &R) -> Result<Self, DocumentError> {
+        read_document(doc, KIND, SCHEMA)
     }
 
     /// A leader's instruction as the desk records it, unnumbered until the server stores it.

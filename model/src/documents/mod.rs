@@ -47,16 +47,36 @@ pub enum DocumentError {
     #[error("this document is a {found:?}, not a {expected:?}")]
     WrongType { expected: &'static str, found: String },
     #[error("this {kind} uses schema {found}, newer than this app reads (up to {known}); update the app")]
-    SchemaTooNew { kind: &'static str, found: u64, known: u64 },
+    SchemaTooNew { kind: &'static str, found: i64, known: i64 },
     #[error("the {kind} does not have the expected shape: {reason}")]
     Shape { kind: &'static str, reason: String },
+}
+
+/// Reads a document of kind `kind`: checks `type` and `schema`, then hydrates. Documents written by other
+/// clients hold strings as text objects and numbers as floats (the JavaScript client's way); when the exact
+/// reading fails, the document is read again from a plain copy (strings as strings, whole numbers as
+/// integers), so the same document reads the same whoever wrote it.
+pub fn read_document<T, R>(doc: &R, kind: &'static str, known_schema: i64) -> Result<T, DocumentError>
+where
+    T: autosurgeon::Hydrate,
+    R: autosurgeon::ReadDoc + automerge::ReadDoc,
+{
+    let exact = check_header(doc, kind, known_schema)
+        .and_then(|()| autosurgeon::hydrate(doc).map_err(|e| DocumentError::Shape { kind, reason: e.to_string() }));
+    if exact.is_ok() {
+        return exact;
+    }
+    let copy = crate::json::plain_copy(&crate::json::to_json(doc))
+        .map_err(|e| DocumentError::Shape { kind, reason: e.to_string() })?;
+    check_header(&copy, kind, known_schema)?;
+    autosurgeon::hydrate(&copy).map_err(|e| DocumentError::Shape { kind, reason: e.to_string() })
 }
 
 /// Checks `type` and `schema` before hydrating a document of kind `kind`.
 pub fn check_header<R: autosurgeon::ReadDoc>(
     doc: &R,
     kind: &'static str,
-    known_schema: u64,
+    known_schema: i64,
 ) -> Result<(), DocumentError> {
     let found_type: Option<String> = autosurgeon::hydrate_prop(doc, automerge::ROOT, "type").ok();
     match found_type.as_deref() {
@@ -65,7 +85,7 @@ pub fn check_header<R: autosurgeon::ReadDoc>(
             return Err(DocumentError::WrongType { expected: kind, found: other.unwrap_or("untyped").to_owned() });
         }
     }
-    let schema: u64 = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema")
+    let schema: i64 = autosurgeon::hydrate_prop(doc, automerge::ROOT, "schema")
         .map_err(|e| DocumentError::Shape { kind, reason: format!("schema: {e}") })?;
     if schema > known_schema {
         return Err(DocumentError::SchemaTooNew { kind, found: schema, known: known_schema });

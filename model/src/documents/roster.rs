@@ -9,11 +9,11 @@ use autosurgeon::{Hydrate, Reconcile};
 use chrono::NaiveDateTime;
 
 use super::directory::DutyCategory;
-use super::{DocumentError, check_header};
+use super::{DocumentError, read_document};
 use crate::rules::roster as rules;
 
 pub const KIND: &str = "roster";
-pub const SCHEMA: u64 = 1;
+pub const SCHEMA: i64 = 1;
 
 /// Local times (Asia/Shanghai) are stored as `2026-10-01T08:00`.
 const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M";
@@ -90,7 +90,7 @@ pub struct FilingStep {
 pub struct RosterDocument {
     #[autosurgeon(rename = "type")]
     pub kind: String,
-    pub schema: u64,
+    pub schema: i64,
     pub unit: String,
     pub period_start: String,
     pub period_end: String,
@@ -134,9 +134,8 @@ impl RosterDocument {
         }
     }
 
-    pub fn read<R: autosurgeon::ReadDoc>(doc: &R) -> Result<Self, DocumentError> {
-        check_header(doc, KIND, SCHEMA)?;
-        autosurgeon::hydrate(doc).map_err(|e| DocumentError::Shape { kind: KIND, reason: e.to_string() })
+    pub fn read<R: autosurgeon::ReadDoc + automerge::ReadDoc>(doc: &R) -> Result<Self, DocumentError> {
+        read_document(doc, KIND, SCHEMA)
     }
 
     /// Where filing stands: the last step, or draft.

@@ -32,7 +32,7 @@ pub enum ProjectionError {
 }
 
 /// The rows `typed` projects to, or why it cannot be projected (a time that does not read, say).
-pub fn rows_of(typed: &TypedDocument, office: &Office) -> Option<(&'static str, u64, Result<rows::Rows, String>)> {
+pub fn rows_of(typed: &TypedDocument, office: &Office) -> Option<(&'static str, i64, Result<rows::Rows, String>)> {
     let rules = &office.rules;
     Some(match typed {
         TypedDocument::Untyped | TypedDocument::Other(_) => return None,

@@ -347,7 +347,7 @@ fn details_json(entry: &zhiban_model::documents::incident::ReportEntry) -> Strin
         })
     });
     let place =
-        d.place.as_ref().map(|p| serde_json::json!({"text": p.text, "latitude": p.latitude, "longitude": p.longitude}));
+        d.place.as_ref().map(|p| serde_json::json!({"text": p.text, "latitude": p.latitude.map(|d| d.0), "longitude": p.longitude.map(|d| d.0)}));
     serde_json::json!({
         "occurred_at": d.occurred_at, "place": place, "nature": d.nature, "scope": d.scope,
         "casualties": casualties, "direct_loss_cny": d.direct_loss_cny, "trend": d.trend,

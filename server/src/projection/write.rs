@@ -21,7 +21,7 @@ pub async fn replace(
     database: &Database,
     document_id: &str,
     kind: &str,
-    schema: u64,
+    schema: i64,
     rows: Result<&Rows, &str>,
     now_millis: i64,
 ) -> Result<(), sqlx::Error> {
@@ -37,7 +37,7 @@ pub async fn replace(
         )
         .bind(document_id)
         .bind(kind)
-        .bind(schema as i64)
+        .bind(schema)
         .bind(now_millis)
         .bind(rows.err())
         .execute(&mut *tx)

@@ -1,0 +1,67 @@
+//! A small duty office for stories: a directory, and typed documents written onto phones as a phone's
+//! own change (so the server sees exactly what a phone would send).
+
+use chrono::{DateTime, FixedOffset};
+use serde_json::json;
+use zhiban_client_core::DocumentId;
+use zhiban_model::documents::directory::{Directory, DutyCategory, Person, Rank, Role, Unit};
+use zhiban_model::json::JsonError;
+
+use crate::Phone;
+
+pub fn at(text: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(text).expect("a test time")
+}
+
+/// The city desk, a district and the water bureau, with a few people each.
+pub fn small_city() -> Directory {
+    let mut d = Directory::default();
+    for (id, name, parent, category) in [
+        ("city", "市政府总值班室", None, DutyCategory::One),
+        ("east", "东城区", Some("city"), DutyCategory::One),
+        ("water", "市水务局", Some("city"), DutyCategory::Two),
+    ] {
+        d.units.insert(
+            id.into(),
+            Unit { name: name.into(), parent: parent.map(Into::into), category, duty_phone: format!("0000-{id}") },
+        );
+    }
+    for (id, name, unit, rank, role) in [
+        ("mayor", "高市长", "city", Rank::Principal, Role::Leader),
+        ("desk", "值班员甲", "city", Rank::Section, Role::Desk),
+        ("east-chief", "东城区长", "east", Rank::Principal, Role::Leader),
+        ("wang", "王五", "east", Rank::Section, Role::UnitOfficer),
+        ("zhao", "赵六", "east", Rank::Section, Role::UnitOfficer),
+        ("li", "李四", "east", Rank::Section, Role::Field),
+        ("qian", "钱七", "water", Rank::Section, Role::UnitOfficer),
+    ] {
+        d.people.insert(
+            id.into(),
+            Person { name: name.into(), unit: unit.into(), rank, phone: format!("139-{id}"), roles: vec![role] },
+        );
+    }
+    d
+}
+
+/// Writes `value` into document `id` on `phone`, as one local change.
+pub fn put<T: autosurgeon::Reconcile>(
+    phone: &Phone,
+    id: DocumentId,
+    value: &T,
+) -> Result<(), zhiban_client_core::ClientError> {
+    phone.client.change(id, |tx| autosurgeon::reconcile(tx, value).map_err(|e| JsonError::Automerge(e.to_string())))
+}
+
+/// A new document on `phone` holding `value`.
+pub fn create<T: autosurgeon::Reconcile>(phone: &Phone, value: &T) -> DocumentId {
+    let id = phone.client.create_document(&json!({})).expect("create a document");
+    put(phone, id, value).expect("write the document");
+    id
+}
+
+/// Reads document `id` on `phone` as `T`.
+pub fn read<T: autosurgeon::Hydrate>(phone: &Phone, id: DocumentId) -> T {
+    let json = phone.client.get_json(id).expect("read the document");
+    let doc = zhiban_model::json::plain_copy(&json).expect("rebuild");
+    autosurgeon::hydrate(&doc).expect("hydrate")
+}
