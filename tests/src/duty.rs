@@ -65,3 +65,10 @@ pub fn read<T: autosurgeon::Hydrate>(phone: &Phone, id: DocumentId) -> T {
     let doc = zhiban_model::json::plain_copy(&json).expect("rebuild");
     autosurgeon::hydrate(&doc).expect("hydrate")
 }
+
+/// `value` as the JSON a client would write for it.
+pub fn as_json<T: autosurgeon::Reconcile>(value: &T) -> serde_json::Value {
+    let mut doc = automerge::AutoCommit::new();
+    autosurgeon::reconcile(&mut doc, value).expect("reconcile");
+    zhiban_model::json::to_json(&doc)
+}

@@ -1,0 +1,99 @@
+//! The server refuses a change that makes a typed document invalid or rewrites what was recorded, even
+//! from a client that skips the local checks (here: plain JSON edits). Nothing of a refused change is
+//! stored, the sender is told why, and other phones carry on.
+
+use std::time::Duration;
+
+use serde_json::json;
+use zhiban_model::documents::incident::{FirstReport, Incident, ReportDetails, Reporter};
+use zhiban_model::documents::instruction::Instruction;
+use zhiban_tests::duty::{as_json, at, create, small_city};
+use zhiban_tests::server::http_get;
+use zhiban_tests::{Backend, InProcessServer, Phone, TestDatabase};
+
+const SYNC: Duration = Duration::from_secs(20);
+
+fn first_report() -> Incident {
+    let report = FirstReport {
+        title: "西城区山体滑坡".into(),
+        unit: "east".into(),
+        received_at: Some(at("2026-10-01T08:00:00+08:00")),
+        reporter: Reporter { person: "li".into(), unit: "east".into(), ..Default::default() },
+        details: ReportDetails { account: "滑坡".into(), ..Default::default() },
+        ..Default::default()
+    };
+    Incident::file_first_report(report, "e1", at("2026-10-01T08:10:00+08:00"), &small_city()).expect("valid")
+}
+
+#[tokio::test]
+async fn the_server_refuses_invalid_and_forbidden_changes_and_stores_nothing_of_them() {
+    zhiban_tests::init_logging();
+    for backend in Backend::available() {
+        let db = TestDatabase::new(backend).await.expect("database");
+        let server = InProcessServer::start(&db.url).await.expect("server");
+        let desk = Phone::new(&server.http_url()).expect("desk");
+        create(&desk, &small_city());
+        let incident_id = create(&desk, &first_report());
+        desk.client.sync_once(SYNC).await.expect("valid documents are stored");
+
+        let cases: Vec<(&str, serde_json::Value, &str)> = vec![
+            (
+                "negative casualties",
+                json!({"casualties": {"dead": -1, "injured": 0, "serious_injuries": 0, "missing": 0, "trapped": 0}}),
+                "a count cannot be negative",
+            ),
+            ("impossible time", json!({"occurred_at": "2026-10-01T09:00:00+08:00"}), "after it was received"),
+        ];
+        for (what, details, reason) in cases {
+            let rogue = Phone::new(&server.http_url()).expect("rogue phone");
+            let mut incident = desk.client.get_json(incident_id).expect("read");
+            let entry = &mut incident["entries"]["e1"]["details"];
+            for (k, v) in details.as_object().expect("object") {
+                entry[k] = v.clone();
+            }
+            let id = rogue.client.create_document(&incident).expect("create");
+            let refused = rogue.client.sync_once(Duration::from_secs(5)).await.expect_err(what);
+            assert!(refused.to_string().contains(reason), "{backend:?} {what}: {refused}");
+            let (status, _) = http_get(server.addr, &format!("/api/v1/incidents/{id}")).await.expect("api");
+            assert_eq!(status, 404, "{what}: nothing of the refused document was stored");
+        }
+
+        // An unknown unit, and an instruction without recipients.
+        let rogue = Phone::new(&server.http_url()).expect("rogue phone");
+        let mut elsewhere = desk.client.get_json(incident_id).expect("read");
+        elsewhere["unit"] = json!("atlantis");
+        rogue.client.create_document(&elsewhere).expect("create");
+        let refused = rogue.client.sync_once(Duration::from_secs(5)).await.expect_err("unknown unit");
+        assert!(refused.to_string().contains("unit \"atlantis\" is not in the directory"), "{refused}");
+
+        let rogue = Phone::new(&server.http_url()).expect("rogue phone");
+        let instruction = Instruction::issue(
+            "mayor",
+            at("2026-10-01T09:00:00+08:00"),
+            "核实情况",
+            None,
+            &["east".into()],
+            &small_city(),
+        )
+        .expect("valid");
+        let mut without = as_json(&instruction);
+        without["recipients"] = json!({});
+        rogue.client.create_document(&without).expect("create");
+        let refused = rogue.client.sync_once(Duration::from_secs(5)).await.expect_err("no recipients");
+        assert!(refused.to_string().contains("needs at least one recipient"), "{refused}");
+
+        // Rewriting a submitted report: refused, and the server keeps the original.
+        let editor = Phone::new(&server.http_url()).expect("editor");
+        editor.client.fetch(incident_id, SYNC).await.expect("fetch");
+        editor.client.set_path(incident_id, "entries.e1.details.account", &json!("改写过的首报")).expect("local edit");
+        let refused = editor.client.sync_once(Duration::from_secs(5)).await.expect_err("rewrite");
+        assert!(refused.to_string().contains("cannot be changed or removed"), "{refused}");
+        let fresh = Phone::new(&server.http_url()).expect("another phone");
+        fresh.client.fetch(incident_id, SYNC).await.expect("other phones carry on");
+        assert_eq!(
+            fresh.client.get_json(incident_id).expect("read")["entries"]["e1"]["details"]["account"],
+            json!("滑坡")
+        );
+        server.stop().await.expect("stop");
+    }
+}
