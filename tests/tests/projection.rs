@@ -17,15 +17,21 @@ use zhiban_tests::{Backend, InProcessServer, Phone, TestDatabase};
 
 const SYNC: Duration = Duration::from_secs(20);
 
+/// (title, stage, effective grade, report count, dead, pending fields)
+type IncidentRow = (String, String, String, i64, i64, String);
+/// (entry id, label), in chain order.
+type ChainRows = Vec<(String, String)>;
+/// (recipient, person, device, server receipt time)
+type AcknowledgementRow = (String, String, String, Option<i64>);
+/// (shift id, main, deputy, leader)
+type ShiftRow = (String, Option<String>, Option<String>, Option<String>);
+
 async fn database(url: &str) -> Database {
     zhiban_server::store::open(url).await.expect("open the store").database()
 }
 
 /// (title, stage, effective grade, report count, dead, pending fields) and the chain's labels in order.
-async fn incident_rows(
-    db: &Database,
-    id: DocumentId,
-) -> ((String, String, String, i64, i64, String), Vec<(String, String)>) {
+async fn incident_rows(db: &Database, id: DocumentId) -> (IncidentRow, ChainRows) {
     let key = id.to_string();
     on_database!(db, pool => {(
         sqlx::query_as("SELECT title, stage, effective_grade, report_count, dead, pending_fields FROM incidents WHERE document_id = $1")
@@ -35,7 +41,7 @@ async fn incident_rows(
     )})
 }
 
-fn expected_incident(i: &Incident) -> ((String, String, String, i64, i64, String), Vec<(String, String)>) {
+fn expected_incident(i: &Incident) -> (IncidentRow, ChainRows) {
     let grade = i.effective_grade(&GradeThresholds::default()).grade;
     (
         (
@@ -59,7 +65,7 @@ async fn check_incident(db: &Database, phone: &Phone, id: DocumentId) {
 async fn check_instruction(db: &Database, phone: &Phone, id: DocumentId) -> Instruction {
     let instruction: Instruction = read(phone, id);
     let key = id.to_string();
-    let (row, acks): ((Option<String>, String, i64), Vec<(String, String, String, Option<i64>)>) = on_database!(db, pool => {(
+    let (row, acks): ((Option<String>, String, i64), Vec<AcknowledgementRow>) = on_database!(db, pool => {(
         sqlx::query_as("SELECT number, status, acknowledged_count FROM instructions WHERE document_id = $1")
             .bind(&key).fetch_one(pool).await.expect("instruction row"),
         sqlx::query_as("SELECT recipient_id, person_id, device, server_received_at FROM acknowledgements WHERE document_id = $1 ORDER BY recipient_id, person_id")
@@ -81,7 +87,7 @@ async fn check_instruction(db: &Database, phone: &Phone, id: DocumentId) -> Inst
 async fn check_roster(db: &Database, phone: &Phone, id: DocumentId) {
     let roster: RosterDocument = read(phone, id);
     let key = id.to_string();
-    let (status, shifts): (String, Vec<(String, Option<String>, Option<String>, Option<String>)>) = on_database!(db, pool => {(
+    let (status, shifts): (String, Vec<ShiftRow>) = on_database!(db, pool => {(
         sqlx::query_scalar("SELECT filing_status FROM rosters WHERE document_id = $1").bind(&key).fetch_one(pool).await.expect("roster row"),
         sqlx::query_as("SELECT shift_id, main, deputy, leader FROM shifts WHERE document_id = $1 ORDER BY shift_id")
             .bind(&key).fetch_all(pool).await.expect("shift rows"),
