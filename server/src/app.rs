@@ -12,8 +12,8 @@ use axum::{Json, Router};
 use serde_json::json;
 
 use crate::office::{DutyRules, Office};
-use crate::{projection, store};
 use crate::sync::{ConnectionLimits, Hub, HubConfig, connection};
+use crate::{projection, store};
 
 /// How a server is set up; every field has a default suitable for one duty office.
 #[derive(Debug, Clone)]
@@ -48,7 +48,11 @@ pub struct AppState {
 }
 
 pub fn app(state: AppState) -> Router {
-    Router::new().route("/health", get(health)).route("/sync", get(sync_socket)).with_state(state)
+    Router::new()
+        .route("/health", get(health))
+        .route("/sync", get(sync_socket))
+        .merge(crate::attachments::routes())
+        .with_state(state)
 }
 
 async fn health(State(state): State<AppState>) -> Response {

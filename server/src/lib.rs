@@ -2,10 +2,11 @@
 //! default) or PostgreSQL (several servers on one database).
 
 pub mod app;
+pub mod attachments;
+pub mod cli;
 pub mod database;
 pub mod office;
 pub mod projection;
-pub mod cli;
 pub mod store;
 pub mod sync;
 
