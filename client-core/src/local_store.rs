@@ -340,6 +340,27 @@ mod tests {
     }
 
     #[test]
+    fn settings_and_attachment_bytes_survive_reopening_until_uploaded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("local.db");
+        let data: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+        {
+            let mut store = LocalStore::open(&path).expect("open");
+            store.set_settings(&[("person", "li"), ("device", "li-phone")]).expect("settings");
+            store.keep_attachment("ab", "image/jpeg", &data).expect("keep");
+            store.keep_attachment("ab", "image/jpeg", &data).expect("the same content again is kept once");
+        }
+        let store = LocalStore::open(&path).expect("reopen");
+        assert_eq!(store.setting("person").expect("read").as_deref(), Some("li"));
+        assert_eq!(store.setting("nothing").expect("read"), None);
+        assert_eq!(store.attachments_to_upload().expect("list"), vec![("ab".to_string(), 1000)]);
+        assert_eq!(store.attachment_slice("ab", 998, 10).expect("slice"), Some(data[998..].to_vec()));
+        assert_eq!(store.attachment_slice("ab", 10, 5).expect("slice"), Some(data[10..15].to_vec()));
+        store.mark_attachment_uploaded("ab").expect("mark");
+        assert!(store.attachments_to_upload().expect("list").is_empty());
+    }
+
+    #[test]
     fn refuses_a_store_from_a_newer_app() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("local.db");
