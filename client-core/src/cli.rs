@@ -4,8 +4,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::{Client, ClientError, DocumentId};
+use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use clap::{Parser, Subcommand};
+use zhiban_model::documents::incident::{Casualties, FirstReport, Place, ReportDetails, Stage, parse_grade};
+use zhiban_model::documents::time::format_instant;
+use zhiban_model::rules::grade::GradeThresholds;
+use zhiban_model::rules::office_time_zone;
+
+use crate::duty::{media_type_of, office_now};
+use crate::{Client, ClientError, DocumentId, UploadOptions};
 
 #[derive(Parser)]
 #[command(name = "zhiban", version, about = "Zhiban client: duty documents that work offline")]
@@ -33,6 +40,227 @@ enum Command {
     },
     /// What is waiting for the server.
     Status,
+    /// Who uses this device.
+    #[command(subcommand)]
+    Whoami(WhoamiCommand),
+    /// Which document is the directory (units and people).
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
+    /// Incident reports: first report, follow-ups, final report, photos; the desk's assessment.
+    #[command(subcommand)]
+    Report(Box<ReportCommand>),
+    /// Acknowledge receipt of an instruction (签收), as you, on this device.
+    Ack {
+        url: String,
+        /// The recipient you acknowledge for (you or your unit); needed only when there are several.
+        #[arg(long)]
+        recipient: Option<String>,
+    },
+    /// Report progress on an instruction.
+    Progress { url: String, text: String },
+    /// Give the comprehensive feedback on an instruction.
+    Feedback { url: String, text: String },
+    /// Instructions waiting for your acknowledgement.
+    #[command(subcommand)]
+    Acks(AcksCommand),
+    /// Rosters.
+    #[command(subcommand)]
+    Roster(RosterCommand),
+    /// Your shifts in the rosters on this device.
+    MyShifts,
+    /// Who is on duty in a unit (main, deputy, leader) now or at --at.
+    OnDuty {
+        unit: String,
+        /// Office local time, `2026-10-01T20:00`.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Send attachments the server does not hold yet.
+    Upload,
+}
+
+#[derive(Subcommand)]
+enum WhoamiCommand {
+    /// Set your person id (from the directory) and this device's name.
+    Set {
+        person: String,
+        #[arg(long)]
+        device: String,
+    },
+    Show,
+}
+
+#[derive(Subcommand)]
+enum DirectoryCommand {
+    /// Use the directory document at URL (fetched if this device does not hold it).
+    Use { url: String },
+    /// Ask the server which document is the directory, and fetch it.
+    Fetch,
+}
+
+#[derive(Subcommand)]
+enum AcksCommand {
+    Pending,
+}
+
+#[derive(Subcommand)]
+enum RosterCommand {
+    /// Print a roster's shifts with names.
+    Show { url: String },
+    /// Fetch a unit's rosters from the server.
+    Fetch { unit: String },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// File a first report (首报) as a new incident; prints its URL and the fields still pending.
+    New {
+        #[arg(long)]
+        unit: String,
+        #[arg(long)]
+        title: String,
+        /// When your unit received the information (default: now).
+        #[arg(long)]
+        received_at: Option<String>,
+        /// Sensitive time, place, person or nature.
+        #[arg(long)]
+        sensitive: bool,
+        /// A field not known yet (repeat): occurred_at, place, casualties, direct_loss_cny, cause, …
+        #[arg(long = "pending")]
+        pending: Vec<String>,
+        #[command(flatten)]
+        details: DetailArgs,
+    },
+    /// Add a follow-up (续报) with what changed.
+    FollowUp {
+        url: String,
+        #[command(flatten)]
+        details: DetailArgs,
+    },
+    /// File the final report (终报).
+    Final {
+        url: String,
+        #[command(flatten)]
+        details: DetailArgs,
+    },
+    /// Attach a photo, recording or video; uploaded when the server can be reached.
+    Attach {
+        url: String,
+        file: PathBuf,
+        /// The report entry it goes with.
+        #[arg(long)]
+        entry: Option<String>,
+        /// Default: from the file's extension.
+        #[arg(long)]
+        media_type: Option<String>,
+    },
+    /// The incident: report chain, current figures, pending fields, stage, grade.
+    Show { url: String },
+    /// The desk confirms the grade (I, II, III, IV); a reason is needed to override the suggestion.
+    Assess {
+        url: String,
+        #[arg(long)]
+        grade: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Move the incident forward: reported_up, handling, feedback, archived.
+    Advance {
+        url: String,
+        stage: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+}
+
+/// What a report says; everything optional (a follow-up gives only what changed).
+#[derive(clap::Args)]
+struct DetailArgs {
+    /// The account in words.
+    #[arg(long, default_value = "")]
+    account: String,
+    /// When it happened (`2026-10-01T07:50`, office time, or with an offset).
+    #[arg(long)]
+    occurred_at: Option<String>,
+    #[arg(long)]
+    place: Option<String>,
+    #[arg(long)]
+    nature: Option<String>,
+    #[arg(long)]
+    scope: Option<String>,
+    #[arg(long, allow_negative_numbers = true)]
+    dead: Option<i64>,
+    #[arg(long, allow_negative_numbers = true)]
+    injured: Option<i64>,
+    /// Seriously injured (of the injured).
+    #[arg(long, allow_negative_numbers = true)]
+    serious: Option<i64>,
+    #[arg(long, allow_negative_numbers = true)]
+    missing: Option<i64>,
+    #[arg(long, allow_negative_numbers = true)]
+    trapped: Option<i64>,
+    /// Direct loss in CNY.
+    #[arg(long, allow_negative_numbers = true)]
+    loss: Option<i64>,
+    #[arg(long)]
+    trend: Option<String>,
+    #[arg(long)]
+    measures: Option<String>,
+    #[arg(long)]
+    cause: Option<String>,
+    #[arg(long)]
+    source: Option<String>,
+}
+
+impl DetailArgs {
+    fn into_details(self) -> Result<ReportDetails, ClientError> {
+        let counts = [self.dead, self.injured, self.serious, self.missing, self.trapped];
+        let casualties = counts.iter().any(Option::is_some).then(|| Casualties {
+            dead: self.dead.unwrap_or(0),
+            injured: self.injured.unwrap_or(0),
+            serious_injuries: self.serious.unwrap_or(0),
+            missing: self.missing.unwrap_or(0),
+            trapped: self.trapped.unwrap_or(0),
+        });
+        Ok(ReportDetails {
+            account: self.account,
+            occurred_at: self
+                .occurred_at
+                .as_deref()
+                .map(|t| parse_time("--occurred-at", t))
+                .transpose()?
+                .map(format_instant),
+            place: self.place.map(|text| Place { text, ..Place::default() }),
+            nature: self.nature,
+            scope: self.scope,
+            casualties,
+            direct_loss_cny: self.loss,
+            trend: self.trend,
+            measures: self.measures,
+            cause: self.cause,
+            source: self.source,
+            ..ReportDetails::default()
+        })
+    }
+}
+
+/// A time as a person types it: with an offset, or office local time (`2026-10-01T08:00`, seconds optional).
+fn parse_time(flag: &str, text: &str) -> Result<DateTime<FixedOffset>, ClientError> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text.trim()) {
+        return Ok(t);
+    }
+    parse_local(flag, text)?
+        .and_local_timezone(office_time_zone())
+        .single()
+        .ok_or_else(|| ClientError::InvalidInput(format!("{flag} {text:?} is not a time")))
+}
+
+fn parse_local(flag: &str, text: &str) -> Result<NaiveDateTime, ClientError> {
+    let text = text.trim().replace(' ', "T");
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(&text, f).ok())
+        .ok_or_else(|| ClientError::InvalidInput(format!("{flag} {text:?} is not a time like 2026-10-01T08:00")))
 }
 
 #[derive(Subcommand)]
@@ -112,6 +340,105 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
         Command::Sync { timeout } => {
             client.sync_once(Duration::from_secs(timeout)).await?;
             println!("synced: nothing pending");
+            upload(&client).await?;
+        }
+        Command::Upload => upload(&client).await?,
+        Command::Whoami(WhoamiCommand::Set { person, device }) => {
+            client.set_identity(&person, &device)?;
+            println!("this device ({device}) is used by {person}");
+        }
+        Command::Whoami(WhoamiCommand::Show) => match client.identity()? {
+            Some(me) => println!("{} on {}", me.person, me.device),
+            None => println!("not set; run `zhiban whoami set PERSON --device NAME`"),
+        },
+        Command::Directory(DirectoryCommand::Use { url }) => {
+            let id = parse_id(&url)?;
+            held(&client, id, cli.server.is_some()).await?;
+            client.use_directory(id)?;
+            let directory = client.directory()?;
+            println!("directory {}: {} units, {} people", id.url(), directory.units.len(), directory.people.len());
+        }
+        Command::Directory(DirectoryCommand::Fetch) => {
+            let id = client.directory_from_server(Duration::from_secs(30)).await?;
+            println!("{}", id.url());
+        }
+        Command::Report(command) => report(&client, *command, cli.server.is_some()).await?,
+        Command::Ack { url, recipient } => {
+            let recipient = client.acknowledge(parse_id(&url)?, recipient.as_deref(), office_now())?;
+            println!("acknowledged for {recipient}; the server records its receipt time when you sync");
+        }
+        Command::Progress { url, text } => {
+            client.add_progress(parse_id(&url)?, &text, office_now())?;
+            println!("progress recorded");
+        }
+        Command::Feedback { url, text } => {
+            client.give_feedback(parse_id(&url)?, &text, office_now())?;
+            println!("feedback recorded");
+        }
+        Command::Acks(AcksCommand::Pending) => {
+            let pending = client.pending_acknowledgements()?;
+            if pending.is_empty() {
+                println!("nothing waits for your acknowledgement");
+            }
+            for p in pending {
+                let number = p.number.as_deref().unwrap_or("(unnumbered)");
+                println!("{}  {number}  {}  {}: {}", p.instruction.url(), p.issued_at, p.leader, p.text);
+                println!("    for {}", p.recipients.join(", "));
+            }
+        }
+        Command::Roster(RosterCommand::Show { url }) => {
+            let id = parse_id(&url)?;
+            held(&client, id, cli.server.is_some()).await?;
+            let roster = client.roster(id)?;
+            let directory = client.directory().ok();
+            let name = |p: &Option<String>| match (p, &directory) {
+                (Some(p), Some(d)) => d.people.get(p).map(|x| format!("{} ({p})", x.name)).unwrap_or(p.clone()),
+                (Some(p), None) => p.clone(),
+                (None, _) => "—".to_owned(),
+            };
+            println!(
+                "roster of {} from {} to {}: {:?}",
+                roster.unit,
+                roster.period_start,
+                roster.period_end,
+                roster.filing_status()
+            );
+            let mut shifts: Vec<_> = roster.shifts.iter().collect();
+            shifts.sort_by(|a, b| a.1.start.cmp(&b.1.start));
+            for (id, s) in shifts {
+                println!("  {id}  {} – {}  main {}  deputy {}", s.start, s.end, name(&s.main), name(&s.deputy));
+            }
+            for (id, l) in &roster.leaders {
+                println!("  {id}  {} – {}  leader {}", l.start, l.end, name(&l.leader));
+            }
+        }
+        Command::Roster(RosterCommand::Fetch { unit }) => {
+            for id in client.rosters_from_server(&unit, Duration::from_secs(30)).await? {
+                println!("{}", id.url());
+            }
+        }
+        Command::MyShifts => {
+            let shifts = client.my_shifts()?;
+            if shifts.is_empty() {
+                println!("no shifts for you in the rosters on this device");
+            }
+            for s in shifts {
+                println!("{} – {}  {}  {}  ({} {})", s.start, s.end, s.unit, s.post, s.roster.url(), s.shift);
+            }
+        }
+        Command::OnDuty { unit, at } => {
+            let at = match at {
+                Some(text) => parse_local("--at", &text)?,
+                None => office_now().naive_local(),
+            };
+            let on_duty = client.on_duty(&unit, at)?;
+            println!("{} ({}) at {}: duty phone {}", on_duty.unit_name, on_duty.unit, on_duty.at, on_duty.duty_phone);
+            for (post, who) in [("main", &on_duty.main), ("deputy", &on_duty.deputy), ("leader", &on_duty.leader)] {
+                match who {
+                    Some(c) => println!("  {post:<7} {} ({})  {}", c.name, c.person, c.phone),
+                    None => println!("  {post:<7} nobody rostered"),
+                }
+            }
         }
         Command::Status => {
             let status = client.status()?;
@@ -124,6 +451,107 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
                     println!("  {}  {} change(s)", doc.id.url(), doc.pending_changes);
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// Fetches a document this device does not hold, when a server is configured.
+async fn held(client: &Client, id: DocumentId, server: bool) -> Result<(), ClientError> {
+    if !client.holds(id)? && server {
+        client.fetch(id, Duration::from_secs(30)).await?;
+    }
+    Ok(())
+}
+
+async fn upload(client: &Client) -> Result<(), ClientError> {
+    if client.attachments_to_upload()?.is_empty() {
+        return Ok(());
+    }
+    let report = client.upload_attachments(UploadOptions::default()).await?;
+    for a in &report.attachments {
+        let state = if a.complete { "uploaded" } else { "partly uploaded" };
+        println!("attachment {} ({} bytes): {state}", a.sha256, a.size);
+    }
+    Ok(())
+}
+
+async fn report(client: &Client, command: ReportCommand, server: bool) -> Result<(), ClientError> {
+    let thresholds = GradeThresholds::default();
+    match command {
+        ReportCommand::New { unit, title, received_at, sensitive, pending, details } => {
+            let report = FirstReport {
+                title,
+                unit,
+                received_at: received_at.as_deref().map(|t| parse_time("--received-at", t)).transpose()?,
+                sensitive,
+                details: details.into_details()?,
+                pending,
+                ..FirstReport::default()
+            };
+            let filed = client.file_first_report(report, office_now())?;
+            println!("{}", filed.incident.url());
+            if !filed.pending.is_empty() {
+                println!("pending: {}", filed.pending.join(", "));
+            }
+        }
+        ReportCommand::FollowUp { url, details } => {
+            let entry = client.add_follow_up(parse_id(&url)?, details.into_details()?, office_now())?;
+            println!("follow-up {entry} saved");
+        }
+        ReportCommand::Final { url, details } => {
+            let entry = client.file_final_report(parse_id(&url)?, details.into_details()?, office_now())?;
+            println!("final report {entry} saved");
+        }
+        ReportCommand::Attach { url, file, entry, media_type } => {
+            let data = std::fs::read(&file)
+                .map_err(|e| ClientError::InvalidInput(format!("cannot read {}: {e}", file.display())))?;
+            let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let media_type = media_type.unwrap_or_else(|| media_type_of(&file_name).to_owned());
+            let sha = client.attach(parse_id(&url)?, &file_name, &media_type, &data, entry.as_deref(), office_now())?;
+            println!("attached {file_name} ({} bytes, sha256 {sha}); uploaded on the next sync", data.len());
+        }
+        ReportCommand::Show { url } => {
+            let id = parse_id(&url)?;
+            held(client, id, server).await?;
+            let view = client.show_incident(id, &thresholds)?;
+            let i = &view.incident;
+            println!("{}  [{}]  unit {}  received {}", i.title, view.stage.label_zh(), i.unit, i.received_at);
+            let confirmed = view.confirmed_grade.map(|g| g.label_zh()).unwrap_or("not confirmed");
+            println!("grade: suggested {}, confirmed {confirmed}", view.suggested_grade.grade.label_zh());
+            if let Some(f) = &view.figures {
+                let c = f.casualties;
+                println!(
+                    "figures: dead {} injured {} (serious {}) missing {} trapped {}; direct loss {} CNY",
+                    c.dead, c.injured, c.serious_injuries, c.missing, c.trapped, f.direct_loss_cny
+                );
+            }
+            for (entry, label, e) in &view.chain {
+                println!("{label}  {}  {} ({})  [{entry}]", e.submitted_at, e.reporter.name, e.reporter.person);
+                if !e.details.account.is_empty() {
+                    println!("    {}", e.details.account);
+                }
+            }
+            if !view.pending.is_empty() {
+                println!("pending: {}", view.pending.join(", "));
+            }
+            for a in i.attachments.values() {
+                println!("attachment {} {} ({} bytes) sha256 {}", a.file_name, a.media_type, a.size, a.sha256);
+            }
+        }
+        ReportCommand::Assess { url, grade, reason } => {
+            let grade = parse_grade(&grade)
+                .ok_or_else(|| ClientError::InvalidInput(format!("{grade:?} is not a grade (I, II, III or IV)")))?;
+            client.assess_incident(parse_id(&url)?, grade, &reason, office_now(), &thresholds)?;
+            println!("assessed: grade {}", grade.label_zh());
+        }
+        ReportCommand::Advance { url, stage, note } => {
+            let wanted = Stage::parse(&stage).ok_or_else(|| {
+                let names: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+                ClientError::InvalidInput(format!("{stage:?} is not a stage ({})", names.join(", ")))
+            })?;
+            client.advance_incident(parse_id(&url)?, wanted, &note, office_now())?;
+            println!("moved to {} ({})", wanted.as_str(), wanted.label_zh());
         }
     }
     Ok(())

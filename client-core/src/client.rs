@@ -148,18 +148,30 @@ impl Client {
     where
         F: FnOnce(&mut Transaction<'_>) -> Result<(), JsonError>,
     {
-        {
+        self.change_with(id, |tx| edit(tx).map_err(ClientError::from))
+    }
+
+    /// Makes a change with `edit`, which may read the document in the same transaction (hydrate, apply an
+    /// operation, reconcile back); committed to the local store before this returns. An error rolls it back.
+    pub(crate) fn change_with<T, F>(&self, id: DocumentId, edit: F) -> Result<T, ClientError>
+    where
+        F: FnOnce(&mut Transaction<'_>) -> Result<T, ClientError>,
+    {
+        let value = {
             let mut guard = self.inner.lock();
             let state = &mut *guard;
             let doc = state.doc(id)?.ok_or(ClientError::NotHere(id, self.inner.server.is_some()))?;
             let before = doc.get_heads();
             let mut tx = doc.transaction();
-            if let Err(e) = edit(&mut tx) {
-                tx.rollback();
-                return Err(e.into());
-            }
+            let value = match edit(&mut tx) {
+                Ok(value) => value,
+                Err(e) => {
+                    tx.rollback();
+                    return Err(e);
+                }
+            };
             let (hash, _) = tx.commit();
-            let Some(hash) = hash else { return Ok(()) };
+            let Some(hash) = hash else { return Ok(value) };
             let data = doc.save_after(&before);
             if let Err(e) = state.store.save_changes(id, &data, &[hash]) {
                 // Not saved: forget the in-memory edit too, so what the app sees is what is on disk.
@@ -167,9 +179,59 @@ impl Client {
                 return Err(e);
             }
             state.compact(id);
+            value
+        };
+        self.inner.announce_local_change(id);
+        Ok(value)
+    }
+
+    /// Creates a document whose first change is written by `fill` (a typed document reconciled in);
+    /// stored locally at once.
+    pub(crate) fn create_with<F>(&self, fill: F) -> Result<DocumentId, ClientError>
+    where
+        F: FnOnce(&mut Transaction<'_>) -> Result<(), ClientError>,
+    {
+        let id = DocumentId::random();
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        fill(&mut tx)?;
+        let hash = match tx.commit().0 {
+            Some(hash) => hash,
+            None => doc.empty_commit(automerge::transaction::CommitOptions::default()),
+        };
+        let data = doc.save_after(&[]);
+        {
+            let mut state = self.inner.lock();
+            state.store.save_changes(id, &data, &[hash])?;
+            state.docs.insert(id, doc);
         }
         self.inner.announce_local_change(id);
-        Ok(())
+        Ok(id)
+    }
+
+    /// Reads this phone's copy of a document with `read`.
+    pub(crate) fn read_with<T, F>(&self, id: DocumentId, read: F) -> Result<T, ClientError>
+    where
+        F: FnOnce(&Automerge) -> Result<T, ClientError>,
+    {
+        let mut state = self.inner.lock();
+        let doc = state.doc(id)?.ok_or(ClientError::NotHere(id, self.inner.server.is_some()))?;
+        read(doc)
+    }
+
+    /// Runs `work` on the local store (settings, attachment bytes), under the client's lock.
+    pub(crate) fn with_store<T>(
+        &self,
+        work: impl FnOnce(&mut LocalStore) -> Result<T, ClientError>,
+    ) -> Result<T, ClientError> {
+        let mut state = self.inner.lock();
+        work(&mut state.store)
+    }
+
+    /// The server's HTTP base URL (`http://host:port/`), for the JSON API beside the sync socket.
+    pub(crate) fn http_base(&self) -> Result<Url, ClientError> {
+        let server = self.inner.server.as_ref().ok_or(ClientError::NoServer)?;
+        Ok(crate::server_url::http_base(server))
     }
 
     /// Sets the value at `path` (`/a/b/0` or `a.b.0`; `-` appends to a list).

@@ -22,6 +22,14 @@ pub enum ClientError {
     Json(#[from] zhiban_model::json::JsonError),
     #[error("{0}")]
     InvalidInput(String),
+    /// A duty operation the office's rules refuse; every reason, in words the duty officer can act on.
+    #[error("cannot {what}:{}", reasons.iter().map(|r| format!("\n  - {r}")).collect::<String>())]
+    Refused { what: String, reasons: Vec<String> },
+    /// Something this phone must be told first (who the user is, which document is the directory).
+    #[error("{0}")]
+    NotSetUp(String),
+    #[error("the server answered {what} with {status}: {reason}")]
+    Http { what: String, status: u16, reason: String },
     #[error("no server configured; give --server http://HOST:PORT or set ZHIBAN_SERVER")]
     NoServer,
     #[error("server URL {0:?} is not http://, https://, ws:// or wss://")]

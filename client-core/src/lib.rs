@@ -12,12 +12,17 @@
 
 pub mod cli;
 mod client;
+pub mod duty;
 mod error;
 mod local_store;
 mod server_url;
 mod sync;
 
 pub use client::{Client, ConnectionState, DocumentStatus, SyncHandle, SyncStatus};
+pub use duty::{
+    AttachmentUpload, Contact, FiledReport, Identity, IncidentView, OnDuty, PendingAcknowledgement, ShiftOfMine,
+    UploadOptions, UploadReport,
+};
 pub use error::ClientError;
 pub use server_url::sync_url;
 pub use zhiban_model::DocumentId;

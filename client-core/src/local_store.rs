@@ -10,7 +10,10 @@ use zhiban_model::DocumentId;
 use crate::error::ClientError;
 
 /// Schema steps, applied in order; `PRAGMA user_version` records how many ran. Never edit a released step.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/client/0001_local_store.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/client/0001_local_store.sql"),
+    include_str!("../../migrations/client/0002_duty.sql"),
+];
 
 /// Compact a document once it has this many chunks.
 const COMPACT_AFTER_CHUNKS: i64 = 64;
@@ -185,6 +188,63 @@ impl LocalStore {
         Ok(out)
     }
 
+    pub fn setting(&self, key: &str) -> Result<Option<String>, ClientError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM duty_settings WHERE key = ?1", params![key], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Sets several settings in one transaction.
+    pub fn set_settings(&mut self, settings: &[(&str, &str)]) -> Result<(), ClientError> {
+        let tx = self.conn.transaction()?;
+        for (key, value) in settings {
+            tx.execute(
+                "INSERT INTO duty_settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = ?2",
+                params![key, value],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Keeps an attachment's bytes until the server holds them; the same content twice is kept once.
+    pub fn keep_attachment(&mut self, sha256: &str, media_type: &str, data: &[u8]) -> Result<(), ClientError> {
+        self.conn.execute(
+            "INSERT INTO attachment_files (sha256, size, media_type, data, added_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (sha256) DO NOTHING",
+            params![sha256, data.len() as i64, media_type, data, now_millis()],
+        )?;
+        Ok(())
+    }
+
+    /// Attachments the server does not hold whole yet, oldest first: (sha256, size).
+    pub fn attachments_to_upload(&self) -> Result<Vec<(String, i64)>, ClientError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT sha256, size FROM attachment_files WHERE uploaded_at IS NULL ORDER BY added_at, sha256")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Up to `len` bytes of an attachment from `offset`; `None` if this phone does not hold it.
+    pub fn attachment_slice(&self, sha256: &str, offset: i64, len: i64) -> Result<Option<Vec<u8>>, ClientError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT substr(data, ?2 + 1, ?3) FROM attachment_files WHERE sha256 = ?1",
+                params![sha256, offset, len],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn mark_attachment_uploaded(&self, sha256: &str) -> Result<(), ClientError> {
+        self.conn
+            .execute("UPDATE attachment_files SET uploaded_at = ?2 WHERE sha256 = ?1", params![sha256, now_millis()])?;
+        Ok(())
+    }
+
     /// The server proved it stored these changes.
     pub fn confirm(&mut self, id: DocumentId, hashes: &[ChangeHash]) -> Result<(), ClientError> {
         let tx = self.conn.transaction()?;
@@ -277,6 +337,27 @@ mod tests {
             })
             .expect("count");
         assert_eq!(chunks, 1);
+    }
+
+    #[test]
+    fn settings_and_attachment_bytes_survive_reopening_until_uploaded() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("local.db");
+        let data: Vec<u8> = (0..=255u8).cycle().take(1000).collect();
+        {
+            let mut store = LocalStore::open(&path).expect("open");
+            store.set_settings(&[("person", "li"), ("device", "li-phone")]).expect("settings");
+            store.keep_attachment("ab", "image/jpeg", &data).expect("keep");
+            store.keep_attachment("ab", "image/jpeg", &data).expect("the same content again is kept once");
+        }
+        let store = LocalStore::open(&path).expect("reopen");
+        assert_eq!(store.setting("person").expect("read").as_deref(), Some("li"));
+        assert_eq!(store.setting("nothing").expect("read"), None);
+        assert_eq!(store.attachments_to_upload().expect("list"), vec![("ab".to_string(), 1000)]);
+        assert_eq!(store.attachment_slice("ab", 998, 10).expect("slice"), Some(data[998..].to_vec()));
+        assert_eq!(store.attachment_slice("ab", 10, 5).expect("slice"), Some(data[10..15].to_vec()));
+        store.mark_attachment_uploaded("ab").expect("mark");
+        assert!(store.attachments_to_upload().expect("list").is_empty());
     }
 
     #[test]

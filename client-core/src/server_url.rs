@@ -18,6 +18,19 @@ pub fn sync_url(server: &str) -> Result<Url, ClientError> {
     Ok(url)
 }
 
+/// The HTTP base (`http://host:port/prefix/`) of a sync socket URL: the inverse of `sync_url`.
+pub fn http_base(sync: &Url) -> Url {
+    let mut url = sync.clone();
+    let scheme = if url.scheme() == "wss" { "https" } else { "http" };
+    // Switching between special schemes always succeeds.
+    let _ = url.set_scheme(scheme);
+    let path = url.path().trim_end_matches('/');
+    let path = path.strip_suffix("/sync").unwrap_or(path).to_owned();
+    url.set_path(&format!("{path}/"));
+    url.set_query(None);
+    url
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -34,6 +47,9 @@ mod tests {
             assert_eq!(sync_url(given).expect("valid").as_str(), expected);
         }
         assert!(sync_url("ftp://x").is_err());
+        let base = http_base(&sync_url("https://duty.example/zhiban").expect("valid"));
+        assert_eq!(base.as_str(), "https://duty.example/zhiban/");
+        assert_eq!(http_base(&sync_url("http://127.0.0.1:8760").expect("valid")).as_str(), "http://127.0.0.1:8760/");
         assert!(sync_url("127.0.0.1:8760").is_err());
     }
 }

@@ -52,6 +52,7 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/sync", get(sync_socket))
         .merge(crate::api::routes())
+        .merge(crate::attachments::routes())
         .with_state(state)
 }
 

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod app;
+pub mod attachments;
 pub mod cli;
 pub mod database;
 pub mod demo;

@@ -3,6 +3,7 @@
 use std::process::Output;
 
 use tokio::process::Command;
+use zhiban_model::documents::directory::{Directory, DutyCategory, Person, Rank, Unit};
 use zhiban_tests::server::http_get;
 use zhiban_tests::{Backend, ServerProcess, TestDatabase};
 
@@ -68,4 +69,97 @@ async fn sync_without_a_server_fails_with_a_reason_and_keeps_the_change() {
     let bad = zhiban(phone.path(), &nobody, &["doc", "set", &url, "missing.deeper", "1"]).await;
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("`missing` does not exist"));
+}
+
+#[tokio::test]
+async fn a_first_report_on_the_command_line_offline_then_synced() {
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let server = ServerProcess::start(&db.url).await.expect("server");
+    let base = server.http_url();
+    let phone = tempfile::tempdir().expect("dir");
+    let nobody = format!("http://{}", zhiban_tests::server::free_port().expect("port"));
+    // The administrator records the directory (typed documents are not written from raw JSON).
+    let admin = tempfile::tempdir().expect("dir");
+    let admin = zhiban_client_core::Client::open(admin.path(), Some(&base)).expect("admin");
+    let mut units = std::collections::BTreeMap::new();
+    units.insert(
+        "east".to_owned(),
+        Unit {
+            name: "东城区政府值班室".into(), parent: None, category: DutyCategory::One, duty_phone: "0571".into()
+        },
+    );
+    let mut people = std::collections::BTreeMap::new();
+    people.insert(
+        "li".to_owned(),
+        Person { name: "李四".into(), unit: "east".into(), rank: Rank::Section, phone: "139".into(), roles: vec![] },
+    );
+    let directory = admin.create_directory(&Directory { units, people, ..Directory::default() }).expect("directory");
+    admin.sync_once(std::time::Duration::from_secs(20)).await.expect("directory to the server");
+    let directory = directory.url();
+    // Online once to fetch the directory; everything after this, until `sync`, is offline.
+    stdout(&zhiban(phone.path(), &base, &["directory", "use", &directory]).await);
+    stdout(&zhiban(phone.path(), &nobody, &["whoami", "set", "li", "--device", "li-phone"]).await);
+
+    let bad = zhiban(
+        phone.path(),
+        &nobody,
+        &[
+            "report",
+            "new",
+            "--unit",
+            "west",
+            "--title",
+            "火灾",
+            "--received-at",
+            "2026-10-01T08:00",
+            "--occurred-at",
+            "2026-10-01T09:00",
+            "--dead",
+            "-1",
+        ],
+    )
+    .await;
+    assert!(!bad.status.success());
+    let reasons = String::from_utf8_lossy(&bad.stderr);
+    assert!(reasons.contains("cannot file this first report"), "{reasons}");
+    assert!(reasons.contains("unit \"west\" is not in the directory"), "{reasons}");
+    assert!(reasons.contains("casualties.dead is -1"), "{reasons}");
+    assert!(reasons.contains("after it was received"), "{reasons}");
+
+    let filed = stdout(
+        &zhiban(
+            phone.path(),
+            &nobody,
+            &[
+                "report",
+                "new",
+                "--unit",
+                "east",
+                "--title",
+                "东城区仓库火灾",
+                "--received-at",
+                "2026-10-01T08:00",
+                "--dead",
+                "1",
+                "--injured",
+                "2",
+                "--pending",
+                "cause",
+            ],
+        )
+        .await,
+    );
+    let url = filed.lines().next().expect("URL").to_owned();
+    assert!(url.starts_with("automerge:"), "{filed}");
+    assert!(filed.contains("pending: cause"), "{filed}");
+    stdout(&zhiban(phone.path(), &nobody, &["report", "follow-up", &url, "--cause", "电气线路故障"]).await);
+    stdout(&zhiban(phone.path(), &base, &["sync"]).await);
+
+    let desk = tempfile::tempdir().expect("dir");
+    stdout(&zhiban(desk.path(), &base, &["directory", "use", &directory]).await);
+    let shown = stdout(&zhiban(desk.path(), &base, &["report", "show", &url]).await);
+    assert!(shown.contains("首报") && shown.contains("续报一"), "{shown}");
+    assert!(shown.contains("dead 1 injured 2"), "{shown}");
+    assert!(!shown.contains("pending:"), "the follow-up filled the cause: {shown}");
+    server.kill().await.expect("kill");
 }

@@ -1,0 +1,111 @@
+//! Who uses this phone (their person id in the directory), this device's name, and which document is the
+//! directory: kept in the local store, so every operation offline knows them.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use zhiban_model::DocumentId;
+use zhiban_model::documents::directory::Directory;
+
+use super::unreadable;
+use crate::client::Client;
+use crate::error::ClientError;
+
+const PERSON: &str = "person";
+const DEVICE: &str = "device";
+const DIRECTORY: &str = "directory";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// The user's id in the directory.
+    pub person: String,
+    /// This device's name, recorded with each acknowledgement.
+    pub device: String,
+}
+
+impl Client {
+    /// Records who uses this phone and its name. The person is checked against the directory when the
+    /// phone holds one.
+    pub fn set_identity(&self, person: &str, device: &str) -> Result<(), ClientError> {
+        let (person, device) = (person.trim(), device.trim());
+        let mut reasons = Vec::new();
+        if person.is_empty() {
+            reasons.push("the person id must not be empty".to_owned());
+        }
+        if device.is_empty() {
+            reasons.push("the device name must not be empty".to_owned());
+        }
+        if !person.is_empty()
+            && let Ok(directory) = self.directory()
+            && !directory.people.contains_key(person)
+        {
+            reasons.push(format!("{person:?} is not a person in the directory"));
+        }
+        if !reasons.is_empty() {
+            return Err(super::refused("set who uses this phone", reasons));
+        }
+        self.with_store(|store| store.set_settings(&[(PERSON, person), (DEVICE, device)]))
+    }
+
+    pub fn identity(&self) -> Result<Option<Identity>, ClientError> {
+        self.with_store(|store| {
+            Ok(match (store.setting(PERSON)?, store.setting(DEVICE)?) {
+                (Some(person), Some(device)) => Some(Identity { person, device }),
+                _ => None,
+            })
+        })
+    }
+
+    pub(crate) fn require_identity(&self) -> Result<Identity, ClientError> {
+        self.identity()?.ok_or_else(|| {
+            ClientError::NotSetUp(
+                "this phone does not know who you are; run `zhiban whoami set PERSON --device NAME`".into(),
+            )
+        })
+    }
+
+    /// Records a new directory (the administrator's work) and makes it the one this phone checks against.
+    pub fn create_directory(&self, directory: &Directory) -> Result<DocumentId, ClientError> {
+        let problems = directory.problems();
+        if !problems.is_empty() {
+            return Err(super::refused("record this directory", problems));
+        }
+        let id = self.create_with(|tx| super::reconcile_into(tx, directory))?;
+        self.use_directory(id)?;
+        Ok(id)
+    }
+
+    /// Makes `id` the directory this phone checks against.
+    pub fn use_directory(&self, id: DocumentId) -> Result<(), ClientError> {
+        let value = id.to_string();
+        self.with_store(|store| store.set_settings(&[(DIRECTORY, &value)]))
+    }
+
+    pub fn directory_id(&self) -> Result<Option<DocumentId>, ClientError> {
+        let text = self.with_store(|store| store.setting(DIRECTORY))?;
+        Ok(text.and_then(|t| t.parse().ok()))
+    }
+
+    /// The directory as this phone holds it.
+    pub fn directory(&self) -> Result<Directory, ClientError> {
+        let id = self.directory_id()?.ok_or_else(|| {
+            ClientError::NotSetUp(
+                "this phone has no directory; run `zhiban directory fetch` or `zhiban directory use URL`".into(),
+            )
+        })?;
+        self.read_with(id, |doc| Directory::read(doc).map_err(unreadable))
+    }
+
+    /// Asks the server which document is the directory (`GET /api/v1/directory`), uses it and fetches it.
+    pub async fn directory_from_server(&self, timeout: Duration) -> Result<DocumentId, ClientError> {
+        let answer = self.api_get("api/v1/directory", "the request for the directory").await?;
+        let url = answer
+            .get("document")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ClientError::Protocol(format!("the directory answer has no \"document\": {answer}")))?;
+        let id = DocumentId::parse_url_or_id(url).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        self.fetch(id, timeout).await?;
+        self.use_directory(id)?;
+        Ok(id)
+    }
+}
