@@ -76,8 +76,9 @@ impl Office {
     /// A phone of `person` holding the directory (fetched while online).
     async fn phone(&self, person: &str, device: &str) -> Phone {
         let phone = Phone::new(&self.server.http_url()).expect("phone");
-        phone.client.fetch(self.directory, SYNC).await.expect("fetch directory");
-        phone.client.use_directory(self.directory).expect("use directory");
+        // The phone asks the server which document is the directory, as a new phone does.
+        let directory = phone.client.directory_from_server(SYNC).await.expect("directory from the server");
+        assert_eq!(directory, self.directory);
         phone.client.set_identity(person, device).expect("identity");
         phone
     }
@@ -419,7 +420,9 @@ async fn my_shifts_and_who_is_on_duty_now_come_from_the_rosters_on_the_phone() {
         office.desk.client.sync_once(SYNC).await.expect("roster to the server");
 
         let zhao = office.phone("zhao", "zhao-phone").await;
-        zhao.client.fetch(roster_id, SYNC).await.expect("fetch roster");
+        let rosters = zhao.client.rosters_from_server("east", SYNC).await.expect("the unit's rosters");
+        assert_eq!(rosters, vec![roster_id], "{backend:?}: the server lists the unit's roster");
+        assert!(zhao.client.rosters_from_server("west", SYNC).await.expect("none").is_empty());
         let zhao = offline(zhao);
         let mine = zhao.client.my_shifts().expect("my shifts");
         let summary: Vec<(&str, &str, &str)> =

@@ -1011,6 +1011,29 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_same_when_written_as_text_and_floats_by_another_client() {
+        use automerge::ReadDoc;
+        use automerge::transaction::Transactable;
+        let original = incident();
+        let mut exact = AutoCommit::new();
+        autosurgeon::reconcile(&mut exact, &original).expect("reconcile");
+        // As `zhiban doc create --json` or the JavaScript client writes it: strings as text objects...
+        let mut other = AutoCommit::new();
+        crate::json::put_root(&mut other, &crate::json::to_json(&exact)).expect("put");
+        // ...and numbers as floats.
+        let (_, entries) = other.get(automerge::ROOT, "entries").expect("get").expect("entries");
+        let (_, e1) = other.get(&entries, "e1").expect("get").expect("e1");
+        let (_, details) = other.get(&e1, "details").expect("get").expect("details");
+        let (_, casualties) = other.get(&details, "casualties").expect("get").expect("casualties");
+        other.put(&casualties, "dead", 1.0_f64).expect("float");
+        other.put(automerge::ROOT, "schema", 1.0_f64).expect("float");
+        assert_eq!(Incident::read(&other), Ok(original));
+        let mut wrong = AutoCommit::new();
+        crate::json::put_root(&mut wrong, &serde_json::json!({"type": "roster", "schema": 1})).expect("put");
+        assert!(matches!(Incident::read(&wrong), Err(DocumentError::WrongType { .. })));
+    }
+
+    #[test]
     fn editing_a_submitted_report_is_forbidden() {
         let before = incident();
         let mut after = before.clone();
