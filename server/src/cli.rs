@@ -24,6 +24,25 @@ struct DatabaseArg {
     url: String,
 }
 
+/// The office's rules; every subcommand that computes deadlines or validates rosters takes them.
+#[derive(clap::Args)]
+struct RulesArgs {
+    /// A JSON file of the office's numbers (deadlines, grade thresholds, instruction clocks, office hours);
+    /// what it leaves out keeps the reference default. See README.md.
+    #[arg(long, env = "ZHIBAN_RULES")]
+    rules: Option<std::path::PathBuf>,
+    /// A holiday calendar CSV (`date,kind,festival`); each year it lists replaces that year of the shipped
+    /// calendar, so next year's list is loaded without a new release.
+    #[arg(long, env = "ZHIBAN_CALENDAR")]
+    calendar: Option<std::path::PathBuf>,
+}
+
+impl RulesArgs {
+    fn load(&self) -> anyhow::Result<DutyRules> {
+        Ok(DutyRules::load(self.rules.as_deref(), self.calendar.as_deref())?)
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the sync endpoint (`/sync`) and the HTTP API (`/api/v1`).
@@ -33,6 +52,8 @@ enum Command {
         listen: SocketAddr,
         #[command(flatten)]
         database: DatabaseArg,
+        #[command(flatten)]
+        rules: RulesArgs,
         /// Largest WebSocket frame accepted, in bytes.
         #[arg(long, env = "ZHIBAN_MAX_FRAME_BYTES", default_value_t = zhiban_model::DEFAULT_MAX_FRAME_BYTES)]
         max_frame_bytes: usize,
@@ -54,6 +75,8 @@ enum Command {
     Demo {
         #[command(flatten)]
         database: DatabaseArg,
+        #[command(flatten)]
+        rules: RulesArgs,
     },
 }
 
@@ -64,6 +87,8 @@ enum AdminCommand {
     Reproject {
         #[command(flatten)]
         database: DatabaseArg,
+        #[command(flatten)]
+        rules: RulesArgs,
     },
 }
 
@@ -78,6 +103,7 @@ pub async fn main() -> anyhow::Result<()> {
         Command::Serve {
             listen,
             database,
+            rules,
             max_frame_bytes,
             idle_eviction_secs,
             keepalive_secs,
@@ -85,6 +111,7 @@ pub async fn main() -> anyhow::Result<()> {
         } => {
             let mut config = ServerConfig {
                 database_url: database.url,
+                rules: rules.load()?,
                 max_frame_bytes,
                 keepalive: Duration::from_secs(keepalive_secs.max(1)),
                 ..ServerConfig::default()
@@ -96,9 +123,10 @@ pub async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("cannot listen on {listen}; is another server running there?"))?;
             crate::launch_with_tcp_listener(listener, config, shutdown_signal()).await
         }
-        Command::Admin(AdminCommand::Reproject { database }) => {
+        Command::Admin(AdminCommand::Reproject { database, rules }) => {
+            let rules = rules.load()?;
             let store = crate::store::open(&database.url).await?;
-            let office = Office::new(store.database(), DutyRules::default());
+            let office = Office::new(store.database(), rules);
             let report = projection::reproject_all(&*store, &office).await?;
             println!("{} documents stored, {} projected", report.documents, report.projected);
             for (document, problem) in &report.problems {
@@ -106,9 +134,10 @@ pub async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Demo { database } => {
+        Command::Demo { database, rules } => {
+            let rules = rules.load()?;
             let store = crate::store::open(&database.url).await?;
-            let office = Office::new(store.database(), DutyRules::default());
+            let office = Office::new(store.database(), rules);
             let summary = crate::demo::load(store, office).await?;
             println!("{summary}");
             Ok(())

@@ -82,6 +82,15 @@ impl HolidayCalendar {
         Ok(calendar)
     }
 
+    /// This calendar with every year `newer` lists taken from `newer` instead: how the office loads the
+    /// next year's list (or a corrected one) over the shipped calendar without a new release.
+    pub fn with_years_from(mut self, newer: HolidayCalendar) -> Self {
+        self.days.retain(|date, _| !newer.years.contains(&date.year()));
+        self.years.extend(newer.years.iter().copied());
+        self.days.extend(newer.days);
+        self
+    }
+
     pub fn loaded_years(&self) -> impl Iterator<Item = i32> + '_ {
         self.years.iter().copied()
     }
@@ -181,5 +190,19 @@ mod tests {
         let calendar = HolidayCalendar::shipped();
         assert_eq!(calendar.loaded_years().collect::<Vec<_>>(), vec![2024, 2025, 2026]);
         assert_eq!(calendar.day_kind(day("2026-10-10")), Some(&DayKind::MakeUpWorkday("National Day".into())));
+    }
+
+    #[test]
+    fn a_loaded_year_replaces_that_year_and_stops_being_provisional() {
+        let next = HolidayCalendar::from_csv("date,kind,festival\n2027-01-01,holiday,元旦\n2026-10-08,workday,测试\n")
+            .expect("valid");
+        let merged = HolidayCalendar::shipped().with_years_from(next);
+        let new_year = NaiveDate::from_ymd_opt(2027, 1, 1).expect("date");
+        assert_eq!(merged.is_working_day(new_year), Reckoned { value: false, provisional: false });
+        // 2026 now comes from the newer list alone: National Day is no longer listed there.
+        let national_day = NaiveDate::from_ymd_opt(2026, 10, 1).expect("date");
+        assert_eq!(merged.day_kind(national_day), None);
+        let spring = NaiveDate::from_ymd_opt(2025, 1, 29).expect("date");
+        assert!(matches!(merged.day_kind(spring), Some(DayKind::Holiday(_))), "other years are kept");
     }
 }

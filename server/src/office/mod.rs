@@ -3,6 +3,7 @@
 //! fields only the server writes (the instruction ledger number, acknowledgement receipt times).
 
 mod amend;
+mod config;
 mod gate;
 mod rules;
 mod typed;
@@ -12,6 +13,7 @@ use std::sync::{Arc, RwLock};
 use zhiban_model::documents::directory::Directory;
 
 pub use amend::AmendError;
+pub use config::ConfigError;
 pub use gate::check_change;
 pub use rules::DutyRules;
 pub use typed::TypedDocument;

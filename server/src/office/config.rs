@@ -1,0 +1,217 @@
+//! The office's rules from files it can replace without a new release: a JSON file of numbers (every field
+//! optional; what it leaves out keeps the reference default) and a calendar CSV whose years replace the
+//! shipped calendar's.
+//!
+//! ```json
+//! {
+//!   "reporting_deadlines": { "III": { "verbal_minutes": 30, "written_minutes": 60 },
+//!                            "IV":  { "verbal_minutes": null, "written_minutes": 360 } },
+//!   "grade_thresholds": { "deaths": [30, 10, 3], "serious_injuries": [100, 50, 10],
+//!                         "direct_loss_cny": [100000000, 50000000, 10000000] },
+//!   "instruction_clocks": { "relay_minutes": 5, "feedback_working_days": 3 },
+//!   "office_hours": { "start": "08:30", "end": "17:30" }
+//! }
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{Duration, NaiveTime};
+use serde::Deserialize;
+use zhiban_model::rules::calendar::HolidayCalendar;
+use zhiban_model::rules::deadlines::ReportingRule;
+use zhiban_model::rules::grade::ColumnBounds;
+
+use super::DutyRules;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not a valid rules file: {reason}")]
+    Rules { path: String, reason: String },
+    #[error("{path} is not a valid calendar: {source}")]
+    Calendar {
+        path: String,
+        #[source]
+        source: zhiban_model::rules::calendar::CalendarError,
+    },
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RulesFile {
+    #[serde(default)]
+    reporting_deadlines: BTreeMap<String, DeadlineEntry>,
+    grade_thresholds: Option<ThresholdsEntry>,
+    instruction_clocks: Option<ClocksEntry>,
+    office_hours: Option<OfficeHoursEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeadlineEntry {
+    /// `null`: no verbal report required.
+    verbal_minutes: Option<i64>,
+    written_minutes: i64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThresholdsEntry {
+    deaths: Option<[u32; 3]>,
+    serious_injuries: Option<[u32; 3]>,
+    direct_loss_cny: Option<[u64; 3]>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClocksEntry {
+    relay_minutes: Option<i64>,
+    feedback_working_days: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OfficeHoursEntry {
+    start: String,
+    end: String,
+}
+
+fn read(path: &Path) -> Result<String, ConfigError> {
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.display().to_string(), source })
+}
+
+fn bounds<T: PartialOrd + Copy>(name: &str, [i, ii, iii]: [T; 3]) -> Result<ColumnBounds<T>, String> {
+    if i >= ii && ii >= iii {
+        Ok(ColumnBounds { grade_i: i, grade_ii: ii, grade_iii: iii })
+    } else {
+        Err(format!("grade_thresholds.{name} must go from grade I's bound down to grade III's"))
+    }
+}
+
+impl DutyRules {
+    /// The reference defaults, with the rules file and the calendar file laid over them where given.
+    pub fn load(rules: Option<&Path>, calendar: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut out = DutyRules::default();
+        if let Some(path) = rules {
+            let bad = |reason: String| ConfigError::Rules { path: path.display().to_string(), reason };
+            let file: RulesFile = serde_json::from_str(&read(path)?).map_err(|e| bad(e.to_string()))?;
+            out.apply(file).map_err(bad)?;
+        }
+        if let Some(path) = calendar {
+            let newer = HolidayCalendar::from_csv(&read(path)?)
+                .map_err(|source| ConfigError::Calendar { path: path.display().to_string(), source })?;
+            out.calendar = out.calendar.with_years_from(newer);
+        }
+        Ok(out)
+    }
+
+    fn apply(&mut self, file: RulesFile) -> Result<(), String> {
+        for (grade, entry) in file.reporting_deadlines {
+            let slot = match grade.as_str() {
+                "I" => &mut self.deadlines.grade_i,
+                "II" => &mut self.deadlines.grade_ii,
+                "III" => &mut self.deadlines.grade_iii,
+                "IV" => &mut self.deadlines.grade_iv,
+                other => return Err(format!("reporting_deadlines: {other:?} is not a grade (I, II, III, IV)")),
+            };
+            if entry.written_minutes <= 0 || entry.verbal_minutes.is_some_and(|m| m <= 0) {
+                return Err(format!("reporting_deadlines.{grade}: minutes must be positive"));
+            }
+            *slot = ReportingRule {
+                verbal: entry.verbal_minutes.map(Duration::minutes),
+                written: Duration::minutes(entry.written_minutes),
+            };
+        }
+        if let Some(t) = file.grade_thresholds {
+            if let Some(b) = t.deaths {
+                self.thresholds.deaths = bounds("deaths", b)?;
+            }
+            if let Some(b) = t.serious_injuries {
+                self.thresholds.serious_injuries = bounds("serious_injuries", b)?;
+            }
+            if let Some(b) = t.direct_loss_cny {
+                self.thresholds.direct_loss_cny = bounds("direct_loss_cny", b)?;
+            }
+        }
+        if let Some(c) = file.instruction_clocks {
+            if let Some(m) = c.relay_minutes {
+                if m <= 0 {
+                    return Err("instruction_clocks.relay_minutes must be positive".into());
+                }
+                self.instruction_clocks.relay_within = Duration::minutes(m);
+            }
+            if let Some(d) = c.feedback_working_days {
+                self.instruction_clocks.feedback_working_days = d;
+            }
+        }
+        if let Some(h) = file.office_hours {
+            let time = |field: &str, text: &str| {
+                NaiveTime::parse_from_str(text, "%H:%M")
+                    .map_err(|_| format!("office_hours.{field}: {text:?} is not a time like 08:30"))
+            };
+            self.office_hours.start = time("start", &h.start)?;
+            self.office_hours.end = time("end", &h.end)?;
+            if self.office_hours.end <= self.office_hours.start {
+                return Err("office_hours.end must be after office_hours.start".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zhiban_model::rules::grade::{Figures, Grade};
+
+    fn write(text: &str) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().expect("temp file");
+        std::fs::write(file.path(), text).expect("write");
+        file
+    }
+
+    #[test]
+    fn a_rules_file_overrides_what_it_names_and_keeps_the_rest() {
+        let file = write(
+            r#"{"reporting_deadlines": {"IV": {"verbal_minutes": 60, "written_minutes": 240}},
+                "grade_thresholds": {"deaths": [20, 8, 2]},
+                "instruction_clocks": {"feedback_working_days": 5}}"#,
+        );
+        let rules = DutyRules::load(Some(file.path()), None).expect("valid");
+        assert_eq!(rules.deadlines.grade_iv.written, Duration::minutes(240));
+        assert_eq!(rules.deadlines.grade_iv.verbal, Some(Duration::minutes(60)));
+        assert_eq!(rules.deadlines.grade_i, DutyRules::default().deadlines.grade_i);
+        let two_dead = Figures { deaths: 2, ..Default::default() };
+        assert_eq!(rules.thresholds.suggest(&two_dead, false).grade, Grade::III);
+        assert_eq!(rules.instruction_clocks.feedback_working_days, 5);
+        assert_eq!(rules.instruction_clocks.relay_within, Duration::minutes(5));
+    }
+
+    #[test]
+    fn a_bad_rules_file_is_refused_with_the_field_named() {
+        for (text, expected) in [
+            (r#"{"reporting_deadlines": {"V": {"verbal_minutes": 1, "written_minutes": 2}}}"#, "\"V\" is not a grade"),
+            (r#"{"grade_thresholds": {"deaths": [3, 10, 30]}}"#, "grade_thresholds.deaths"),
+            (r#"{"office_hours": {"start": "8am", "end": "17:30"}}"#, "office_hours.start"),
+            (r#"{"deadlines": {}}"#, "unknown field `deadlines`"),
+        ] {
+            let file = write(text);
+            let e = DutyRules::load(Some(file.path()), None).expect_err(text).to_string();
+            assert!(e.contains(expected), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_calendar_file_adds_next_year() {
+        let file = write("date,kind,festival\n2027-01-01,holiday,元旦\n");
+        let rules = DutyRules::load(None, Some(file.path())).expect("valid");
+        assert!(rules.calendar.loaded_years().any(|y| y == 2027));
+        assert!(rules.calendar.loaded_years().any(|y| y == 2026), "the shipped years stay");
+    }
+}

@@ -1,0 +1,95 @@
+//! The `zhiban-server` program as an operator runs it: `demo` loads a living city into an empty database,
+//! `serve` answers the desk's API from it, `admin reproject` rebuilds the same tables, and a bad rules file
+//! stops the program with the field named. Every subcommand takes `--database`.
+
+use std::process::Output;
+
+use serde_json::Value;
+use tokio::process::Command;
+use zhiban_tests::server::{http_get, program};
+use zhiban_tests::{Backend, ServerProcess, TestDatabase};
+
+async fn zhiban_server(args: &[&str]) -> Output {
+    Command::new(program("test-zhiban-server")).args(args).output().await.expect("run zhiban-server")
+}
+
+async fn api(server: &ServerProcess, path: &str) -> Value {
+    let (status, body) = http_get(server.addr, path).await.expect("GET");
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).expect("JSON")
+}
+
+#[tokio::test]
+async fn demo_loads_a_city_the_api_serves_and_reproject_rebuilds_it() {
+    for backend in Backend::available() {
+        let db = TestDatabase::new(backend).await.expect("database");
+        let loaded = zhiban_server(&["demo", "--database", &db.url]).await;
+        assert!(loaded.status.success(), "{}", String::from_utf8_lossy(&loaded.stderr));
+        let summary = String::from_utf8_lossy(&loaded.stdout).to_string();
+        assert!(summary.contains("14 units") && summary.contains("28 rosters"), "{summary}");
+
+        let again = zhiban_server(&["demo", "--database", &db.url]).await;
+        assert!(!again.status.success(), "a second demo into the same database is refused");
+        assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a directory"));
+
+        let server = ServerProcess::start(&db.url).await.expect("serve");
+        let incidents = api(&server, "/api/v1/incidents").await;
+        let titles: Vec<&str> =
+            incidents["incidents"].as_array().expect("list").iter().filter_map(|i| i["title"].as_str()).collect();
+        assert_eq!(titles.len(), 5, "{backend:?}: {titles:?}");
+        let late = api(&server, "/api/v1/incidents?late=true").await;
+        assert_eq!(late["incidents"][0]["title"], "东城区建设路工地边坡垮塌", "the slope collapse was reported late");
+        let coach = api(&server, "/api/v1/incidents?grade=III").await;
+        let coach_url = coach["incidents"][0]["document"].as_str().expect("url").to_owned();
+        let detail = api(&server, &format!("/api/v1/incidents/{coach_url}")).await;
+        let labels: Vec<&str> =
+            detail["chain"].as_array().expect("chain").iter().filter_map(|e| e["label"].as_str()).collect();
+        assert_eq!(labels, vec!["首报", "续报一", "续报二"]);
+        let instructions = api(&server, "/api/v1/instructions").await;
+        let numbers: Vec<&str> = instructions["instructions"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|i| i["number"].as_str())
+            .collect();
+        assert_eq!(numbers.len(), 2, "{numbers:?}");
+        let open = api(&server, "/api/v1/instructions?status=relayed").await;
+        let open_url = open["instructions"][0]["document"].as_str().expect("url").to_owned();
+        let one = api(&server, &format!("/api/v1/instructions/{open_url}")).await;
+        let waiting: Vec<&str> = one["recipients"]
+            .as_array()
+            .expect("recipients")
+            .iter()
+            .filter(|r| r["acknowledged"] == false)
+            .filter_map(|r| r["recipient"].as_str())
+            .collect();
+        assert_eq!(waiting, vec!["emergency"], "the emergency bureau has not acknowledged yet");
+        let on_duty = api(&server, "/api/v1/units/beiling/on-duty").await;
+        assert!(on_duty["main"]["name"].is_string() && on_duty["leader"]["phone"].is_string(), "{on_duty}");
+        let (status, body) = http_get(server.addr, "/api/v1/units/atlantis/on-duty").await.expect("GET");
+        assert_eq!(status, 404);
+        assert!(body.contains("not in the directory"), "{body}");
+        let openapi = api(&server, "/api/v1/openapi.json").await;
+        assert!(openapi["paths"]["/api/v1/units/{unit}/on-duty"].is_object());
+        server.kill().await.expect("stop");
+
+        let rebuilt = zhiban_server(&["admin", "reproject", "--database", &db.url]).await;
+        assert!(rebuilt.status.success(), "{}", String::from_utf8_lossy(&rebuilt.stderr));
+        assert!(String::from_utf8_lossy(&rebuilt.stdout).contains("36 documents stored, 36 projected"));
+        let server = ServerProcess::start(&db.url).await.expect("serve again");
+        assert_eq!(api(&server, "/api/v1/incidents").await, incidents, "{backend:?}: the same rows after a rebuild");
+        server.kill().await.expect("stop");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_rules_file_stops_the_program_with_the_field_named() {
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let folder = tempfile::tempdir().expect("folder");
+    let rules = folder.path().join("rules.json");
+    std::fs::write(&rules, r#"{"instruction_clocks": {"relay_minutes": 0}}"#).expect("write");
+    let rules = rules.display().to_string();
+    let out = zhiban_server(&["admin", "reproject", "--database", &db.url, "--rules", &rules]).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("relay_minutes must be positive"));
+}
