@@ -3,7 +3,7 @@
 //
 //   node peer.mjs ws://127.0.0.1:PORT/sync
 //
-// Commands: create {doc} · find {url} · set {url, key, value} · get {url}
+// Commands: create {doc, timeout_ms?} · find {url} · set {url, key, value} · get {url}
 //           wait {url, key, value, timeout_ms} · broadcast {url, message} · ephemeral {url, timeout_ms} · quit
 import { createInterface } from "node:readline"
 import { Repo } from "@automerge/automerge-repo"
@@ -44,9 +44,9 @@ async function handleFor(url) {
 }
 
 const commands = {
-  async create({ doc }) {
+  async create({ doc, timeout_ms }) {
     const handle = track(repo.create(doc))
-    await confirmed(handle)
+    await confirmed(handle, timeout_ms)
     return { url: handle.url }
   },
   async find({ url }) {

@@ -113,3 +113,55 @@ async fn javascript_is_told_when_a_document_does_not_exist() {
     assert!(started.elapsed() < Duration::from_secs(10), "answered by doc-unavailable, not by a timeout");
     js.quit().await.expect("quit");
 }
+
+/// The JavaScript client writes strings as text and numbers its own way; a typed document it writes is read,
+/// checked and projected all the same, and an invalid one is refused.
+#[tokio::test]
+async fn a_typed_incident_written_by_javascript_is_checked_and_projected() {
+    use zhiban_model::documents::incident::{Casualties, FirstReport, Incident, ReportDetails, Reporter};
+    use zhiban_tests::duty::{as_json, at, create, small_city};
+    use zhiban_tests::server::http_get;
+
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let server = InProcessServer::start(&db.url).await.expect("server");
+    let desk = Phone::new(&server.http_url()).expect("desk");
+    create(&desk, &small_city());
+    desk.client.sync_once(SYNC).await.expect("directory");
+
+    let report = FirstReport {
+        title: "东城区燃气泄漏".into(),
+        unit: "east".into(),
+        received_at: Some(at("2026-10-02T09:00:00+08:00")),
+        reporter: Reporter { person: "li".into(), unit: "east".into(), ..Default::default() },
+        details: ReportDetails {
+            account: "小区燃气管道泄漏，已疏散居民".into(),
+            casualties: Some(Casualties { injured: 2, ..Default::default() }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let incident =
+        Incident::file_first_report(report, "e1", at("2026-10-02T09:05:00+08:00"), &small_city()).expect("valid");
+    let mut js = JsPeer::start(&server.sync_url()).await.expect("js peer");
+    let created = js.call(json!({"cmd": "create", "doc": as_json(&incident)})).await.expect("JS files a first report");
+    let url = created["url"].as_str().expect("url").to_owned();
+    let (status, body) = http_get(server.addr, &format!("/api/v1/incidents/{url}")).await.expect("api");
+    assert_eq!(status, 200, "{body}");
+    let detail: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(detail["title"], "东城区燃气泄漏");
+    assert_eq!(detail["casualties"]["injured"], 2);
+    assert_eq!(detail["chain"][0]["label"], "首报");
+    js.quit().await.expect("quit");
+
+    // The same with a negative count: the server refuses it and stores nothing.
+    let mut bad = as_json(&incident);
+    bad["title"] = json!("伪造的报告");
+    bad["entries"]["e1"]["details"]["casualties"]["dead"] = json!(-3);
+    let mut js = JsPeer::start(&server.sync_url()).await.expect("js peer");
+    let refused = js.try_call(json!({"cmd": "create", "doc": bad, "timeout_ms": 2000})).await.expect("answer");
+    assert!(refused.get("error").is_some(), "JavaScript is not told the change was stored: {refused}");
+    let (_, list) = http_get(server.addr, "/api/v1/incidents").await.expect("api");
+    assert!(!list.contains("伪造的报告"), "{list}");
+    let _ = js.quit().await;
+    server.stop().await.expect("stop");
+}
