@@ -278,6 +278,9 @@ enum DocCommand {
     Delete { url: String, path: String },
     /// List the documents on this device.
     List,
+    /// Give up this device's copy of a document and any changes the server has not stored (the way out
+    /// when the server refused them); the server's copy comes back at the next sync.
+    Discard { url: String },
 }
 
 /// The whole command line; the binary is this one call, so tests can run the very same program.
@@ -331,6 +334,11 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
         }
         Command::Doc(DocCommand::Delete { url, path }) => {
             client.delete_path(parse_id(&url)?, &path)?;
+        }
+        Command::Doc(DocCommand::Discard { url }) => {
+            let id = parse_id(&url)?;
+            client.discard_local_changes(id)?;
+            println!("discarded this device's copy of {}; sync to fetch the server's", id.url());
         }
         Command::Doc(DocCommand::List) => {
             for id in client.documents()? {
@@ -449,6 +457,12 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
                 println!("waiting for the server: {} change(s)", status.pending_changes());
                 for doc in &status.pending {
                     println!("  {}  {} change(s)", doc.id.url(), doc.pending_changes);
+                }
+            }
+            if !status.refused.is_empty() {
+                println!("refused by the server (kept here, not sent again; `zhiban doc discard URL` gives them up):");
+                for doc in &status.refused {
+                    println!("  {}  {}", doc.id.url(), doc.reason);
                 }
             }
         }

@@ -41,11 +41,22 @@ pub struct DocumentStatus {
     pub pending_changes: usize,
 }
 
+/// A document whose local changes the server refused: they stay on this phone, are not sent again, and
+/// wait for the user to discard them (`Client::discard_local_changes`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedDocument {
+    pub id: DocumentId,
+    /// The server's reason, in words for the user.
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncStatus {
     pub connection: ConnectionState,
-    /// Documents with changes waiting for the server.
+    /// Documents with changes waiting for the server (refused ones included).
     pub pending: Vec<DocumentStatus>,
+    /// Documents whose changes the server refused.
+    pub refused: Vec<RefusedDocument>,
     pub documents_held: usize,
 }
 
@@ -272,11 +283,24 @@ impl Client {
             .into_iter()
             .map(|(id, pending_changes)| DocumentStatus { id, pending_changes })
             .collect();
+        let refused = state.store.refused()?.into_iter().map(|(id, reason)| RefusedDocument { id, reason }).collect();
         Ok(SyncStatus {
             connection: self.inner.connection_state(),
             pending,
+            refused,
             documents_held: state.store.document_ids()?.len(),
         })
+    }
+
+    /// Gives up this phone's copy of a document, with any changes the server has not stored (the way out of
+    /// a refusal), and asks for the server's copy at the next sync.
+    pub fn discard_local_changes(&self, id: DocumentId) -> Result<(), ClientError> {
+        let mut state = self.inner.lock();
+        state.docs.remove(&id);
+        state.store.discard(id)?;
+        drop(state);
+        self.inner.local_change.notify_one();
+        Ok(())
     }
 
     /// Hears of every document that changed, here or from the server.
@@ -348,12 +372,28 @@ impl Inner {
     }
 
     /// Every document to sync: those held and those asked for.
+    /// Documents to sync: those held and those wanted, less those whose changes the server refused (sending
+    /// them again would only be refused again).
     pub(crate) fn sync_targets(&self) -> Result<Vec<DocumentId>, ClientError> {
         let state = self.lock();
+        let refused: HashSet<DocumentId> = state.store.refused()?.into_iter().map(|(id, _)| id).collect();
         let mut ids = state.store.document_ids()?;
         let held: HashSet<DocumentId> = ids.iter().copied().collect();
         ids.extend(state.store.wanted()?.into_iter().filter(|id| !held.contains(id)));
+        ids.retain(|id| !refused.contains(id));
         Ok(ids)
+    }
+
+    /// The server refused this document's changes: keep them, stop sending them, tell the user.
+    pub(crate) fn refuse(&self, id: DocumentId, reason: &str) -> Result<(), ClientError> {
+        tracing::warn!(document = %id, %reason, "the server refused this document's changes");
+        self.lock().store.refuse(id, reason)?;
+        let _ = self.changed.send(id);
+        Ok(())
+    }
+
+    pub(crate) fn refused(&self) -> Result<Vec<(DocumentId, String)>, ClientError> {
+        self.lock().store.refused()
     }
 
     /// The next sync message for the server, and whether this phone holds nothing of the document yet
@@ -427,7 +467,10 @@ impl Inner {
         Ok(settled)
     }
 
+    /// Changes waiting for the server, less those it refused (they wait for the user instead).
     pub(crate) fn pending_total(&self) -> Result<usize, ClientError> {
-        Ok(self.lock().store.pending_counts()?.iter().map(|(_, n)| n).sum())
+        let state = self.lock();
+        let refused: HashSet<DocumentId> = state.store.refused()?.into_iter().map(|(id, _)| id).collect();
+        Ok(state.store.pending_counts()?.iter().filter(|(id, _)| !refused.contains(id)).map(|(_, n)| n).sum())
     }
 }

@@ -38,6 +38,10 @@ pub enum ClientError {
     Unreachable { url: String, reason: String },
     #[error("the server closed the connection: {0}")]
     ServerError(String),
+    /// The server refused the changes this phone made to these documents; they are kept here and no longer
+    /// sent. Discarding a document's local changes (`zhiban doc discard URL`) fetches the server's copy.
+    #[error("the server refused changes made on this phone:{}", .0.iter().map(|(id, reason)| format!("\n  - {}: {reason}", id.url())).collect::<String>())]
+    ChangesRefused(Vec<(DocumentId, String)>),
     #[error("the server broke the protocol: {0}")]
     Protocol(String),
     #[error("sync did not finish within {0} seconds; {1} change(s) still waiting for the server")]

@@ -18,7 +18,7 @@ mod local_store;
 mod server_url;
 mod sync;
 
-pub use client::{Client, ConnectionState, DocumentStatus, SyncHandle, SyncStatus};
+pub use client::{Client, ConnectionState, DocumentStatus, RefusedDocument, SyncHandle, SyncStatus};
 pub use duty::{
     AttachmentUpload, Contact, FiledReport, Identity, IncidentView, OnDuty, PendingAcknowledgement, ShiftOfMine,
     UploadOptions, UploadReport,

@@ -13,6 +13,7 @@ use crate::error::ClientError;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/client/0001_local_store.sql"),
     include_str!("../../migrations/client/0002_duty.sql"),
+    include_str!("../../migrations/client/0003_refused.sql"),
 ];
 
 /// Compact a document once it has this many chunks.
@@ -242,6 +243,47 @@ impl LocalStore {
     pub fn mark_attachment_uploaded(&self, sha256: &str) -> Result<(), ClientError> {
         self.conn
             .execute("UPDATE attachment_files SET uploaded_at = ?2 WHERE sha256 = ?1", params![sha256, now_millis()])?;
+        Ok(())
+    }
+
+    /// The server refused this document's local changes, for `reason`.
+    pub fn refuse(&self, id: DocumentId, reason: &str) -> Result<(), ClientError> {
+        self.conn.execute(
+            "INSERT INTO refused_documents (document_id, reason, refused_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (document_id) DO UPDATE SET reason = excluded.reason, refused_at = excluded.refused_at",
+            params![id.to_string(), reason, now_millis()],
+        )?;
+        Ok(())
+    }
+
+    /// Documents whose changes the server refused, with why.
+    pub fn refused(&self) -> Result<Vec<(DocumentId, String)>, ClientError> {
+        let mut statement =
+            self.conn.prepare("SELECT document_id, reason FROM refused_documents ORDER BY document_id")?;
+        let rows = statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, reason) = row?;
+            let id = id.parse().map_err(|e| ClientError::InvalidInput(format!("stored document id {id:?}: {e}")))?;
+            out.push((id, reason));
+        }
+        Ok(out)
+    }
+
+    /// Drops everything this phone holds of a document (its chunks, its outbox, a refusal) and asks for the
+    /// server's copy at the next sync: how a user gives up changes the server refused.
+    pub fn discard(&mut self, id: DocumentId) -> Result<(), ClientError> {
+        let key = id.to_string();
+        let tx = self.conn.transaction()?;
+        tx.execute("DELETE FROM pending_changes WHERE document_id = ?1", params![key])?;
+        tx.execute("DELETE FROM document_chunks WHERE document_id = ?1", params![key])?;
+        tx.execute("DELETE FROM documents WHERE id = ?1", params![key])?;
+        tx.execute("DELETE FROM refused_documents WHERE document_id = ?1", params![key])?;
+        tx.execute(
+            "INSERT OR IGNORE INTO wanted_documents (id, asked_at) VALUES (?1, ?2)",
+            params![key, now_millis()],
+        )?;
+        tx.commit()?;
         Ok(())
     }
 

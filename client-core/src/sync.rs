@@ -135,6 +135,11 @@ impl Session<'_> {
             Message::DocUnavailable { document_id, .. } => {
                 self.unavailable.insert(document_id);
             }
+            // One document refused: remember it, carry on with the others.
+            Message::Error { message, document_id: Some(id), .. } => {
+                self.inner.refuse(id, &message)?;
+                self.settled.remove(&id);
+            }
             Message::Error { message, .. } => return Err(ClientError::ServerError(message)),
             _ => {}
         }
@@ -158,6 +163,11 @@ pub(crate) async fn sync_until_settled(inner: &Inner, timeout: Duration) -> Resu
             let targets = inner.sync_targets()?;
             if session.all_settled(&targets) && inner.pending_total()? == 0 {
                 let _ = session.socket.close(None).await;
+                // Everything else is in; changes the server refused are still waiting for the user.
+                let refused = inner.refused()?;
+                if !refused.is_empty() {
+                    return Err(ClientError::ChangesRefused(refused));
+                }
                 return Ok(());
             }
             let frame = session.socket.next().await;

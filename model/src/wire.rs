@@ -56,7 +56,14 @@ pub enum Message {
         data: Vec<u8>,
     },
     /// Something went wrong; the sender closes the connection after it.
-    Error { sender_id: Option<PeerId>, target_id: Option<PeerId>, message: String },
+    Error {
+        sender_id: Option<PeerId>,
+        target_id: Option<PeerId>,
+        message: String,
+        /// Zhiban's addition (other peers ignore it): the document whose change was refused, when the error
+        /// is about one document and the connection stays open for the others.
+        document_id: Option<DocumentId>,
+    },
     /// A peer asks to hear about other storage ids' heads. Accepted and not acted on.
     RemoteSubscriptionChange { sender_id: PeerId, target_id: PeerId },
     /// Gossip about other storage ids' heads. Accepted and not acted on.
@@ -125,6 +132,7 @@ impl Message {
             | Message::DocUnavailable { document_id, .. }
             | Message::Ephemeral { document_id, .. }
             | Message::RemoteHeadsChanged { document_id, .. } => Some(*document_id),
+            Message::Error { document_id, .. } => *document_id,
             _ => None,
         }
     }
@@ -185,7 +193,7 @@ impl Message {
                 put("count", Value::Integer((*count).into()));
                 put("data", Value::Bytes(data.clone()));
             }
-            Message::Error { sender_id, target_id, message } => {
+            Message::Error { sender_id, target_id, message, document_id } => {
                 if let Some(s) = sender_id {
                     put("senderId", text(s));
                 }
@@ -193,6 +201,9 @@ impl Message {
                     put("targetId", text(t));
                 }
                 put("message", text(message));
+                if let Some(d) = document_id {
+                    put("documentId", text(&d.to_string()));
+                }
             }
             Message::RemoteSubscriptionChange { sender_id, target_id } => {
                 put("senderId", text(sender_id));
@@ -363,6 +374,10 @@ impl Fields {
                 sender_id: self.opt_string("senderId")?,
                 target_id: self.opt_string("targetId")?,
                 message: self.opt_string("message")?.unwrap_or_default(),
+                document_id: match self.map.get("documentId") {
+                    None | Some(Value::Null) => None,
+                    Some(_) => Some(self.document_id()?),
+                },
             },
             "remote-subscription-change" => Message::RemoteSubscriptionChange {
                 sender_id: self.string("senderId")?,
@@ -439,7 +454,13 @@ mod tests {
                 count: 7,
                 data: vec![9],
             },
-            Message::Error { sender_id: Some("b".into()), target_id: None, message: "no".into() },
+            Message::Error { sender_id: Some("b".into()), target_id: None, message: "no".into(), document_id: None },
+            Message::Error {
+                sender_id: Some("b".into()),
+                target_id: Some("a".into()),
+                message: "refused".into(),
+                document_id: Some(doc),
+            },
             Message::RemoteSubscriptionChange { sender_id: "a".into(), target_id: "b".into() },
         ];
         for m in messages {

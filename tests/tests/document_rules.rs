@@ -97,3 +97,41 @@ async fn the_server_refuses_invalid_and_forbidden_changes_and_stores_nothing_of_
         server.stop().await.expect("stop");
     }
 }
+
+/// A refused change does not block the phone: its other documents keep syncing, the refused one waits for
+/// the user with the server's reason, and discarding it brings back the server's copy.
+#[tokio::test]
+async fn a_refused_change_waits_for_the_user_and_the_phones_other_documents_keep_syncing() {
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let server = InProcessServer::start(&db.url).await.expect("server");
+    let desk = Phone::new(&server.http_url()).expect("desk");
+    create(&desk, &small_city());
+    let incident_id = create(&desk, &first_report());
+    desk.client.sync_once(SYNC).await.expect("stored");
+
+    let phone = Phone::new(&server.http_url()).expect("phone");
+    phone.client.fetch(incident_id, SYNC).await.expect("fetch");
+    phone.client.set_path(incident_id, "entries.e1.details.account", &json!("改写")).expect("local edit");
+    let note = phone.client.create_document(&json!({"note": "交接班记录"})).expect("another document");
+    let refused = phone.client.sync_once(SYNC).await.expect_err("the rewrite is refused");
+    assert!(matches!(&refused, zhiban_client_core::ClientError::ChangesRefused(docs) if docs.len() == 1), "{refused}");
+
+    let status = phone.client.status().expect("status");
+    assert_eq!(status.refused.len(), 1);
+    assert_eq!(status.refused[0].id, incident_id);
+    assert!(status.refused[0].reason.contains("cannot be changed or removed"), "{}", status.refused[0].reason);
+    let other = Phone::new(&server.http_url()).expect("another phone");
+    other.client.fetch(note, SYNC).await.expect("the other document went through in the same session");
+
+    // Still refused on the next sync (kept, not sent again), until the user gives it up.
+    assert!(phone.client.sync_once(SYNC).await.is_err());
+    assert_eq!(phone.client.get_json(incident_id).expect("kept")["entries"]["e1"]["details"]["account"], json!("改写"));
+    phone.client.discard_local_changes(incident_id).expect("discard");
+    phone.client.sync_once(SYNC).await.expect("nothing refused any more");
+    assert_eq!(
+        phone.client.get_json(incident_id).expect("server's copy")["entries"]["e1"]["details"]["account"],
+        json!("滑坡")
+    );
+    assert!(phone.client.status().expect("status").refused.is_empty());
+    server.stop().await.expect("stop");
+}

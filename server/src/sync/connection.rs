@@ -10,7 +10,7 @@ use futures_util::{SinkExt, StreamExt};
 use zhiban_model::wire::PROTOCOL_VERSION;
 use zhiban_model::{DocumentId, Message, PeerMetadata};
 
-use super::hub::Hub;
+use super::hub::{Hub, SyncError};
 use super::outbound::{Outbound, Outgoing};
 
 /// Requests for documents nobody has that one connection may have open; each keeps a place in memory
@@ -38,6 +38,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits) {
         sender_id: Some(server_id.clone()),
         target_id: target,
         message,
+        document_id: None,
     };
 
     // Handshake.
@@ -106,6 +107,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits) {
     let mut departure = Departure { hub: hub.clone(), connection, documents: HashSet::new() };
     let documents = &mut departure.documents;
     let mut unavailable: HashSet<DocumentId> = HashSet::new();
+    let mut refused: HashSet<DocumentId> = HashSet::new();
     let mut last_heard = tokio::time::Instant::now();
     let mut ping = tokio::time::interval_at(last_heard + keepalive, keepalive);
     let outcome: Result<(), String> = loop {
@@ -140,6 +142,11 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits) {
         let is_request = matches!(message, Message::Request { .. });
         match message {
             Message::Sync { document_id, data, .. } | Message::Request { document_id, data, .. } => {
+                // The peer was told; what it sends for that document until it reconnects is not looked at,
+                // so a phone holding a refused change does not loop on it.
+                if refused.contains(&document_id) {
+                    continue;
+                }
                 documents.insert(document_id);
                 match hub.receive_sync(&outbound, document_id, &data, is_request).await {
                     Ok(true) => {
@@ -152,6 +159,17 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits) {
                                 "more than {MAX_UNAVAILABLE_PER_CONNECTION} requests for documents that do not exist"
                             ));
                         }
+                    }
+                    // One document's change refused: the peer hears why, its other documents carry on.
+                    Err(e @ SyncError::ChangeRefused { .. }) => {
+                        tracing::info!(peer = %peer_id, document = %document_id, reason = %e, "change refused");
+                        refused.insert(document_id);
+                        outbound.send(&Message::Error {
+                            sender_id: Some(hub.peer_id().clone()),
+                            target_id: Some(peer_id.clone()),
+                            message: e.to_string(),
+                            document_id: Some(document_id),
+                        });
                     }
                     Err(e) => break Err(e.to_string()),
                 }
