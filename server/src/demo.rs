@@ -217,8 +217,11 @@ impl Loader {
             typed = TypedDocument::Instruction(amended);
         }
         let id = DocumentId::random();
-        self.store.append(&[NewChunk { document_id: id, data: doc.save() }]).await?;
-        projection::project(&self.office, id, &typed).await?;
+        let projection = projection::projection_of(&typed, &self.office);
+        self.store.append(&[NewChunk { document_id: id, data: doc.save(), projection }]).await?;
+        if let TypedDocument::Directory(d) = typed {
+            self.office.set_directory(d);
+        }
         Ok(id)
     }
 

@@ -108,7 +108,8 @@ CREATE TABLE instructions (
     fed_back_at                BIGINT,
     closed_at                  BIGINT
 );
-CREATE UNIQUE INDEX instructions_by_number ON instructions (number);
+-- Not unique: the ledger never gives a number twice, and rows must not fail over a race between servers.
+CREATE INDEX instructions_by_number ON instructions (number);
 
 CREATE TABLE instruction_recipients (
     document_id    TEXT NOT NULL,

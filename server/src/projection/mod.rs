@@ -3,7 +3,9 @@
 //! (`zhiban-server admin reproject`).
 
 pub mod rows;
-mod write;
+pub mod write;
+
+pub use rows::Projection;
 
 use zhiban_model::DocumentId;
 
@@ -31,23 +33,25 @@ pub enum ProjectionError {
     Store(#[from] StoreError),
 }
 
-/// The rows `typed` projects to, or why it cannot be projected (a time that does not read, say).
-pub fn rows_of(typed: &TypedDocument, office: &Office) -> Option<(&'static str, i64, Result<rows::Rows, String>)> {
+/// What `typed` projects to, or nothing for a document the office's tables do not cover.
+pub fn projection_of(typed: &TypedDocument, office: &Office) -> Option<Projection> {
     let rules = &office.rules;
-    Some(match typed {
+    let (kind, schema, rows) = match typed {
         TypedDocument::Untyped | TypedDocument::Other(_) => return None,
         TypedDocument::Directory(d) => ("directory", d.schema, Ok(rows::directory_rows(d))),
         TypedDocument::Incident(i) => ("incident", i.schema, rows::incident_rows(i, rules)),
         TypedDocument::Instruction(i) => ("instruction", i.schema, rows::instruction_rows(i, rules)),
         TypedDocument::Roster(r) => ("roster", r.schema, rows::roster_rows(r, &office.directory(), rules)),
-    })
+    };
+    Some(Projection { kind, schema, rows })
 }
 
-/// Projects one document (idempotent). A directory also becomes the one changes are checked against.
+/// Projects one document in its own transaction (idempotent). A directory also becomes the one changes
+/// are checked against.
 pub async fn project(office: &Office, document: DocumentId, typed: &TypedDocument) -> Result<(), ProjectionError> {
-    let Some((kind, schema, rows)) = rows_of(typed, office) else { return Ok(()) };
+    let Some(projection) = projection_of(typed, office) else { return Ok(()) };
     let now = chrono::Utc::now().timestamp_millis();
-    write::replace(&office.database, &document.to_string(), kind, schema, rows.as_ref().map_err(String::as_str), now)
+    write::replace(&office.database, &document.to_string(), &projection, now)
         .await
         .map_err(|source| ProjectionError::Write { document, source })?;
     if let TypedDocument::Directory(d) = typed {
@@ -121,7 +125,7 @@ pub async fn reproject_all(store: &dyn Store, office: &Office) -> Result<Reproje
         }
     }
     for (id, typed) in later {
-        if let Some((_, _, Err(problem))) = rows_of(&typed, office) {
+        if let Some(Projection { rows: Err(problem), .. }) = projection_of(&typed, office) {
             report.problems.push((id.to_string(), problem));
         }
         project(office, id, &typed).await?;

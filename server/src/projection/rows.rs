@@ -150,6 +150,14 @@ pub struct ShiftRow {
     pub on_post: bool,
 }
 
+/// A document's projection: its kind and schema, and its rows or why they cannot be made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    pub kind: &'static str,
+    pub schema: i64,
+    pub rows: Result<Rows, String>,
+}
+
 /// Everything one document projects to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rows {

@@ -1,7 +1,9 @@
 //! Writes a document's rows in one transaction: the old rows of the document go, the new ones come, so a
 //! reader sees the whole projection before or after, never half. Running it twice changes nothing.
 
-use super::rows::Rows;
+use sqlx::{PgConnection, SqliteConnection};
+
+use super::rows::{Projection, Rows};
 use crate::database::Database;
 use crate::on_database;
 
@@ -17,18 +19,27 @@ const PER_DOCUMENT_TABLES: [&str; 8] = [
     "shifts",
 ];
 
-pub async fn replace(
-    database: &Database,
-    document_id: &str,
-    kind: &str,
-    schema: i64,
-    rows: Result<&Rows, &str>,
-    now_millis: i64,
-) -> Result<(), sqlx::Error> {
-    on_database!(database, pool => {
-        let mut tx = pool.begin().await?;
+/// Writes one document's projection on a connection (inside the caller's transaction).
+pub trait WriteRows {
+    fn replace_rows(
+        &mut self,
+        document_id: &str,
+        projection: &Projection,
+        now_millis: i64,
+    ) -> impl std::future::Future<Output = Result<(), sqlx::Error>> + Send;
+}
+
+/// The same statements for both backends, compiled once for each connection type.
+macro_rules! replace_rows_body {
+    ($conn:ident, $document_id:ident, $projection:ident, $now_millis:ident) => {{
+        let conn = $conn;
+        let document_id = $document_id;
+        let now_millis = $now_millis;
+        let kind = $projection.kind;
+        let schema = $projection.schema;
+        let rows: Result<&Rows, &str> = $projection.rows.as_ref().map_err(String::as_str);
         for table in PER_DOCUMENT_TABLES {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE document_id = $1"))).bind(document_id).execute(&mut *tx).await?;
+            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE document_id = $1"))).bind(document_id).execute(&mut *conn).await?;
         }
         sqlx::query(
             "INSERT INTO projected_documents (document_id, kind, schema, projected_at, problem) VALUES ($1, $2, $3, $4, $5) \
@@ -40,14 +51,14 @@ pub async fn replace(
         .bind(schema)
         .bind(now_millis)
         .bind(rows.err())
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
         match rows {
             Err(_) => {}
             Ok(Rows::Directory { units, people }) => {
                 // The directory replaces what it held before; ids it no longer lists leave with it.
-                sqlx::query("DELETE FROM units WHERE directory_id = $1").bind(document_id).execute(&mut *tx).await?;
-                sqlx::query("DELETE FROM people WHERE directory_id = $1").bind(document_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM units WHERE directory_id = $1").bind(document_id).execute(&mut *conn).await?;
+                sqlx::query("DELETE FROM people WHERE directory_id = $1").bind(document_id).execute(&mut *conn).await?;
                 for u in units {
                     sqlx::query(
                         "INSERT INTO units (unit_id, directory_id, name, parent_id, category, duty_phone) \
@@ -56,7 +67,7 @@ pub async fn replace(
                          category = excluded.category, duty_phone = excluded.duty_phone",
                     )
                     .bind(&u.unit_id).bind(document_id).bind(&u.name).bind(&u.parent_id).bind(&u.category).bind(&u.duty_phone)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
                 }
                 for p in people {
@@ -67,7 +78,7 @@ pub async fn replace(
                          rank = excluded.rank, phone = excluded.phone, roles = excluded.roles",
                     )
                     .bind(&p.person_id).bind(document_id).bind(&p.name).bind(&p.unit_id).bind(&p.rank).bind(&p.phone).bind(&p.roles)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
                 }
             }
@@ -87,7 +98,7 @@ pub async fn replace(
                 .bind(i.trapped).bind(i.direct_loss_cny).bind(i.first_reported_at).bind(i.verbal_due_at)
                 .bind(i.written_due_at).bind(i.late_by_seconds).bind(i.report_count)
                 .bind(i64::from(i.has_final_report)).bind(&i.pending_fields).bind(i.last_report_at)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
                 for e in entries {
                     sqlx::query(
@@ -98,7 +109,7 @@ pub async fn replace(
                     .bind(document_id).bind(&e.entry_id).bind(e.position).bind(&e.kind).bind(&e.label)
                     .bind(e.submitted_at).bind(&e.submitted_at_text).bind(&e.reporter_person).bind(&e.reporter_name)
                     .bind(&e.reporter_unit).bind(&e.account).bind(&e.details)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
                 }
                 for s in steps {
@@ -107,7 +118,7 @@ pub async fn replace(
                          VALUES ($1, $2, $3, $4, $5, $6, $7)",
                     )
                     .bind(document_id).bind(s.position).bind(&s.stage).bind(&s.by_person).bind(s.at).bind(&s.at_text).bind(&s.note)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
                 }
             }
@@ -122,7 +133,7 @@ pub async fn replace(
                 .bind(&i.text).bind(&i.incident).bind(&i.status).bind(i.relay_due_at).bind(i.feedback_due_at)
                 .bind(i64::from(i.feedback_due_provisional)).bind(i.recipient_count).bind(i.acknowledged_count)
                 .bind(i.fed_back_at).bind(i.closed_at)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
                 for r in recipients {
                     sqlx::query(
@@ -130,7 +141,7 @@ pub async fn replace(
                          VALUES ($1, $2, $3, $4, $5)",
                     )
                     .bind(document_id).bind(&r.recipient_id).bind(&r.kind).bind(r.relayed_at).bind(i64::from(r.acknowledged))
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
                 }
                 for a in acknowledgements {
@@ -140,7 +151,7 @@ pub async fn replace(
                     )
                     .bind(document_id).bind(&a.recipient_id).bind(&a.person_id).bind(&a.device).bind(a.acknowledged_at)
                     .bind(&a.acknowledged_at_text).bind(a.server_received_at)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
                 }
             }
@@ -151,7 +162,7 @@ pub async fn replace(
                 )
                 .bind(document_id).bind(&r.unit_id).bind(r.period_start).bind(r.period_end)
                 .bind(&r.period_start_text).bind(&r.period_end_text).bind(&r.filing_status).bind(&r.problems)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
                 for s in shifts {
                     sqlx::query(
@@ -161,11 +172,78 @@ pub async fn replace(
                     .bind(document_id).bind(&s.shift_id).bind(&r.unit_id).bind(s.kind).bind(s.starts_at).bind(s.ends_at)
                     .bind(&s.starts_text).bind(&s.ends_text).bind(&s.main).bind(&s.deputy).bind(&s.leader)
                     .bind(i64::from(s.on_post))
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
                 }
             }
         }
+        Ok(())
+    }};
+}
+
+impl WriteRows for SqliteConnection {
+    async fn replace_rows(
+        &mut self,
+        document_id: &str,
+        projection: &Projection,
+        now_millis: i64,
+    ) -> Result<(), sqlx::Error> {
+        let conn = self;
+        replace_rows_body!(conn, document_id, projection, now_millis)
+    }
+}
+
+impl WriteRows for PgConnection {
+    async fn replace_rows(
+        &mut self,
+        document_id: &str,
+        projection: &Projection,
+        now_millis: i64,
+    ) -> Result<(), sqlx::Error> {
+        let conn = self;
+        replace_rows_body!(conn, document_id, projection, now_millis)
+    }
+}
+
+/// Writes one document's projection in its own transaction (rebuilds, the demo, other servers' changes).
+pub async fn replace(
+    database: &Database,
+    document_id: &str,
+    projection: &Projection,
+    now_millis: i64,
+) -> Result<(), sqlx::Error> {
+    on_database!(database, pool => {
+        let mut tx = pool.begin().await?;
+        tx.replace_rows(document_id, projection, now_millis).await?;
         tx.commit().await
     })
+}
+
+/// Writes a projection inside the transaction that stores the document's change, under a savepoint: the
+/// rows commit with the change or not at all, and rows that cannot be written (a constraint the data breaks)
+/// are recorded as the document's projection problem instead of failing the change.
+pub async fn within<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    document_id: &str,
+    projection: &Projection,
+    now_millis: i64,
+) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    DB::Connection: WriteRows,
+{
+    let mut savepoint = sqlx::Connection::begin(&mut **tx).await?;
+    match savepoint.replace_rows(document_id, projection, now_millis).await {
+        Ok(()) => savepoint.commit().await,
+        Err(e) => {
+            savepoint.rollback().await?;
+            tracing::warn!(document = document_id, error = %e, "projection rows could not be written; recorded as a problem");
+            let failed = Projection {
+                kind: projection.kind,
+                schema: projection.schema,
+                rows: Err(format!("rows could not be written: {e}")),
+            };
+            (**tx).replace_rows(document_id, &failed, now_millis).await
+        }
+    }
 }

@@ -54,11 +54,13 @@ pub struct StoredChunk {
     pub data: Vec<u8>,
 }
 
-/// Changes to append to one document.
+/// Changes to append to one document, with the document's projection as of these changes when it is typed:
+/// the rows are written in the same transaction, so the desk's tables never lag a stored change.
 #[derive(Debug, Clone)]
 pub struct NewChunk {
     pub document_id: DocumentId,
     pub data: Vec<u8>,
+    pub projection: Option<crate::projection::Projection>,
 }
 
 /// Another server wrote to a document (PostgreSQL only).

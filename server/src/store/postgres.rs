@@ -163,6 +163,9 @@ impl Store for PostgresStore {
             .fetch_one(&mut *tx)
             .await?;
             seqs.push(seq);
+            if let Some(projection) = &chunk.projection {
+                crate::projection::write::within(&mut tx, &id, projection, now).await?;
+            }
             if announced.insert(chunk.document_id) {
                 self.announce(&mut tx, &id).await?;
             }

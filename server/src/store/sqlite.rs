@@ -106,6 +106,9 @@ impl Store for SqliteStore {
             .fetch_one(&mut *tx)
             .await?;
             seqs.push(seq);
+            if let Some(projection) = &chunk.projection {
+                crate::projection::write::within(&mut tx, &id, projection, now).await?;
+            }
         }
         tx.commit().await?;
         Ok(seqs)

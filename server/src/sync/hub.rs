@@ -12,7 +12,7 @@ use zhiban_model::{DocumentId, Message, PeerId};
 
 use super::live_document::{LiveDocument, PeerSync};
 use super::outbound::{ConnectionId, Outbound};
-use crate::office::{Office, check_change};
+use crate::office::{Office, TypedDocument, check_change};
 use crate::projection;
 use crate::store::{ChangeNotice, GroupCommitter, NewChunk, Store, StoreError};
 
@@ -177,15 +177,20 @@ impl Hub {
             live.reset();
             return Err(SyncError::ChangeRejected { document: document_id, reason: e.to_string() });
         }
-        let data = live.doc.save_after(&before);
-        let brought_changes = !data.is_empty();
+        let brought_changes = live.doc.get_heads() != before;
         if brought_changes {
             live.typed = None;
             if let Err(reason) = check_change(&before_typed, live.typed(), &self.office.directory()) {
                 live.reset();
                 return Err(SyncError::ChangeRefused { document: document_id, reason });
             }
-            match self.committer.append(NewChunk { document_id, data }).await {
+            self.amend(live).await;
+            // The phone's changes, the server's own fields and the document's projection: one chunk, one
+            // transaction.
+            let data = live.doc.save_after(&before);
+            let typed = live.typed().clone();
+            let projection = typed.as_ref().ok().and_then(|t| projection::projection_of(t, &self.office));
+            match self.committer.append(NewChunk { document_id, data, projection }).await {
                 Ok(seq) => {
                     live.stored.insert(seq);
                 }
@@ -194,11 +199,11 @@ impl Hub {
                     return Err(SyncError::Store { document: document_id, source });
                 }
             }
+            if let Ok(TypedDocument::Directory(directory)) = typed {
+                self.office.set_directory(directory);
+            }
         }
         live.end_unstored();
-        if brought_changes {
-            self.after_merge(live).await?;
-        }
 
         if is_request && !live.exists() {
             from.send(&Message::DocUnavailable {
@@ -221,52 +226,31 @@ impl Hub {
         Ok(true)
     }
 
-    /// After new changes are stored: the server writes its own fields (stored before anyone hears of them),
-    /// then the document is projected. A projection that fails is logged and redone on the next change or
-    /// by `admin reproject`; the document itself is safe either way.
-    async fn after_merge(&self, live: &mut LiveDocument) -> Result<(), SyncError> {
+    /// Writes the fields only the server writes (an instruction's ledger number, acknowledgement receipt
+    /// times) as the server's own change, before the phone's changes are stored, so both go in one chunk.
+    /// If the ledger cannot be reached the phone's change is stored without them; the next change retries.
+    async fn amend(&self, live: &mut LiveDocument) {
         let document = live.id;
-        let Ok(typed) = live.typed().clone() else { return Ok(()) };
-        if typed.kind().is_none() {
-            return Ok(());
-        }
+        let Ok(typed) = live.typed().clone() else { return };
         let now = chrono::Utc::now().with_timezone(&zhiban_model::rules::office_time_zone());
         match self.office.amend(&typed, now).await {
             Ok(None) => {}
             Ok(Some(amended)) => {
-                let before = live.doc.get_heads();
-                live.begin_unstored();
                 live.doc.set_actor(self.actor.clone());
                 let mut tx = live.doc.transaction();
-                if let Err(e) = autosurgeon::reconcile(&mut tx, &amended) {
-                    tx.rollback();
-                    live.end_unstored();
-                    tracing::error!(%document, error = %e, "cannot write the server's fields into the instruction");
-                } else {
-                    tx.commit();
-                    let data = live.doc.save_after(&before);
-                    match self.committer.append(NewChunk { document_id: document, data }).await {
-                        Ok(seq) => {
-                            live.stored.insert(seq);
-                            live.end_unstored();
-                            live.typed = None;
-                        }
-                        Err(source) => {
-                            live.reset();
-                            return Err(SyncError::Store { document, source });
-                        }
+                match autosurgeon::reconcile(&mut tx, &amended) {
+                    Ok(()) => {
+                        tx.commit();
+                        live.typed = Some(Ok(TypedDocument::Instruction(amended)));
+                    }
+                    Err(e) => {
+                        tx.rollback();
+                        tracing::error!(%document, error = %e, "cannot write the server's fields into the instruction");
                     }
                 }
             }
-            // The phone's change is stored; the number or stamp follows with the next change.
             Err(e) => tracing::warn!(%document, error = %e, "cannot amend the instruction now"),
         }
-        if let Ok(typed) = live.typed().clone()
-            && let Err(e) = projection::project(&self.office, document, &typed).await
-        {
-            tracing::warn!(%document, error = %e, "projection failed; the document is stored, its rows are stale");
-        }
-        Ok(())
     }
 
     /// Writes a snapshot in place of the document's chunks. A failure loses nothing: the chunks stay.
@@ -318,7 +302,8 @@ impl Hub {
             Ok(true) => {
                 if had_orphans {
                     let data = live.doc.save_after(&before);
-                    match self.committer.append(NewChunk { document_id: id, data }).await {
+                    // The projection follows below, in its own transaction, as for another server's chunk.
+                    match self.committer.append(NewChunk { document_id: id, data, projection: None }).await {
                         Ok(seq) => {
                             live.stored.insert(seq);
                         }

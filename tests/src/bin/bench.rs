@@ -36,6 +36,10 @@ struct Args {
     /// Database for the server the benchmark starts (default: a fresh SQLite file).
     #[arg(long)]
     database: Option<String>,
+    /// Duty documents instead of plain ones: each document is an incident, each change a follow-up report,
+    /// so every change is read, checked against the office's rules and projected by the server.
+    #[arg(long)]
+    typed: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -79,21 +83,37 @@ async fn run(args: Args) -> anyhow::Result<()> {
 
     // Set-up: create the documents through the server.
     let mut setup = RawPeer::join(&sync_url).await.context("joining the server")?;
+    if args.typed {
+        let mut directory = Automerge::new();
+        let mut tx = directory.transaction();
+        autosurgeon::reconcile(&mut tx, zhiban_tests::duty::small_city())?;
+        tx.commit();
+        push_until_confirmed(&mut setup, DocumentId::random(), &mut directory, &mut SyncState::new()).await?;
+    }
     let mut docs = Vec::new();
     for k in 0..args.docs {
         let id = DocumentId::random();
         let mut doc = Automerge::new();
         let mut tx = doc.transaction();
-        tx.put(automerge::ROOT, "doc", k as i64)?;
+        if args.typed {
+            autosurgeon::reconcile(&mut tx, typed::incident(k)?)?;
+        } else {
+            tx.put(automerge::ROOT, "doc", k as i64)?;
+        }
         tx.commit();
         push_until_confirmed(&mut setup, id, &mut doc, &mut SyncState::new()).await?;
         docs.push((id, doc));
     }
 
     println!(
-        "zhiban-bench: {} clients × {} changes across {} documents into {base}",
-        args.clients, args.changes, args.docs
+        "zhiban-bench: {} clients × {} {} across {} {} into {base}",
+        args.clients,
+        args.changes,
+        if args.typed { "follow-up reports" } else { "changes" },
+        args.docs,
+        if args.typed { "incidents" } else { "documents" },
     );
+    let typed_mode = args.typed;
     let started_at = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..args.clients {
@@ -109,7 +129,11 @@ async fn run(args: Args) -> anyhow::Result<()> {
             for i in 0..changes {
                 let before = doc.get_heads();
                 let mut tx = doc.transaction();
-                tx.put(automerge::ROOT, format!("c{c}"), i as i64)?;
+                if typed_mode {
+                    typed::follow_up(&mut tx, &format!("c{c}-{i}"), c, i)?;
+                } else {
+                    tx.put(automerge::ROOT, format!("c{c}"), i as i64)?;
+                }
                 tx.commit();
                 made.extend(doc.get_changes(&before).iter().map(|ch| ch.raw_bytes().to_vec()));
                 let t0 = Instant::now();
@@ -214,5 +238,51 @@ async fn push_until_confirmed(
             Received::Message(_) => {}
             other => anyhow::bail!("server stopped answering: {other:?}"),
         }
+    }
+}
+
+/// Duty documents for `--typed`: incidents in the test city, and follow-ups written as a phone writes them
+/// (one new entry in the chain, nothing else touched).
+mod typed {
+    use automerge::ReadDoc;
+    use automerge::transaction::Transaction;
+    use chrono::Duration;
+    use zhiban_model::documents::incident::{FirstReport, Incident, ReportDetails, ReportEntry, ReportKind, Reporter};
+    use zhiban_model::documents::time::format_instant;
+    use zhiban_tests::duty::{at, small_city};
+
+    fn reporter() -> Reporter {
+        Reporter { person: "li".into(), unit: "east".into(), name: "李四".into(), ..Default::default() }
+    }
+
+    pub fn incident(k: usize) -> anyhow::Result<Incident> {
+        let report = FirstReport {
+            title: format!("压测事件 {k}"),
+            unit: "east".into(),
+            received_at: Some(at("2026-10-01T08:00:00+08:00")),
+            reporter: reporter(),
+            details: ReportDetails { account: "首报".into(), ..Default::default() },
+            ..Default::default()
+        };
+        Incident::file_first_report(report, "first", at("2026-10-01T08:05:00+08:00"), &small_city())
+            .map_err(|problems| anyhow::anyhow!("{problems:?}"))
+    }
+
+    pub fn follow_up(tx: &mut Transaction<'_>, id: &str, phone: usize, n: usize) -> anyhow::Result<()> {
+        let entries = match tx.get(automerge::ROOT, "entries")? {
+            Some((_, entries)) => entries,
+            None => anyhow::bail!("the incident has no entries"),
+        };
+        let at = at("2026-10-01T09:00:00+08:00") + Duration::seconds((n * 60 + phone) as i64);
+        let entry = ReportEntry {
+            kind: ReportKind::FollowUp,
+            submitted_at: format_instant(at),
+            reporter: reporter(),
+            recorded_by: None,
+            details: ReportDetails { account: format!("续报 {phone}-{n}"), ..Default::default() },
+            pending: Vec::new(),
+        };
+        autosurgeon::reconcile_prop(tx, entries, id, &entry)?;
+        Ok(())
     }
 }
