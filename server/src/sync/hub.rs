@@ -168,7 +168,9 @@ impl Hub {
             .map_err(|source| SyncError::Load { document: document_id, source })?;
 
         let before = live.doc.get_heads();
-        let before_typed = live.typed().clone();
+        // Read as its type once per change, not once per message: taken here, put back if nothing changed.
+        live.typed();
+        let before_typed = live.typed.take().unwrap_or(Ok(TypedDocument::Untyped));
         // Until the new changes are stored, memory is ahead of the store: if this task dies in between (a
         // panic in Automerge), the next use reloads rather than announce what was never stored.
         live.begin_unstored();
@@ -178,8 +180,9 @@ impl Hub {
             return Err(SyncError::ChangeRejected { document: document_id, reason: e.to_string() });
         }
         let brought_changes = live.doc.get_heads() != before;
-        if brought_changes {
-            live.typed = None;
+        if !brought_changes {
+            live.typed = Some(before_typed);
+        } else {
             if let Err(reason) = check_change(&before_typed, live.typed(), &self.office.directory()) {
                 live.reset();
                 return Err(SyncError::ChangeRefused { document: document_id, reason });
