@@ -11,6 +11,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
+use crate::accounts::{AccountPolicy, Accounts};
+use crate::clock::{Clock, SystemClock};
 use crate::office::{DutyRules, Office};
 use crate::sync::{ConnectionLimits, Hub, HubConfig, connection};
 use crate::{projection, store};
@@ -27,6 +29,10 @@ pub struct ServerConfig {
     pub hub: HubConfig,
     /// The office's rules and numbers (grade thresholds, deadlines, calendar).
     pub rules: DutyRules,
+    /// Token lifetimes and login throttling.
+    pub accounts: AccountPolicy,
+    /// "Now" for token expiry and throttling; tests give one they move.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for ServerConfig {
@@ -37,6 +43,8 @@ impl Default for ServerConfig {
             keepalive: Duration::from_secs(30),
             hub: HubConfig::default(),
             rules: DutyRules::default(),
+            accounts: AccountPolicy::default(),
+            clock: Arc::new(SystemClock),
         }
     }
 }
@@ -45,6 +53,7 @@ impl Default for ServerConfig {
 pub struct AppState {
     pub hub: Arc<Hub>,
     pub limits: ConnectionLimits,
+    pub accounts: Accounts,
 }
 
 pub fn app(state: AppState) -> Router {
@@ -101,8 +110,12 @@ pub async fn launch_with_tcp_listener(
     projection::load_directory(&*store, &office).await?;
     let hub = Hub::start(store, office, config.hub.clone()).await?;
     let limits = ConnectionLimits { max_frame_bytes: config.max_frame_bytes, keepalive: config.keepalive };
-    let state = AppState { hub, limits };
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown).await?;
+    let accounts = Accounts::new(hub.store().database(), config.clock.clone(), config.accounts.clone());
+    let state = AppState { hub, limits, accounts };
+    // With the peer's address, for throttling failed logins per address.
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
     // Give in-flight commits a moment; every confirmed change is already durable.
     tokio::time::sleep(Duration::from_millis(50)).await;
     Ok(())

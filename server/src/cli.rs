@@ -4,6 +4,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::ServerConfig;
+use crate::accounts::{AccountPolicy, Accounts, NewUser, parse_role};
+use crate::clock::SystemClock;
 use crate::office::{DutyRules, Office};
 use crate::projection;
 use anyhow::Context;
@@ -22,6 +24,72 @@ struct DatabaseArg {
     /// `sqlite://path/to/file.db` (created with its folder) or `postgres://user@host/db`.
     #[arg(long = "database", env = "ZHIBAN_DATABASE_URL", default_value = "sqlite://zhiban-data/zhiban.db")]
     url: String,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from standard input (one line).
+    Add {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// The person's id in the directory.
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        unit: String,
+        /// desk, leader, unit_officer, field or admin; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Set a new password (read from standard input) and sign the user out everywhere.
+    ResetPassword {
+        #[command(flatten)]
+        database: DatabaseArg,
+        #[arg(long)]
+        username: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Disable an account and sign it out everywhere; its records stay.
+    Disable {
+        #[command(flatten)]
+        database: DatabaseArg,
+        #[arg(long)]
+        username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// List devices, of one user or of everyone.
+    List {
+        #[command(flatten)]
+        database: DatabaseArg,
+        #[arg(long)]
+        username: Option<String>,
+    },
+    /// Sign a device out: its tokens stop working at once.
+    Revoke {
+        #[command(flatten)]
+        database: DatabaseArg,
+        device_id: String,
+    },
+}
+
+/// One line from standard input, without its line ending (never echoed, never logged).
+fn password_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+async fn accounts(database: &DatabaseArg) -> anyhow::Result<Accounts> {
+    let store = crate::store::open(&database.url).await?;
+    Ok(Accounts::new(store.database(), std::sync::Arc::new(SystemClock), AccountPolicy::default()))
 }
 
 /// The office's rules; every subcommand that computes deadlines or validates rosters takes them.
@@ -82,6 +150,12 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AdminCommand {
+    /// People who log in.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// The devices people have logged in from.
+    #[command(subcommand)]
+    Device(DeviceCommand),
     /// Drop every projected row and rebuild the projections from the stored documents. Safe while no
     /// server writes to the database; the instruction ledger is kept.
     Reproject {
@@ -132,6 +206,44 @@ pub async fn main() -> anyhow::Result<()> {
             for (document, problem) in &report.problems {
                 println!("  automerge:{document}: {problem}");
             }
+            Ok(())
+        }
+        Command::Admin(AdminCommand::User(UserCommand::Add { database, username, name, unit, roles, .. })) => {
+            let roles = roles
+                .iter()
+                .map(|r| {
+                    parse_role(r).ok_or_else(|| {
+                        anyhow::anyhow!("{r:?} is not a role; use desk, leader, unit_officer, field or admin")
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let password = password_from_stdin()?;
+            let new = NewUser { username: username.clone(), display_name: name, unit, roles, password };
+            accounts(&database).await?.add_user(new).await?;
+            println!("user {username} added");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::User(UserCommand::ResetPassword { database, username, .. })) => {
+            let password = password_from_stdin()?;
+            accounts(&database).await?.reset_password(&username, password).await?;
+            println!("password of {username} reset; their devices are signed out");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::User(UserCommand::Disable { database, username })) => {
+            accounts(&database).await?.disable_user(&username).await?;
+            println!("user {username} disabled; their devices are signed out");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Device(DeviceCommand::List { database, username })) => {
+            for d in accounts(&database).await?.devices(username.as_deref()).await? {
+                let state = d.revoked.map(|why| format!("signed out: {why}")).unwrap_or_else(|| "active".into());
+                println!("{}  {}  {}  {state}", d.device_id, d.username, d.name);
+            }
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Device(DeviceCommand::Revoke { database, device_id })) => {
+            accounts(&database).await?.revoke_device(&device_id, "revoked by an administrator").await?;
+            println!("device {device_id} signed out");
             Ok(())
         }
         Command::Demo { database, rules } => {

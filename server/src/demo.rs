@@ -22,6 +22,8 @@ use zhiban_model::documents::roster::{LeaderEntry, RosterDocument, ShiftEntry, f
 use zhiban_model::rules::grade::Grade;
 use zhiban_model::rules::office_time_zone;
 
+use crate::accounts::{AccountPolicy, Accounts, NewUser, role_code};
+use crate::clock::SystemClock;
 use crate::office::{Office, TypedDocument};
 use crate::projection;
 use crate::store::{NewChunk, Store};
@@ -35,6 +37,8 @@ pub struct DemoSummary {
     pub rosters: usize,
     pub incidents: Vec<(String, String)>,
     pub instructions: Vec<(String, String)>,
+    /// (username, password, roles) of the demo's logins.
+    pub logins: Vec<(String, String, String)>,
 }
 
 impl fmt::Display for DemoSummary {
@@ -46,6 +50,10 @@ impl fmt::Display for DemoSummary {
         }
         for (url, number) in &self.instructions {
             writeln!(f, "instruction {number} {url}")?;
+        }
+        writeln!(f, "logins (demo passwords; change them before real use):")?;
+        for (username, password, roles) in &self.logins {
+            writeln!(f, "  {username:<20} {password:<26} {roles}")?;
         }
         Ok(())
     }
@@ -65,6 +73,8 @@ pub enum DemoError {
     Ledger(#[from] crate::office::AmendError),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    #[error(transparent)]
+    Account(#[from] crate::accounts::AccountError),
 }
 
 struct UnitSpec {
@@ -139,6 +149,16 @@ fn directory() -> Directory {
         }
         person(format!("{}-field", spec.id), Rank::Section, vec![Role::Field]);
     }
+    d.people.insert(
+        "city-admin".into(),
+        Person {
+            name: "系统管理员".into(),
+            unit: "city".into(),
+            rank: Rank::Section,
+            phone: "139-0000-0009".into(),
+            roles: vec![Role::Admin],
+        },
+    );
     d.people.insert(
         "mayor".into(),
         Person {
@@ -398,6 +418,23 @@ pub async fn load(store: Arc<dyn Store>, office: Office) -> Result<DemoSummary, 
             sqlx::query_scalar("SELECT number FROM instructions WHERE document_id = $1").bind(id.to_string()).fetch_one(pool).await?
         });
         summary.instructions.push((id.url(), number.unwrap_or_default()));
+    }
+    // A login for every role, tied to a person of the directory.
+    let accounts = Accounts::new(office.database.clone(), Arc::new(SystemClock), AccountPolicy::default());
+    for username in ["city-officer-1", "mayor", "beiling-officer-1", "beiling-field", "city-admin"] {
+        let person = &directory.people[username];
+        let password = format!("demo-{username}");
+        accounts
+            .add_user(NewUser {
+                username: username.to_owned(),
+                display_name: person.name.clone(),
+                unit: person.unit.clone(),
+                roles: person.roles.clone(),
+                password: password.clone(),
+            })
+            .await?;
+        let roles = person.roles.iter().map(|r| role_code(*r)).collect::<Vec<_>>().join(",");
+        summary.logins.push((username.to_owned(), password, roles));
     }
     Ok(summary)
 }

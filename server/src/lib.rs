@@ -1,10 +1,12 @@
 //! Zhiban's sync server: automerge-repo peers over WebSocket, documents kept durably in SQLite (the embedded
 //! default) or PostgreSQL (several servers on one database).
 
+pub mod accounts;
 pub mod api;
 pub mod app;
 pub mod attachments;
 pub mod cli;
+pub mod clock;
 pub mod database;
 pub mod demo;
 pub mod office;

@@ -27,6 +27,7 @@ async fn demo_loads_a_city_the_api_serves_and_reproject_rebuilds_it() {
         assert!(loaded.status.success(), "{}", String::from_utf8_lossy(&loaded.stderr));
         let summary = String::from_utf8_lossy(&loaded.stdout).to_string();
         assert!(summary.contains("14 units") && summary.contains("28 rosters"), "{summary}");
+        assert!(summary.contains("mayor") && summary.contains("demo-mayor"), "the demo prints its logins: {summary}");
 
         let again = zhiban_server(&["demo", "--database", &db.url]).await;
         assert!(!again.status.success(), "a second demo into the same database is refused");
@@ -92,4 +93,68 @@ async fn a_bad_rules_file_stops_the_program_with_the_field_named() {
     let out = zhiban_server(&["admin", "reproject", "--database", &db.url, "--rules", &rules]).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("relay_minutes must be positive"));
+}
+
+#[tokio::test]
+async fn an_operator_adds_a_user_who_logs_in_and_revokes_the_device() {
+    use tokio::io::AsyncWriteExt;
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let mut add = Command::new(program("test-zhiban-server"))
+        .args(["admin", "user", "add", "--database", &db.url, "--username", "wang", "--name", "王五"])
+        .args(["--unit", "east", "--role", "unit_officer", "--role", "field", "--password-stdin"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    add.stdin.take().expect("stdin").write_all(b"a long enough password\n").await.expect("password");
+    let added = add.wait_with_output().await.expect("run");
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let bad_role = zhiban_server(&[
+        "admin",
+        "user",
+        "add",
+        "--database",
+        &db.url,
+        "--username",
+        "x",
+        "--name",
+        "x",
+        "--unit",
+        "east",
+        "--role",
+        "boss",
+        "--password-stdin",
+    ])
+    .await;
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("\"boss\" is not a role"));
+
+    let server = ServerProcess::start(&db.url).await.expect("serve");
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/login", server.http_url()))
+        .json(
+            &serde_json::json!({"username": "wang", "password": "a long enough password", "device_name": "王五的手机"}),
+        )
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let device = answer["device_id"].as_str().expect("device id").to_owned();
+    let listed = zhiban_server(&["admin", "device", "list", "--database", &db.url, "--username", "wang"]).await;
+    let listed = String::from_utf8_lossy(&listed.stdout).to_string();
+    assert!(listed.contains(&device) && listed.contains("active"), "{listed}");
+    let revoked = zhiban_server(&["admin", "device", "revoke", "--database", &db.url, &device]).await;
+    assert!(revoked.status.success());
+    let listed = zhiban_server(&["admin", "device", "list", "--database", &db.url]).await;
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("signed out: revoked by an administrator"));
+    let refreshed = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/refresh", server.http_url()))
+        .json(&serde_json::json!({"refresh_token": answer["refresh_token"]}))
+        .send()
+        .await
+        .expect("refresh");
+    assert_eq!(refreshed.status().as_u16(), 401, "a revoked device cannot refresh");
+    server.kill().await.expect("stop");
 }

@@ -1,6 +1,7 @@
 //! The desk's HTTP JSON API under `/api/v1`, read from the projections; its OpenAPI description is served
 //! at `/api/v1/openapi.json`. Documents are changed through sync, not here: the API only reads.
 
+mod auth;
 mod error;
 mod incidents;
 mod instructions;
@@ -9,7 +10,7 @@ mod time;
 
 use axum::Json;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use utoipa::OpenApi;
 use zhiban_model::DocumentId;
 
@@ -21,16 +22,19 @@ use crate::AppState;
 #[openapi(
     info(title = "Zhiban duty desk API", description = "Incidents, instructions, rosters and who is on duty, for the city's duty desk. Read-only: documents change through sync."),
     paths(
+        auth::login, auth::refresh,
         incidents::list, incidents::one, instructions::list, instructions::one,
         rosters::directory, rosters::units, rosters::rosters, rosters::unit_roster, rosters::on_duty,
     ),
-    tags((name = "incidents"), (name = "instructions"), (name = "rosters"))
+    tags((name = "auth"), (name = "incidents"), (name = "instructions"), (name = "rosters"))
 )]
 pub struct ApiDoc;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/refresh", post(auth::refresh))
         .route("/api/v1/incidents", get(incidents::list))
         .route("/api/v1/incidents/{document}", get(incidents::one))
         .route("/api/v1/instructions", get(instructions::list))

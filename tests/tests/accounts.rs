@@ -1,0 +1,144 @@
+//! Logging in for real over HTTP: tokens, rotation, reuse, throttling, disabled users and revoked devices,
+//! with a clock the test moves. On SQLite, and on PostgreSQL when one is named.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use zhiban_model::documents::directory::Role;
+use zhiban_server::ServerConfig;
+use zhiban_server::accounts::{AccountPolicy, Accounts, AuthError, NewUser};
+use zhiban_server::clock::ManualClock;
+use zhiban_tests::{Backend, InProcessServer, TestDatabase};
+
+struct Desk {
+    server: InProcessServer,
+    clock: Arc<ManualClock>,
+    accounts: Accounts,
+    http: reqwest::Client,
+    _db: TestDatabase,
+}
+
+async fn desk(backend: Backend) -> Desk {
+    let db = TestDatabase::new(backend).await.expect("database");
+    let clock = Arc::new(ManualClock::at_millis(1_790_000_000_000));
+    let config = ServerConfig { database_url: db.url.clone(), clock: clock.clone(), ..ServerConfig::default() };
+    let server = InProcessServer::start_with(config).await.expect("server");
+    let store = zhiban_server::store::open(&db.url).await.expect("store");
+    let accounts = Accounts::new(store.database(), clock.clone(), AccountPolicy::default());
+    accounts
+        .add_user(NewUser {
+            username: "li".into(),
+            display_name: "李四".into(),
+            unit: "east".into(),
+            roles: vec![Role::Field],
+            password: "correct horse battery".into(),
+        })
+        .await
+        .expect("add user");
+    Desk { server, clock, accounts, http: reqwest::Client::new(), _db: db }
+}
+
+impl Desk {
+    async fn post(&self, path: &str, body: Value) -> (u16, Value, Option<String>) {
+        let response =
+            self.http.post(format!("{}{path}", self.server.http_url())).json(&body).send().await.expect("POST");
+        let status = response.status().as_u16();
+        let retry = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        (status, response.json().await.unwrap_or(Value::Null), retry)
+    }
+
+    async fn login(&self, password: &str) -> (u16, Value, Option<String>) {
+        self.post("/api/v1/auth/login", json!({"username": "li", "password": password, "device_name": "李四的手机"}))
+            .await
+    }
+}
+
+#[tokio::test]
+async fn login_refresh_rotation_and_reuse() {
+    for backend in Backend::available() {
+        let desk = desk(backend).await;
+        let (status, tokens, _) = desk.login("correct horse battery").await;
+        assert_eq!(status, 200, "{backend:?}: {tokens}");
+        let access = tokens["access_token"].as_str().expect("access").to_owned();
+        let first_refresh = tokens["refresh_token"].as_str().expect("refresh").to_owned();
+        assert!(access.starts_with("zat_") && first_refresh.starts_with("zrt_"));
+        assert_eq!(tokens["expires_in"], 900);
+        let who = desk.accounts.authenticate(&access).await.expect("valid");
+        assert_eq!((who.username.as_str(), who.unit.as_str(), who.roles.clone()), ("li", "east", vec![Role::Field]));
+
+        // Fifteen minutes later the access token is gone; the refresh token gives new ones, once.
+        desk.clock.advance(Duration::from_secs(16 * 60));
+        assert!(matches!(desk.accounts.authenticate(&access).await, Err(AuthError::Invalid)));
+        let (status, renewed, _) = desk.post("/api/v1/auth/refresh", json!({"refresh_token": first_refresh})).await;
+        assert_eq!(status, 200, "{renewed}");
+        let second_refresh = renewed["refresh_token"].as_str().expect("refresh").to_owned();
+        assert_ne!(second_refresh, first_refresh, "the refresh token rotates");
+        let renewed_access = renewed["access_token"].as_str().expect("access").to_owned();
+        desk.accounts.authenticate(&renewed_access).await.expect("the new access token works");
+
+        // The old refresh token again: it was copied. The device is signed out, the new tokens die with it.
+        let (status, body, _) = desk.post("/api/v1/auth/refresh", json!({"refresh_token": first_refresh})).await;
+        assert_eq!(status, 401);
+        assert!(body["error"].as_str().expect("reason").contains("already used"), "{body}");
+        assert!(desk.accounts.authenticate(&renewed_access).await.is_err());
+        let (status, body, _) = desk.post("/api/v1/auth/refresh", json!({"refresh_token": second_refresh})).await;
+        assert_eq!(status, 401);
+        assert!(body["error"].as_str().expect("reason").contains("signed out"), "{body}");
+        let devices = desk.accounts.devices(Some("li")).await.expect("devices");
+        assert_eq!(devices.len(), 1);
+        assert_eq!(devices[0].name, "李四的手机");
+        assert!(devices[0].revoked.as_deref().is_some_and(|why| why.contains("used twice")));
+        desk.server.stop().await.expect("stop");
+    }
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_and_disabled_users_refused() {
+    for backend in Backend::available() {
+        let desk = desk(backend).await;
+        let (status, body, _) = desk.login("wrong password").await;
+        assert_eq!(status, 401);
+        assert_eq!(body["error"], "wrong username or password");
+        let (status, unknown, _) = desk
+            .post("/api/v1/auth/login", json!({"username": "nobody", "password": "whatever123", "device_name": "x"}))
+            .await;
+        assert_eq!((status, &unknown), (401, &body), "an unknown user reads the same as a wrong password");
+        for _ in 0..4 {
+            desk.login("wrong password").await;
+        }
+        let (status, body, retry) = desk.login("correct horse battery").await;
+        assert_eq!(status, 429, "{backend:?}: even the right password waits out the window: {body}");
+        let retry: u64 = retry.expect("Retry-After").parse().expect("seconds");
+        assert!((1..=900).contains(&retry), "{retry}");
+        desk.clock.advance(Duration::from_secs(retry));
+        let (status, tokens, _) = desk.login("correct horse battery").await;
+        assert_eq!(status, 200, "after the window: {tokens}");
+        let refresh = tokens["refresh_token"].as_str().expect("refresh").to_owned();
+
+        desk.accounts.disable_user("li").await.expect("disable");
+        let (status, body, _) = desk.login("correct horse battery").await;
+        assert_eq!(status, 403, "{body}");
+        let (status, _, _) = desk.post("/api/v1/auth/refresh", json!({"refresh_token": refresh})).await;
+        assert_eq!(status, 403, "a disabled user's device cannot refresh");
+        desk.server.stop().await.expect("stop");
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_device_and_a_reset_password_sign_devices_out() {
+    let desk = desk(Backend::Sqlite).await;
+    let (_, phone, _) = desk.login("correct horse battery").await;
+    let (_, tablet, _) = desk.login("correct horse battery").await;
+    let phone_device = phone["device_id"].as_str().expect("device").to_owned();
+    desk.accounts.revoke_device(&phone_device, "phone lost").await.expect("revoke");
+    assert!(desk.accounts.authenticate(phone["access_token"].as_str().expect("token")).await.is_err());
+    let tablet_access = tablet["access_token"].as_str().expect("token");
+    desk.accounts.authenticate(tablet_access).await.expect("the other device stays signed in");
+    desk.accounts.reset_password("li", "a new long password".into()).await.expect("reset");
+    assert!(desk.accounts.authenticate(tablet_access).await.is_err(), "a reset signs every device out");
+    assert_eq!(desk.login("correct horse battery").await.0, 401);
+    assert_eq!(desk.login("a new long password").await.0, 200);
+    assert!(desk.accounts.reset_password("li", "short".into()).await.is_err(), "too short");
+    desk.server.stop().await.expect("stop");
+}
