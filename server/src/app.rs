@@ -4,14 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{State, WebSocketUpgrade};
-use axum::http::StatusCode;
+use axum::extract::{RawQuery, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
-use crate::accounts::{AccountPolicy, Accounts};
+use crate::accounts::{AccountPolicy, Accounts, AuthError};
 use crate::clock::{Clock, SystemClock};
 use crate::office::{DutyRules, Office};
 use crate::sync::{ConnectionLimits, Hub, HubConfig, connection};
@@ -89,13 +89,46 @@ async fn health(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn sync_socket(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+/// The access token a request carries: `Authorization: Bearer …`, or `?access_token=` for browsers, which
+/// cannot set headers on a WebSocket.
+fn access_token(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned());
+    bearer.or_else(|| {
+        url::form_urlencoded::parse(query?.as_bytes()).find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned())
+    })
+}
+
+async fn sync_socket(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    // A token, when given, must be valid: a phone with a stale token is told to refresh, not served as
+    // someone else. (Requiring one on every connection comes with access control, issue 4.)
+    let principal = match access_token(&headers, query.as_deref()) {
+        None => None,
+        Some(token) => match state.accounts.authenticate(&token).await {
+            Ok(principal) => Some(principal),
+            Err(e) => {
+                let status = match e {
+                    AuthError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+                    _ => StatusCode::UNAUTHORIZED,
+                };
+                return (status, Json(json!({ "error": e.to_string() }))).into_response();
+            }
+        },
+    };
     // The socket layer's own cap is twice ours, so that a frame just over our limit still reaches us and
     // the peer gets an `error` message saying why, rather than a bare close.
     let socket_cap = state.limits.max_frame_bytes.saturating_mul(2);
     ws.max_message_size(socket_cap)
         .max_frame_size(socket_cap)
-        .on_upgrade(move |socket| connection::serve(socket, state.hub, state.limits))
+        .on_upgrade(move |socket| connection::serve(socket, state.hub, state.limits, principal))
 }
 
 /// Opens the store, starts the hub and serves on `listener` until `shutdown` completes.

@@ -142,3 +142,36 @@ async fn a_revoked_device_and_a_reset_password_sign_devices_out() {
     assert!(desk.accounts.reset_password("li", "short".into()).await.is_err(), "too short");
     desk.server.stop().await.expect("stop");
 }
+
+/// The sync socket checks a token it is given: a valid one (header or query, as browsers send it) is
+/// served, an expired or made-up one is refused before the upgrade with the reason.
+#[tokio::test]
+async fn the_sync_socket_refuses_a_bad_token_and_serves_a_good_one() {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let desk = desk(Backend::Sqlite).await;
+    let (_, tokens, _) = desk.login("correct horse battery").await;
+    let access = tokens["access_token"].as_str().expect("token").to_owned();
+
+    let with_query = format!("{}?access_token={access}", desk.server.sync_url());
+    zhiban_tests::RawPeer::join(&with_query).await.expect("a valid token in the query is served");
+    let mut request = desk.server.sync_url().into_client_request().expect("request");
+    request.headers_mut().insert("authorization", format!("Bearer {access}").parse().expect("header"));
+    tokio_tungstenite::connect_async(request).await.expect("a valid bearer token is served");
+
+    for bad in ["zat_0000", access.as_str()] {
+        if bad == access {
+            desk.clock.advance(Duration::from_secs(16 * 60));
+        }
+        let mut request = desk.server.sync_url().into_client_request().expect("request");
+        request.headers_mut().insert("authorization", format!("Bearer {bad}").parse().expect("header"));
+        match tokio_tungstenite::connect_async(request).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status().as_u16(), 401);
+                let body = String::from_utf8_lossy(response.body().as_deref().unwrap_or_default()).to_string();
+                assert!(body.contains("refresh it or log in again"), "{body}");
+            }
+            other => panic!("a bad token must be refused, got {:?}", other.map(|_| ())),
+        }
+    }
+    desk.server.stop().await.expect("stop");
+}

@@ -12,6 +12,7 @@ use zhiban_model::{DocumentId, Message, PeerMetadata};
 
 use super::hub::{Hub, SyncError};
 use super::outbound::{Outbound, Outgoing};
+use crate::accounts::Principal;
 
 /// Requests for documents nobody has that one connection may have open; each keeps a place in memory
 /// (so the peer hears if the document appears), and a peer asking for random ids must not fill it.
@@ -30,7 +31,8 @@ pub struct ConnectionLimits {
     pub keepalive: Duration,
 }
 
-pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits) {
+/// Serves one peer. `principal` is who logged in on it, when the peer sent an access token.
+pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, principal: Option<Principal>) {
     let ConnectionLimits { max_frame_bytes, keepalive } = limits;
     let (mut sink, mut stream) = socket.split();
     let server_id = hub.peer_id().clone();
@@ -102,7 +104,8 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits) {
         selected_protocol_version: PROTOCOL_VERSION.to_owned(),
         peer_metadata: Some(PeerMetadata { storage_id: Some(hub.storage_id().to_owned()), is_ephemeral: false }),
     });
-    tracing::debug!(peer = %peer_id, connection, "peer joined");
+    let user = principal.as_ref().map(|p| format!("{} on {}", p.username, p.device_id));
+    tracing::debug!(peer = %peer_id, connection, user = user.as_deref().unwrap_or("anonymous"), "peer joined");
 
     let mut departure = Departure { hub: hub.clone(), connection, documents: HashSet::new() };
     let documents = &mut departure.documents;
