@@ -141,7 +141,8 @@ pub async fn launch_with_tcp_listener(
     tracing::info!(backend = store.backend(), address = %listener.local_addr()?, "zhiban-server serving");
     let office = Office::new(store.database(), config.rules.clone());
     projection::load_directory(&*store, &office).await?;
-    let hub = Hub::start(store, office, config.hub.clone()).await?;
+    let hub_config = HubConfig { clock: config.clock.clone(), ..config.hub.clone() };
+    let hub = Hub::start(store, office, hub_config).await?;
     let limits = ConnectionLimits { max_frame_bytes: config.max_frame_bytes, keepalive: config.keepalive };
     let accounts = Accounts::new(hub.store().database(), config.clock.clone(), config.accounts.clone());
     let state = AppState { hub, limits, accounts };

@@ -238,7 +238,7 @@ impl Loader {
         }
         let id = DocumentId::random();
         let projection = projection::projection_of(&typed, &self.office);
-        self.store.append(&[NewChunk { document_id: id, data: doc.save(), projection }]).await?;
+        self.store.append(&[NewChunk { document_id: id, data: doc.save(), projection, receipts: Vec::new() }]).await?;
         if let TypedDocument::Directory(d) = typed {
             self.office.set_directory(d);
         }

@@ -175,3 +175,62 @@ async fn the_sync_socket_refuses_a_bad_token_and_serves_a_good_one() {
     }
     desk.server.stop().await.expect("stop");
 }
+
+/// Every stored change is in the document's history with the server's receipt time, the device's claimed
+/// time, and who delivered it when they had logged in; the server's own changes are marked as its.
+#[tokio::test]
+async fn the_history_names_who_delivered_each_change_and_when_the_server_got_it() {
+    use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
+    use automerge::transaction::Transactable;
+    use zhiban_client_core::DocumentId;
+
+    let desk = desk(Backend::Sqlite).await;
+    let (_, tokens, _) = desk.login("correct horse battery").await;
+    let access = tokens["access_token"].as_str().expect("token").to_owned();
+    let device = tokens["device_id"].as_str().expect("device").to_owned();
+    let mut peer = zhiban_tests::RawPeer::join(&format!("{}?access_token={access}", desk.server.sync_url()))
+        .await
+        .expect("join with a token");
+    let id = DocumentId::random();
+    let mut doc = automerge::Automerge::new();
+    let mut tx = doc.transaction();
+    tx.put(automerge::ROOT, "title", "值班日志").expect("put");
+    tx.commit_with(automerge::transaction::CommitOptions::default().with_time(1_789_999_000_000));
+    let mut state = SyncState::new();
+    // Sync until the server's heads are ours: by the durability contract, the change is stored.
+    loop {
+        if let Some(message) = doc.generate_sync_message(&mut state) {
+            peer.send_sync(id, message.encode()).await.expect("send");
+        }
+        if state.their_heads.as_deref() == Some(&doc.get_heads()[..]) {
+            break;
+        }
+        match peer.recv(Duration::from_secs(10)).await {
+            zhiban_tests::peer::Received::Message(zhiban_model::Message::Sync { data, .. }) => {
+                doc.receive_sync_message(&mut state, SyncMessage::decode(&data).expect("decode")).expect("apply");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let anonymous = zhiban_tests::Phone::new(&desk.server.http_url()).expect("phone");
+    anonymous.client.fetch(id, Duration::from_secs(10)).await.expect("fetch");
+    anonymous.client.set_path(id, "note", &json!("交班")).expect("edit");
+    anonymous.client.sync_once(Duration::from_secs(10)).await.expect("sync");
+
+    let (status, body) =
+        zhiban_tests::server::http_get(desk.server.addr, &format!("/api/v1/docs/{}/history", id.url()))
+            .await
+            .expect("history");
+    assert_eq!(status, 200, "{body}");
+    let history: Value = serde_json::from_str(&body).expect("json");
+    let changes = history["changes"].as_array().expect("changes");
+    assert_eq!(changes.len(), 2, "{history}");
+    assert_eq!(changes[0]["username"], "li");
+    assert_eq!(changes[0]["device_id"], device.as_str());
+    assert_eq!(changes[0]["claimed_at"], "2026-09-21T21:56:40+08:00", "the device's own time, as it claimed");
+    assert_eq!(changes[0]["received_at"], "2026-09-21T22:13:20+08:00", "the server's clock");
+    assert_eq!(changes[0]["touched"], json!(["title"]));
+    assert_eq!(changes[1]["username"], Value::Null, "delivered without a login");
+    assert_eq!(changes[1]["touched"], json!(["note"]));
+    desk.server.stop().await.expect("stop");
+}

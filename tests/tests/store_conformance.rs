@@ -43,8 +43,8 @@ async fn appended_chunks_load_back_in_order() {
         let b = change(&mut doc, "b", 2);
         let seqs = store
             .append(&[
-                NewChunk { document_id: id, data: a, projection: None },
-                NewChunk { document_id: id, data: b, projection: None },
+                NewChunk { document_id: id, data: a, projection: None, receipts: Vec::new() },
+                NewChunk { document_id: id, data: b, projection: None, receipts: Vec::new() },
             ])
             .await
             .expect("append");
@@ -68,13 +68,20 @@ async fn compaction_replaces_exactly_the_chunks_it_names() {
         let mut seqs = Vec::new();
         for i in 0..5 {
             let data = change(&mut doc, "n", i);
-            seqs.extend(store.append(&[NewChunk { document_id: id, data, projection: None }]).await.expect("append"));
+            seqs.extend(
+                store
+                    .append(&[NewChunk { document_id: id, data, projection: None, receipts: Vec::new() }])
+                    .await
+                    .expect("append"),
+            );
         }
         // A change written meanwhile (say by another server) that the snapshot does not contain.
         let mut other = doc.fork();
         let late = change(&mut other, "late", 1);
-        let late_seq =
-            store.append(&[NewChunk { document_id: id, data: late, projection: None }]).await.expect("append")[0];
+        let late_seq = store
+            .append(&[NewChunk { document_id: id, data: late, projection: None, receipts: Vec::new() }])
+            .await
+            .expect("append")[0];
 
         let snapshot_seq = store.compact(id, &doc.save(), &seqs).await.expect("compact");
         let chunks = store.load(id).await.expect("load");
@@ -99,7 +106,10 @@ async fn group_commit_stores_every_concurrent_append() {
                 let mut doc = Automerge::new();
                 for i in 0..25 {
                     let data = change(&mut doc, &format!("k{n}"), i);
-                    committer.append(NewChunk { document_id: id, data, projection: None }).await.expect("append");
+                    committer
+                        .append(NewChunk { document_id: id, data, projection: None, receipts: Vec::new() })
+                        .await
+                        .expect("append");
                 }
                 doc.get_heads()
             }));
@@ -131,7 +141,10 @@ async fn data_survives_reopening_the_store() {
         let data = change(&mut doc, "kept", 1);
         {
             let store = store::open(&db.url).await.expect("open");
-            store.append(&[NewChunk { document_id: id, data, projection: None }]).await.expect("append");
+            store
+                .append(&[NewChunk { document_id: id, data, projection: None, receipts: Vec::new() }])
+                .await
+                .expect("append");
         }
         let store = store::open(&db.url).await.expect("reopen");
         assert_eq!(load(&store.load(id).await.expect("load")).get_heads(), doc.get_heads());

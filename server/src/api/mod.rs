@@ -3,6 +3,7 @@
 
 mod auth;
 mod error;
+mod history;
 mod incidents;
 mod instructions;
 mod rosters;
@@ -22,11 +23,11 @@ use crate::AppState;
 #[openapi(
     info(title = "Zhiban duty desk API", description = "Incidents, instructions, rosters and who is on duty, for the city's duty desk. Read-only: documents change through sync."),
     paths(
-        auth::login, auth::refresh,
+        auth::login, auth::refresh, history::history,
         incidents::list, incidents::one, instructions::list, instructions::one,
         rosters::directory, rosters::units, rosters::rosters, rosters::unit_roster, rosters::on_duty,
     ),
-    tags((name = "auth"), (name = "incidents"), (name = "instructions"), (name = "rosters"))
+    tags((name = "auth"), (name = "history"), (name = "incidents"), (name = "instructions"), (name = "rosters"))
 )]
 pub struct ApiDoc;
 
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/auth/refresh", post(auth::refresh))
+        .route("/api/v1/docs/{document}/history", get(history::history))
         .route("/api/v1/incidents", get(incidents::list))
         .route("/api/v1/incidents/{document}", get(incidents::one))
         .route("/api/v1/instructions", get(instructions::list))

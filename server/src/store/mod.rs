@@ -61,6 +61,21 @@ pub struct NewChunk {
     pub document_id: DocumentId,
     pub data: Vec<u8>,
     pub projection: Option<crate::projection::Projection>,
+    /// One line of the change log for each change in the chunk.
+    pub receipts: Vec<ChangeReceipt>,
+}
+
+/// How the server received one change (see `change_log`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeReceipt {
+    pub change_hash: String,
+    pub actor: String,
+    pub seq: i64,
+    pub claimed_at: i64,
+    pub received_at: i64,
+    pub username: Option<String>,
+    pub device_id: Option<String>,
+    pub touched: String,
 }
 
 /// Another server wrote to a document (PostgreSQL only).

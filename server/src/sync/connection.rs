@@ -76,7 +76,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, p
     };
 
     let connection = hub.next_connection_id();
-    let (outbound, mut queue, overflowed) = Outbound::new(connection, peer_id.clone());
+    let (outbound, mut queue, overflowed) = Outbound::new(connection, peer_id.clone(), principal);
     let writer = tokio::spawn(async move {
         while let Some(out) = queue.recv().await {
             match out {
@@ -104,7 +104,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, p
         selected_protocol_version: PROTOCOL_VERSION.to_owned(),
         peer_metadata: Some(PeerMetadata { storage_id: Some(hub.storage_id().to_owned()), is_ephemeral: false }),
     });
-    let user = principal.as_ref().map(|p| format!("{} on {}", p.username, p.device_id));
+    let user = outbound.principal.as_ref().map(|p| format!("{} on {}", p.username, p.device_id));
     tracing::debug!(peer = %peer_id, connection, user = user.as_deref().unwrap_or("anonymous"), "peer joined");
 
     let mut departure = Departure { hub: hub.clone(), connection, documents: HashSet::new() };

@@ -12,6 +12,8 @@ use zhiban_model::{DocumentId, Message, PeerId};
 
 use super::live_document::{LiveDocument, PeerSync};
 use super::outbound::{ConnectionId, Outbound};
+use super::receipts::receipts;
+use crate::clock::{Clock, SystemClock};
 use crate::office::{Office, TypedDocument, check_change};
 use crate::projection;
 use crate::store::{ChangeNotice, GroupCommitter, NewChunk, Store, StoreError};
@@ -24,11 +26,18 @@ pub struct HubConfig {
     pub max_loaded_documents: usize,
     /// Compact a document once it has this many stored chunks.
     pub compact_after_chunks: usize,
+    /// The server's clock: receipt times in the change log and on acknowledgements.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for HubConfig {
     fn default() -> Self {
-        Self { idle_eviction: Duration::from_secs(300), max_loaded_documents: 10_000, compact_after_chunks: 64 }
+        Self {
+            idle_eviction: Duration::from_secs(300),
+            max_loaded_documents: 10_000,
+            compact_after_chunks: 64,
+            clock: Arc::new(SystemClock),
+        }
     }
 }
 
@@ -191,9 +200,11 @@ impl Hub {
             // The phone's changes, the server's own fields and the document's projection: one chunk, one
             // transaction.
             let data = live.doc.save_after(&before);
+            let now = self.config.clock.now_millis();
+            let receipts = receipts(&live.doc, &before, &self.actor, from.principal.as_deref(), now);
             let typed = live.typed().clone();
             let projection = typed.as_ref().ok().and_then(|t| projection::projection_of(t, &self.office));
-            match self.committer.append(NewChunk { document_id, data, projection }).await {
+            match self.committer.append(NewChunk { document_id, data, projection, receipts }).await {
                 Ok(seq) => {
                     live.stored.insert(seq);
                 }
@@ -235,7 +246,9 @@ impl Hub {
     async fn amend(&self, live: &mut LiveDocument) {
         let document = live.id;
         let Ok(typed) = live.typed().clone() else { return };
-        let now = chrono::Utc::now().with_timezone(&zhiban_model::rules::office_time_zone());
+        let now = chrono::DateTime::from_timestamp_millis(self.config.clock.now_millis())
+            .unwrap_or_default()
+            .with_timezone(&zhiban_model::rules::office_time_zone());
         match self.office.amend(&typed, now).await {
             Ok(None) => {}
             Ok(Some(amended)) => {
@@ -306,7 +319,11 @@ impl Hub {
                 if had_orphans {
                     let data = live.doc.save_after(&before);
                     // The projection follows below, in its own transaction, as for another server's chunk.
-                    match self.committer.append(NewChunk { document_id: id, data, projection: None }).await {
+                    match self
+                        .committer
+                        .append(NewChunk { document_id: id, data, projection: None, receipts: Vec::new() })
+                        .await
+                    {
                         Ok(seq) => {
                             live.stored.insert(seq);
                         }

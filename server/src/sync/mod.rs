@@ -6,6 +6,7 @@ pub mod connection;
 mod hub;
 mod live_document;
 mod outbound;
+mod receipts;
 
 pub use connection::ConnectionLimits;
 pub use hub::{Hub, HubConfig};

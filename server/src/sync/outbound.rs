@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::accounts::Principal;
 use tokio::sync::{Notify, mpsc};
 use zhiban_model::{Message, PeerId};
 
@@ -24,15 +25,22 @@ pub enum Outgoing {
 pub struct Outbound {
     pub connection: ConnectionId,
     pub peer_id: PeerId,
+    /// Who logged in on this connection, if anyone: the changes it delivers are logged as theirs.
+    pub principal: Option<Arc<Principal>>,
     queue: mpsc::Sender<Outgoing>,
     overflowed: Arc<Notify>,
 }
 
 impl Outbound {
-    pub fn new(connection: ConnectionId, peer_id: PeerId) -> (Self, mpsc::Receiver<Outgoing>, Arc<Notify>) {
+    pub fn new(
+        connection: ConnectionId,
+        peer_id: PeerId,
+        principal: Option<Principal>,
+    ) -> (Self, mpsc::Receiver<Outgoing>, Arc<Notify>) {
         let (queue, receiver) = mpsc::channel(QUEUE_FRAMES);
         let overflowed = Arc::new(Notify::new());
-        (Self { connection, peer_id, queue, overflowed: overflowed.clone() }, receiver, overflowed)
+        let principal = principal.map(Arc::new);
+        (Self { connection, peer_id, principal, queue, overflowed: overflowed.clone() }, receiver, overflowed)
     }
 
     /// Queues a message without waiting; a full queue closes the connection.

@@ -1,0 +1,72 @@
+//! A document's history as the server received it: who delivered each change, when by their device and
+//! when by the server, and what it touched.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::error::{ApiError, ApiResult, ErrorBody};
+use super::{document_key, time};
+use crate::AppState;
+use crate::on_database;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeRecord {
+    pub change_hash: String,
+    /// The Automerge actor that made it.
+    pub actor: String,
+    pub seq: i64,
+    /// By the device's clock (what the change says); absent when the change carries no time.
+    pub claimed_at: Option<String>,
+    /// By the server's clock.
+    pub received_at: String,
+    /// Who delivered it; absent for a change delivered without a login, `server` devices are the server's own.
+    pub username: Option<String>,
+    pub device_id: Option<String>,
+    /// Paths the message that brought it touched (`entries/e2`).
+    pub touched: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct History {
+    pub document: String,
+    pub changes: Vec<ChangeRecord>,
+}
+
+type Row = (String, String, i64, i64, i64, Option<String>, Option<String>, String);
+
+/// Every change of a document the server stored, in the order it received them.
+#[utoipa::path(get, path = "/api/v1/docs/{document}/history", tag = "history",
+    params(("document" = String, Path, description = "the document's id or automerge: URL")),
+    responses((status = 200, body = History), (status = 404, body = ErrorBody)))]
+pub async fn history(State(state): State<AppState>, Path(document): Path<String>) -> ApiResult<History> {
+    let id = document_key(&document)?;
+    let key = id.to_string();
+    let rows: Vec<Row> = on_database!(&state.hub.office().database, pool => {
+        sqlx::query_as(
+            "SELECT change_hash, actor, seq, claimed_at, received_at, username, device_id, touched FROM change_log \
+             WHERE document_id = $1 ORDER BY chunk_seq, actor, seq",
+        )
+        .bind(&key)
+        .fetch_all(pool)
+        .await?
+    });
+    if rows.is_empty() {
+        return Err(ApiError::not_found(format!("the server has no history of {}", id.url())));
+    }
+    let changes = rows
+        .into_iter()
+        .map(|(change_hash, actor, seq, claimed_at, received_at, username, device_id, touched)| ChangeRecord {
+            change_hash,
+            actor,
+            seq,
+            claimed_at: (claimed_at > 0).then(|| time::text(claimed_at)),
+            received_at: time::text(received_at),
+            username,
+            device_id,
+            touched: touched.split(',').filter(|p| !p.is_empty()).map(str::to_owned).collect(),
+        })
+        .collect();
+    Ok(Json(History { document: id.url(), changes }))
+}
