@@ -40,6 +40,14 @@ enum Command {
     },
     /// What is waiting for the server.
     Status,
+    /// Log in as USERNAME on this device; the password is read from standard input (one line).
+    Login {
+        #[arg(long)]
+        username: String,
+        /// A name for this device the user will recognise ("李四的手机").
+        #[arg(long, default_value = "zhiban command line")]
+        device: String,
+    },
     /// Who uses this device.
     #[command(subcommand)]
     Whoami(WhoamiCommand),
@@ -447,6 +455,12 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
                     None => println!("  {post:<7} nobody rostered"),
                 }
             }
+        }
+        Command::Login { username, device } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+            let device_id = client.login(&username, password.trim_end_matches(['\n', '\r']), &device).await?;
+            println!("logged in as {username} on this device ({device_id})");
         }
         Command::Status => {
             let status = client.status()?;

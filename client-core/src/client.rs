@@ -32,6 +32,11 @@ pub enum ConnectionState {
     Offline {
         reason: String,
     },
+    /// The server wants a new login (the device was signed out, or the account disabled). Local changes are
+    /// kept; sync waits for `Client::login`.
+    LoginRequired {
+        reason: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +78,8 @@ pub(crate) struct Inner {
     pub(crate) storage_id: String,
     changed: broadcast::Sender<DocumentId>,
     pub(crate) local_change: Notify,
+    /// A new login: a sync loop waiting for one goes on.
+    pub(crate) login_changed: Notify,
     connection: Mutex<ConnectionState>,
 }
 
@@ -126,6 +133,7 @@ impl Client {
                 storage_id,
                 changed,
                 local_change: Notify::new(),
+                login_changed: Notify::new(),
                 connection: Mutex::new(ConnectionState::Idle),
             }),
         })
@@ -235,8 +243,7 @@ impl Client {
         &self,
         work: impl FnOnce(&mut LocalStore) -> Result<T, ClientError>,
     ) -> Result<T, ClientError> {
-        let mut state = self.inner.lock();
-        work(&mut state.store)
+        self.inner.with_store(work)
     }
 
     /// The server's HTTP base URL (`http://host:port/`), for the JSON API beside the sync socket.
@@ -363,6 +370,13 @@ impl Inner {
         self.local_change.notify_one();
     }
 
+    pub(crate) fn with_store<T>(
+        &self,
+        work: impl FnOnce(&mut LocalStore) -> Result<T, ClientError>,
+    ) -> Result<T, ClientError> {
+        work(&mut self.lock().store)
+    }
+
     pub(crate) fn set_connection(&self, state: ConnectionState) {
         *self.connection.lock().unwrap_or_else(|p| p.into_inner()) = state;
     }
@@ -371,7 +385,6 @@ impl Inner {
         self.connection.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Every document to sync: those held and those asked for.
     /// Documents to sync: those held and those wanted, less those whose changes the server refused (sending
     /// them again would only be refused again).
     pub(crate) fn sync_targets(&self) -> Result<Vec<DocumentId>, ClientError> {

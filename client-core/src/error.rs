@@ -38,6 +38,9 @@ pub enum ClientError {
     Unreachable { url: String, reason: String },
     #[error("the server closed the connection: {0}")]
     ServerError(String),
+    /// The server refused this phone's login; local changes are kept until the user logs in again.
+    #[error("login required: {0}; log in again (`zhiban login`), nothing on this phone is lost")]
+    LoginRequired(String),
     /// The server refused the changes this phone made to these documents; they are kept here and no longer
     /// sent. Discarding a document's local changes (`zhiban doc discard URL`) fetches the server's copy.
     #[error("the server refused changes made on this phone:{}", .0.iter().map(|(id, reason)| format!("\n  - {}: {reason}", id.url())).collect::<String>())]

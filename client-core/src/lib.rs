@@ -15,6 +15,7 @@ mod client;
 pub mod duty;
 mod error;
 mod local_store;
+mod login;
 mod server_url;
 mod sync;
 

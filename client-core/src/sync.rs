@@ -10,6 +10,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use zhiban_model::wire::PROTOCOL_VERSION;
 use zhiban_model::{DocumentId, Message, PeerMetadata};
@@ -33,13 +34,37 @@ struct Session<'a> {
     unavailable: HashSet<DocumentId>,
 }
 
+/// Opens the socket with this phone's access token, if it has one. `Ok(None)`: the server refused the token.
+async fn open_socket(url: &url::Url, token: Option<&str>) -> Result<Option<Socket>, ClientError> {
+    let unreachable = |reason: String| ClientError::Unreachable { url: url.to_string(), reason };
+    let mut request = url.as_str().into_client_request().map_err(|e| unreachable(e.to_string()))?;
+    if let Some(token) = token {
+        let value = format!("Bearer {token}").parse().map_err(|_| ClientError::Protocol("unusable token".into()))?;
+        request.headers_mut().insert("authorization", value);
+    }
+    match tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(request)).await {
+        Err(_) => Err(unreachable(format!("no answer within {} seconds", CONNECT_TIMEOUT.as_secs()))),
+        Ok(Ok((socket, _))) => Ok(Some(socket)),
+        Ok(Err(tokio_tungstenite::tungstenite::Error::Http(response))) if response.status().as_u16() == 401 => Ok(None),
+        Ok(Err(e)) => Err(unreachable(e.to_string())),
+    }
+}
+
 async fn connect(inner: &Inner) -> Result<Session<'_>, ClientError> {
     let url = inner.server.clone().ok_or(ClientError::NoServer)?;
     let unreachable = |reason: String| ClientError::Unreachable { url: url.to_string(), reason };
-    let (mut socket, _) = tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(url.as_str()))
-        .await
-        .map_err(|_| unreachable(format!("no answer within {} seconds", CONNECT_TIMEOUT.as_secs())))?
-        .map_err(|e| unreachable(e.to_string()))?;
+    let token = inner.access_token()?;
+    let mut socket = match open_socket(&url, token.as_deref()).await? {
+        Some(socket) => socket,
+        // The access token expired (a long offline shift): refresh once and try again.
+        None => {
+            inner.refresh_tokens().await?;
+            let token = inner.access_token()?;
+            open_socket(&url, token.as_deref())
+                .await?
+                .ok_or_else(|| ClientError::LoginRequired("the server refused the new access token".to_owned()))?
+        }
+    };
     let join = Message::Join {
         sender_id: inner.peer_id.clone(),
         supported_protocol_versions: vec![PROTOCOL_VERSION.to_owned()],
@@ -216,6 +241,15 @@ pub(crate) async fn sync_forever(inner: Arc<Inner>) {
         .await;
         let reason = match result {
             Ok(()) => "session ended".to_owned(),
+            // Trying again cannot help: say so once, keep every local change, and wait for a new login.
+            Err(ClientError::LoginRequired(reason)) => {
+                tracing::warn!(%reason, "login required; sync waits for a new login");
+                let waiting = inner.login_changed.notified();
+                inner.set_connection(ConnectionState::LoginRequired { reason });
+                waiting.await;
+                backoff = BACKOFF_FIRST;
+                continue;
+            }
             Err(e) => e.to_string(),
         };
         if started.elapsed() >= HEALTHY_SESSION {

@@ -234,3 +234,55 @@ async fn the_history_names_who_delivered_each_change_and_when_the_server_got_it(
     assert_eq!(changes[1]["touched"], json!(["note"]));
     desk.server.stop().await.expect("stop");
 }
+
+/// A phone that logged in syncs as its user; after a long offline shift its expired access token is
+/// refreshed without the user noticing; once its device is signed out it keeps every local change, says
+/// "login required" and waits, and a new login sends what waited.
+#[tokio::test]
+async fn a_phone_refreshes_after_a_long_shift_and_keeps_its_work_when_signed_out() {
+    use zhiban_client_core::{ClientError, ConnectionState};
+    let desk = desk(Backend::Sqlite).await;
+    let phone = zhiban_tests::Phone::new(&desk.server.http_url()).expect("phone");
+    let device = phone.client.login("li", "correct horse battery", "李四的手机").await.expect("login");
+    assert_eq!(phone.client.logged_in_as().expect("who").as_deref(), Some("li"));
+    let id = phone.client.create_document(&json!({"log": "接班"})).expect("create");
+    phone.client.sync_once(Duration::from_secs(10)).await.expect("sync as li");
+
+    // Twelve hours offline: the access token is long expired; the phone refreshes and goes on.
+    desk.clock.advance(Duration::from_secs(12 * 3600));
+    phone.client.set_path(id, "log", &json!("交班")).expect("edit offline");
+    phone.client.sync_once(Duration::from_secs(10)).await.expect("refreshed and synced");
+    let history = |id: zhiban_client_core::DocumentId| async move {
+        let (_, body) = zhiban_tests::server::http_get(desk.server.addr, &format!("/api/v1/docs/{}/history", id.url()))
+            .await
+            .expect("history");
+        serde_json::from_str::<Value>(&body).expect("json")
+    };
+    let changes = history(id).await["changes"].as_array().expect("changes").clone();
+    assert_eq!(changes.len(), 2);
+    assert!(changes.iter().all(|c| c["username"] == "li" && c["device_id"] == device.as_str()), "{changes:?}");
+
+    // Signed out by an administrator: the change made meanwhile stays, and sync says why instead of looping.
+    desk.accounts.revoke_device(&device, "phone reported lost").await.expect("revoke");
+    desk.clock.advance(Duration::from_secs(3600));
+    phone.client.set_path(id, "note", &json!("夜间无事")).expect("edit");
+    let refused = phone.client.sync_once(Duration::from_secs(10)).await.expect_err("login required");
+    assert!(
+        matches!(&refused, ClientError::LoginRequired(reason) if reason.contains("phone reported lost")),
+        "{refused}"
+    );
+    assert_eq!(phone.client.status().expect("status").pending_changes(), 1, "the change is kept");
+    let sync = phone.client.keep_syncing();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(matches!(phone.client.status().expect("status").connection, ConnectionState::LoginRequired { .. }));
+
+    // A new login: the waiting sync goes on by itself and the kept change reaches the server.
+    phone.client.login("li", "correct horse battery", "李四的手机").await.expect("log in again");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while phone.client.status().expect("status").pending_changes() > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "the kept change was not sent after the new login");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(sync);
+    desk.server.stop().await.expect("stop");
+}

@@ -5,7 +5,7 @@
 //! saved survives the app being killed. Sync takes it to the server later.
 
 mod attachments;
-mod http;
+pub(crate) mod http;
 mod identity;
 mod instructions;
 mod reports;

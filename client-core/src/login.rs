@@ -1,0 +1,84 @@
+//! Logging in from the phone. The tokens are kept in the local store and sent on every connection; when the
+//! server says the access token has expired, the refresh token gets new ones. When the refresh is refused
+//! (device signed out, account disabled) every local change is kept, the phone says "login required" once,
+//! and sync waits for a new login instead of trying again and again.
+
+use serde_json::{Value, json};
+
+use crate::client::{Client, Inner};
+use crate::duty::http::{error_reason, http_client, unreachable};
+use crate::error::ClientError;
+use crate::server_url::http_base;
+
+const ACCESS_TOKEN: &str = "access_token";
+const REFRESH_TOKEN: &str = "refresh_token";
+const DEVICE_ID: &str = "device_id";
+const LOGIN_USER: &str = "login_user";
+
+impl Client {
+    /// Logs in as `username` on this device; returns the device id the server gave it.
+    pub async fn login(&self, username: &str, password: &str, device_name: &str) -> Result<String, ClientError> {
+        let body = json!({"username": username, "password": password, "device_name": device_name});
+        let answer = self.inner.auth_post("api/v1/auth/login", &body, "login").await?;
+        let device = self.inner.keep_tokens(&answer, Some(username))?;
+        self.inner.login_changed.notify_waiters();
+        Ok(device)
+    }
+
+    /// Who this phone is logged in as, if anyone.
+    pub fn logged_in_as(&self) -> Result<Option<String>, ClientError> {
+        self.inner.setting(LOGIN_USER)
+    }
+}
+
+impl Inner {
+    fn setting(&self, key: &str) -> Result<Option<String>, ClientError> {
+        self.with_store(|store| store.setting(key))
+    }
+
+    pub(crate) fn access_token(&self) -> Result<Option<String>, ClientError> {
+        self.setting(ACCESS_TOKEN)
+    }
+
+    async fn auth_post(&self, path: &str, body: &Value, what: &str) -> Result<Value, ClientError> {
+        let server = self.server.as_ref().ok_or(ClientError::NoServer)?;
+        let url = http_base(server).join(path).map_err(|e| ClientError::InvalidInput(format!("{path}: {e}")))?;
+        let response = http_client()?.post(url.clone()).json(body).send().await.map_err(|e| unreachable(&url, e))?;
+        let status = response.status().as_u16();
+        let text = response.text().await.map_err(|e| unreachable(&url, e))?;
+        match status {
+            200 => serde_json::from_str(&text)
+                .map_err(|e| ClientError::Protocol(format!("{what}: the server's answer is not JSON ({e})"))),
+            401 | 403 => Err(ClientError::LoginRequired(error_reason(&text))),
+            _ => Err(ClientError::Http { what: what.to_owned(), status, reason: error_reason(&text) }),
+        }
+    }
+
+    fn keep_tokens(&self, answer: &Value, username: Option<&str>) -> Result<String, ClientError> {
+        let field = |name: &str| {
+            answer
+                .get(name)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| ClientError::Protocol(format!("the token answer has no {name:?}")))
+        };
+        let (access, refresh, device) = (field("access_token")?, field("refresh_token")?, field("device_id")?);
+        let mut settings =
+            vec![(ACCESS_TOKEN, access.as_str()), (REFRESH_TOKEN, refresh.as_str()), (DEVICE_ID, device.as_str())];
+        if let Some(user) = username {
+            settings.push((LOGIN_USER, user));
+        }
+        self.with_store(|store| store.set_settings(&settings))?;
+        Ok(device)
+    }
+
+    /// Exchanges the refresh token for new tokens. A refusal means a new login is needed.
+    pub(crate) async fn refresh_tokens(&self) -> Result<(), ClientError> {
+        let Some(refresh) = self.setting(REFRESH_TOKEN)? else {
+            return Err(ClientError::LoginRequired("this phone is not logged in".to_owned()));
+        };
+        let answer = self.auth_post("api/v1/auth/refresh", &json!({"refresh_token": refresh}), "token refresh").await?;
+        self.keep_tokens(&answer, None)?;
+        Ok(())
+    }
+}
