@@ -180,7 +180,6 @@ async fn the_sync_socket_refuses_a_bad_token_and_serves_a_good_one() {
 /// time, and who delivered it when they had logged in; the server's own changes are marked as its.
 #[tokio::test]
 async fn the_history_names_who_delivered_each_change_and_when_the_server_got_it() {
-    use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
     use automerge::transaction::Transactable;
     use zhiban_client_core::DocumentId;
 
@@ -196,22 +195,7 @@ async fn the_history_names_who_delivered_each_change_and_when_the_server_got_it(
     let mut tx = doc.transaction();
     tx.put(automerge::ROOT, "title", "值班日志").expect("put");
     tx.commit_with(automerge::transaction::CommitOptions::default().with_time(1_789_999_000_000));
-    let mut state = SyncState::new();
-    // Sync until the server's heads are ours: by the durability contract, the change is stored.
-    loop {
-        if let Some(message) = doc.generate_sync_message(&mut state) {
-            peer.send_sync(id, message.encode()).await.expect("send");
-        }
-        if state.their_heads.as_deref() == Some(&doc.get_heads()[..]) {
-            break;
-        }
-        match peer.recv(Duration::from_secs(10)).await {
-            zhiban_tests::peer::Received::Message(zhiban_model::Message::Sync { data, .. }) => {
-                doc.receive_sync_message(&mut state, SyncMessage::decode(&data).expect("decode")).expect("apply");
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-    }
+    push(&mut peer, id, &mut doc).await.expect("stored");
     let anonymous = zhiban_tests::Phone::new(&desk.server.http_url()).expect("phone");
     anonymous.client.fetch(id, Duration::from_secs(10)).await.expect("fetch");
     anonymous.client.set_path(id, "note", &json!("交班")).expect("edit");
@@ -284,5 +268,92 @@ async fn a_phone_refreshes_after_a_long_shift_and_keeps_its_work_when_signed_out
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     drop(sync);
+    desk.server.stop().await.expect("stop");
+}
+
+/// Syncs `doc` until the server holds it, or returns the server's `error`.
+async fn push(
+    peer: &mut zhiban_tests::RawPeer,
+    id: zhiban_client_core::DocumentId,
+    doc: &mut automerge::Automerge,
+) -> Result<(), String> {
+    use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
+    let mut state = SyncState::new();
+    loop {
+        if let Some(message) = doc.generate_sync_message(&mut state) {
+            peer.send_sync(id, message.encode()).await.expect("send");
+        }
+        if state.their_heads.as_deref() == Some(&doc.get_heads()[..]) {
+            return Ok(());
+        }
+        match peer.recv(Duration::from_secs(10)).await {
+            zhiban_tests::peer::Received::Message(zhiban_model::Message::Sync { data, .. }) => {
+                doc.receive_sync_message(&mut state, SyncMessage::decode(&data).expect("decode")).expect("apply");
+            }
+            zhiban_tests::peer::Received::Message(zhiban_model::Message::Error { message, .. }) => return Err(message),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+/// An actor id belongs to the first user who wrote under it: another user's changes under it are refused,
+/// so nobody can pass their edits off as someone else's.
+#[tokio::test]
+async fn a_change_under_another_users_actor_is_refused() {
+    use automerge::transaction::Transactable;
+    let desk = desk(Backend::Sqlite).await;
+    desk.accounts
+        .add_user(NewUser {
+            username: "wang".into(),
+            display_name: "王五".into(),
+            unit: "east".into(),
+            roles: vec![Role::UnitOfficer],
+            password: "another long password".into(),
+        })
+        .await
+        .expect("second user");
+    let (_, li, _) = desk.login("correct horse battery").await;
+    let (_, wang, _) = desk
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "wang", "password": "another long password", "device_name": "w"}),
+        )
+        .await;
+    let join = |token: &Value| {
+        format!("{}?access_token={}", desk.server.sync_url(), token["access_token"].as_str().expect("t"))
+    };
+    let actor = automerge::ActorId::random();
+
+    let mut li_peer = zhiban_tests::RawPeer::join(&join(&li)).await.expect("li joins");
+    let id = zhiban_client_core::DocumentId::random();
+    let mut doc = automerge::Automerge::new();
+    doc.set_actor(actor.clone());
+    let mut tx = doc.transaction();
+    tx.put(automerge::ROOT, "log", "李四接班").expect("put");
+    tx.commit();
+    push(&mut li_peer, id, &mut doc).await.expect("li's change under li's actor");
+
+    // Wang writes another document under li's actor id: refused, nothing stored.
+    let mut wang_peer = zhiban_tests::RawPeer::join(&join(&wang)).await.expect("wang joins");
+    let other = zhiban_client_core::DocumentId::random();
+    let mut forged = automerge::Automerge::new();
+    forged.set_actor(actor.clone());
+    let mut tx = forged.transaction();
+    tx.put(automerge::ROOT, "log", "冒名").expect("put");
+    tx.commit();
+    let refused = push(&mut wang_peer, other, &mut forged).await.expect_err("forged actor");
+    assert!(refused.contains("belong to another user"), "{refused}");
+    let (status, _) =
+        zhiban_tests::server::http_get(desk.server.addr, &format!("/api/v1/docs/{}/history", other.url()))
+            .await
+            .expect("get");
+    assert_eq!(status, 404, "nothing of the forged change was stored");
+
+    // Under an actor of his own, wang writes freely.
+    let mut own = automerge::Automerge::new();
+    let mut tx = own.transaction();
+    tx.put(automerge::ROOT, "log", "王五接班").expect("put");
+    tx.commit();
+    push(&mut wang_peer, zhiban_client_core::DocumentId::random(), &mut own).await.expect("own actor");
     desk.server.stop().await.expect("stop");
 }

@@ -184,6 +184,17 @@ impl Store for PostgresStore {
                 .bind(seq)
                 .execute(&mut *tx)
                 .await?;
+                if let Some(username) = &r.username {
+                    sqlx::query(
+                        "INSERT INTO actor_bindings (actor, username, bound_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (actor) DO NOTHING",
+                    )
+                    .bind(&r.actor)
+                    .bind(username)
+                    .bind(r.received_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
             if announced.insert(chunk.document_id) {
                 self.announce(&mut tx, &id).await?;

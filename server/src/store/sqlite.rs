@@ -127,6 +127,17 @@ impl Store for SqliteStore {
                 .bind(seq)
                 .execute(&mut *tx)
                 .await?;
+                if let Some(username) = &r.username {
+                    sqlx::query(
+                        "INSERT INTO actor_bindings (actor, username, bound_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (actor) DO NOTHING",
+                    )
+                    .bind(&r.actor)
+                    .bind(username)
+                    .bind(r.received_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
         }
         tx.commit().await?;

@@ -12,7 +12,7 @@ use zhiban_model::{DocumentId, Message, PeerId};
 
 use super::live_document::{LiveDocument, PeerSync};
 use super::outbound::{ConnectionId, Outbound};
-use super::receipts::receipts;
+use super::receipts::{foreign_actors, receipts};
 use crate::clock::{Clock, SystemClock};
 use crate::office::{Office, TypedDocument, check_change};
 use crate::projection;
@@ -202,6 +202,24 @@ impl Hub {
             let data = live.doc.save_after(&before);
             let now = self.config.clock.now_millis();
             let receipts = receipts(&live.doc, &before, &self.actor, from.principal.as_deref(), now);
+            // Authorship: an actor id belongs to the first user who wrote under it.
+            match foreign_actors(&self.office.database, &receipts).await {
+                Ok(foreign) if foreign.is_empty() => {}
+                Ok(foreign) => {
+                    live.reset();
+                    return Err(SyncError::ChangeRefused {
+                        document: document_id,
+                        reason: format!(
+                            "changes under actor {} belong to another user; a device writes under its own actor ids",
+                            foreign.join(", ")
+                        ),
+                    });
+                }
+                Err(e) => {
+                    live.reset();
+                    return Err(SyncError::Store { document: document_id, source: e.into() });
+                }
+            }
             let typed = live.typed().clone();
             let projection = typed.as_ref().ok().and_then(|t| projection::projection_of(t, &self.office));
             match self.committer.append(NewChunk { document_id, data, projection, receipts }).await {

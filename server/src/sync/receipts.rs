@@ -71,3 +71,21 @@ fn prop_text(prop: &Prop) -> String {
         Prop::Seq(index) => index.to_string(),
     }
 }
+
+/// Actors among these receipts already bound to a user other than the one who delivered them.
+pub async fn foreign_actors(
+    database: &crate::database::Database,
+    receipts: &[ChangeReceipt],
+) -> Result<Vec<String>, sqlx::Error> {
+    let mut foreign = Vec::new();
+    for r in receipts {
+        let Some(username) = &r.username else { continue };
+        let owner: Option<String> = crate::on_database!(database, pool => {
+            sqlx::query_scalar("SELECT username FROM actor_bindings WHERE actor = $1").bind(&r.actor).fetch_optional(pool).await?
+        });
+        if owner.is_some_and(|owner| &owner != username) && !foreign.contains(&r.actor) {
+            foreign.push(r.actor.clone());
+        }
+    }
+    Ok(foreign)
+}
