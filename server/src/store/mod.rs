@@ -5,6 +5,7 @@
 //! and `snapshot` chunks written by compaction. Loading applies every chunk; Automerge does not care about
 //! their order, so a chunk written by another server between two reads is never a problem.
 
+mod change_log;
 mod error;
 mod group_commit;
 mod postgres;

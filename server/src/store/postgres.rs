@@ -166,36 +166,7 @@ impl Store for PostgresStore {
             if let Some(projection) = &chunk.projection {
                 crate::projection::write::within(&mut tx, &id, projection, now).await?;
             }
-            for r in &chunk.receipts {
-                sqlx::query(
-                    "INSERT INTO change_log (change_hash, document_id, actor, seq, claimed_at, received_at, username, \
-                     device_id, touched, chunk_seq) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                     ON CONFLICT (change_hash) DO NOTHING",
-                )
-                .bind(&r.change_hash)
-                .bind(&id)
-                .bind(&r.actor)
-                .bind(r.seq)
-                .bind(r.claimed_at)
-                .bind(r.received_at)
-                .bind(&r.username)
-                .bind(&r.device_id)
-                .bind(&r.touched)
-                .bind(seq)
-                .execute(&mut *tx)
-                .await?;
-                if let Some(username) = &r.username {
-                    sqlx::query(
-                        "INSERT INTO actor_bindings (actor, username, bound_at) VALUES ($1, $2, $3) \
-                         ON CONFLICT (actor) DO NOTHING",
-                    )
-                    .bind(&r.actor)
-                    .bind(username)
-                    .bind(r.received_at)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
+            crate::write_change_log!(tx, &id, seq, &chunk.receipts);
             if announced.insert(chunk.document_id) {
                 self.announce(&mut tx, &id).await?;
             }
