@@ -4,6 +4,8 @@
 //! and sync waits for a new login instead of trying again and again.
 
 use serde_json::{Value, json};
+use zhiban_model::access::Viewer;
+use zhiban_model::documents::directory::Role;
 
 use crate::client::{Client, Inner};
 use crate::duty::http::{error_reason, http_client, unreachable};
@@ -14,6 +16,8 @@ const ACCESS_TOKEN: &str = "access_token";
 const REFRESH_TOKEN: &str = "refresh_token";
 const DEVICE_ID: &str = "device_id";
 const LOGIN_USER: &str = "login_user";
+const LOGIN_UNIT: &str = "login_unit";
+const LOGIN_ROLES: &str = "login_roles";
 
 impl Client {
     /// Logs in as `username` on this device; returns the device id the server gave it.
@@ -21,8 +25,22 @@ impl Client {
         let body = json!({"username": username, "password": password, "device_name": device_name});
         let answer = self.inner.auth_post("api/v1/auth/login", &body, "login").await?;
         let device = self.inner.keep_tokens(&answer, Some(username))?;
+        // Who uses this phone is who logged in: what they do is recorded, and checked, as theirs.
+        self.inner.with_store(|store| store.set_settings(&[("person", username), ("device", device_name)]))?;
         self.inner.login_changed.notify_waiters();
         Ok(device)
+    }
+
+    /// The logged-in person as the access rules see them (unit and roles as the server last said), so the
+    /// phone refuses what the server would refuse. `None` before the first login.
+    pub fn viewer(&self) -> Result<Option<Viewer>, ClientError> {
+        let (Some(person), Some(unit), Some(roles)) =
+            (self.inner.setting(LOGIN_USER)?, self.inner.setting(LOGIN_UNIT)?, self.inner.setting(LOGIN_ROLES)?)
+        else {
+            return Ok(None);
+        };
+        let roles = roles.split(',').filter_map(Role::parse).collect();
+        Ok(Some(Viewer { person, unit, roles }))
     }
 
     /// Who this phone is logged in as, if anyone.
@@ -63,8 +81,22 @@ impl Inner {
                 .ok_or_else(|| ClientError::Protocol(format!("the token answer has no {name:?}")))
         };
         let (access, refresh, device) = (field("access_token")?, field("refresh_token")?, field("device_id")?);
-        let mut settings =
-            vec![(ACCESS_TOKEN, access.as_str()), (REFRESH_TOKEN, refresh.as_str()), (DEVICE_ID, device.as_str())];
+        let user = answer.get("user");
+        let text = |name: &str| user.and_then(|u| u.get(name)).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let unit = text("unit");
+        let roles: Vec<&str> = user
+            .and_then(|u| u.get("roles"))
+            .and_then(Value::as_array)
+            .map(|roles| roles.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let roles = roles.join(",");
+        let mut settings = vec![
+            (ACCESS_TOKEN, access.as_str()),
+            (REFRESH_TOKEN, refresh.as_str()),
+            (DEVICE_ID, device.as_str()),
+            (LOGIN_UNIT, unit.as_str()),
+            (LOGIN_ROLES, roles.as_str()),
+        ];
         if let Some(user) = username {
             settings.push((LOGIN_USER, user));
         }

@@ -1,8 +1,10 @@
 //! What Zhiban's server and clients agree on. No I/O and no async runtime here: document ids, the
 //! automerge-repo wire protocol, and documents as JSON.
 
+pub mod access;
 pub mod document_id;
 pub mod documents;
+pub mod gate;
 pub mod json;
 pub mod rules;
 pub mod wire;

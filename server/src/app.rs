@@ -108,12 +108,16 @@ async fn sync_socket(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    // A token, when given, must be valid: a phone with a stale token is told to refresh, not served as
-    // someone else. (Requiring one on every connection comes with access control, issue 4.)
+    // Every byte on the socket belongs to a logged-in person on a registered device. A phone with a stale
+    // token is told so (401) and refreshes.
     let principal = match access_token(&headers, query.as_deref()) {
-        None => None,
+        None => {
+            let reason = "log in first: the sync socket needs an access token (`Authorization: Bearer …`, or \
+                          `?access_token=` from a browser) from /api/v1/auth/login";
+            return (StatusCode::UNAUTHORIZED, Json(json!({ "error": reason }))).into_response();
+        }
         Some(token) => match state.accounts.authenticate(&token).await {
-            Ok(principal) => Some(principal),
+            Ok(principal) => principal,
             Err(e) => {
                 let status = match e {
                     AuthError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -4,12 +4,13 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::ServerConfig;
-use crate::accounts::{AccountPolicy, Accounts, NewUser, parse_role};
+use crate::accounts::{AccountPolicy, Accounts, NewUser};
 use crate::clock::SystemClock;
 use crate::office::{DutyRules, Office};
 use crate::projection;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use zhiban_model::documents::directory::Role;
 
 #[derive(Parser)]
 #[command(name = "zhiban-server", version, about = "Zhiban sync server for the duty office")]
@@ -212,7 +213,7 @@ pub async fn main() -> anyhow::Result<()> {
             let roles = roles
                 .iter()
                 .map(|r| {
-                    parse_role(r).ok_or_else(|| {
+                    Role::parse(r).ok_or_else(|| {
                         anyhow::anyhow!("{r:?} is not a role; use desk, leader, unit_officer, field or admin")
                     })
                 })

@@ -22,7 +22,7 @@ use zhiban_model::documents::roster::{LeaderEntry, RosterDocument, ShiftEntry, f
 use zhiban_model::rules::grade::Grade;
 use zhiban_model::rules::office_time_zone;
 
-use crate::accounts::{AccountPolicy, Accounts, NewUser, role_code};
+use crate::accounts::{AccountPolicy, Accounts, NewUser};
 use crate::clock::SystemClock;
 use crate::office::{Office, TypedDocument};
 use crate::projection;
@@ -433,7 +433,7 @@ pub async fn load(store: Arc<dyn Store>, office: Office) -> Result<DemoSummary, 
                 password: password.clone(),
             })
             .await?;
-        let roles = person.roles.iter().map(|r| role_code(*r)).collect::<Vec<_>>().join(",");
+        let roles = person.roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(",");
         summary.logins.push((username.to_owned(), password, roles));
     }
     Ok(summary)

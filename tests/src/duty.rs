@@ -43,6 +43,23 @@ pub fn small_city() -> Directory {
     d
 }
 
+/// Gives every person of `directory` an account with their unit and roles (each logs in with
+/// `accounts::password_of`), as the office's administrator would.
+pub async fn add_people(database_url: &str, directory: &Directory) -> anyhow::Result<()> {
+    for (id, person) in &directory.people {
+        crate::accounts::add_user(database_url, id, &person.unit, &person.roles).await?;
+    }
+    Ok(())
+}
+
+/// The administrator's phone records `directory` and sends it to the server; returns its id.
+pub async fn record_directory(server_http_url: &str, directory: &Directory) -> anyhow::Result<DocumentId> {
+    let admin = Phone::signed_in(server_http_url, crate::accounts::TEST_ADMIN).await?;
+    let id = admin.client.create_directory(directory)?;
+    admin.client.sync_once(std::time::Duration::from_secs(20)).await?;
+    Ok(id)
+}
+
 /// Writes `value` into document `id` on `phone`, as one local change.
 pub fn put<T: autosurgeon::Reconcile>(
     phone: &Phone,

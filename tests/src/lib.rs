@@ -2,6 +2,7 @@
 //! `ZHIBAN_TEST_POSTGRES_URL` names one), servers in this process or as separate processes, and raw
 //! protocol peers. Everything runs for real on loopback.
 
+pub mod accounts;
 pub mod database;
 pub mod duty;
 pub mod js;
@@ -41,6 +42,14 @@ impl Phone {
         let folder = tempfile::tempdir()?;
         let client = zhiban_client_core::Client::open(folder.path(), Some(server_http_url))?;
         Ok(Self { client, folder })
+    }
+
+    /// A phone on which `username` (added already; every test server has `test-admin`) has logged in.
+    pub async fn signed_in(server_http_url: &str, username: &str) -> anyhow::Result<Self> {
+        let phone = Self::new(server_http_url)?;
+        let password = accounts::password_of(username);
+        phone.client.login(username, &password, &format!("{username}'s phone")).await?;
+        Ok(phone)
     }
 
     /// The same phone after the app was killed and started again.

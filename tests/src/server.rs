@@ -8,11 +8,17 @@ use std::time::Duration;
 
 use tokio::process::{Child, Command};
 use tokio::sync::oneshot;
+use zhiban_model::documents::directory::Role;
 use zhiban_server::ServerConfig;
+
+use crate::accounts::{TEST_ADMIN, add_user, login, with_token};
 
 /// A server running inside the test process on a loopback port.
 pub struct InProcessServer {
     pub addr: SocketAddr,
+    pub database_url: String,
+    /// `test-admin`'s access token, carried by `sync_url()`.
+    pub admin_token: String,
     stop: Option<oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -25,20 +31,33 @@ impl InProcessServer {
     pub async fn start_with(config: ServerConfig) -> anyhow::Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
+        let database_url = config.database_url.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(zhiban_server::launch_with_tcp_listener(listener, config, async move {
             let _ = stopped.await;
         }));
         wait_healthy(addr).await?;
-        Ok(Self { addr, stop: Some(stop), task })
+        let admin_token = admin_token(addr, &database_url).await?;
+        Ok(Self { addr, database_url, admin_token, stop: Some(stop), task })
     }
 
     pub fn http_url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
+    /// The sync socket, as `test-admin`.
     pub fn sync_url(&self) -> String {
+        with_token(&self.bare_sync_url(), &self.admin_token)
+    }
+
+    /// The sync socket without a token.
+    pub fn bare_sync_url(&self) -> String {
         format!("ws://{}/sync", self.addr)
+    }
+
+    /// The sync socket as `username`, who must have been added.
+    pub async fn sync_url_as(&self, username: &str) -> anyhow::Result<String> {
+        Ok(with_token(&self.bare_sync_url(), &login(&self.http_url(), username).await?))
     }
 
     pub async fn stop(mut self) -> anyhow::Result<()> {
@@ -48,6 +67,12 @@ impl InProcessServer {
         tokio::time::timeout(Duration::from_secs(10), &mut self.task).await???;
         Ok(())
     }
+}
+
+/// Adds `test-admin` (once) and logs it in.
+async fn admin_token(addr: SocketAddr, database_url: &str) -> anyhow::Result<String> {
+    add_user(database_url, TEST_ADMIN, "city", &[Role::Admin]).await?;
+    login(&format!("http://{addr}"), TEST_ADMIN).await
 }
 
 /// Waits until `/health` answers 200 (at most 30 s).
@@ -107,6 +132,8 @@ pub fn program(name: &str) -> PathBuf {
 /// The real server program as a child process.
 pub struct ServerProcess {
     pub addr: SocketAddr,
+    /// `test-admin`'s access token, carried by `sync_url()`.
+    pub admin_token: String,
     child: Child,
 }
 
@@ -123,8 +150,9 @@ impl ServerProcess {
             .stdin(Stdio::null())
             .kill_on_drop(true)
             .spawn()?;
-        let server = Self { addr, child };
+        let mut server = Self { addr, admin_token: String::new(), child };
         wait_healthy(addr).await?;
+        server.admin_token = admin_token(addr, database_url).await?;
         Ok(server)
     }
 
@@ -132,8 +160,9 @@ impl ServerProcess {
         format!("http://{}", self.addr)
     }
 
+    /// The sync socket, as `test-admin`.
     pub fn sync_url(&self) -> String {
-        format!("ws://{}/sync", self.addr)
+        with_token(&format!("ws://{}/sync", self.addr), &self.admin_token)
     }
 
     /// SIGKILL: no shutdown code runs, as in a crash or power cut of the process.

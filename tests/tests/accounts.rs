@@ -9,6 +9,7 @@ use zhiban_model::documents::directory::Role;
 use zhiban_server::ServerConfig;
 use zhiban_server::accounts::{AccountPolicy, Accounts, AuthError, NewUser};
 use zhiban_server::clock::ManualClock;
+use zhiban_tests::accounts::TEST_ADMIN;
 use zhiban_tests::{Backend, InProcessServer, TestDatabase};
 
 struct Desk {
@@ -31,7 +32,8 @@ async fn desk(backend: Backend) -> Desk {
             username: "li".into(),
             display_name: "李四".into(),
             unit: "east".into(),
-            roles: vec![Role::Field],
+            // An administrator too, so these stories about logins can use plain documents.
+            roles: vec![Role::Field, Role::Admin],
             password: "correct horse battery".into(),
         })
         .await
@@ -65,7 +67,14 @@ async fn login_refresh_rotation_and_reuse() {
         assert!(access.starts_with("zat_") && first_refresh.starts_with("zrt_"));
         assert_eq!(tokens["expires_in"], 900);
         let who = desk.accounts.authenticate(&access).await.expect("valid");
-        assert_eq!((who.username.as_str(), who.unit.as_str(), who.roles.clone()), ("li", "east", vec![Role::Field]));
+        assert_eq!(
+            (who.username.as_str(), who.unit.as_str(), who.roles.clone()),
+            ("li", "east", vec![Role::Field, Role::Admin])
+        );
+        assert_eq!(
+            tokens["user"],
+            json!({"username": "li", "name": "李四", "unit": "east", "roles": ["field", "admin"]})
+        );
 
         // Fifteen minutes later the access token is gone; the refresh token gives new ones, once.
         desk.clock.advance(Duration::from_secs(16 * 60));
@@ -152,9 +161,17 @@ async fn the_sync_socket_refuses_a_bad_token_and_serves_a_good_one() {
     let (_, tokens, _) = desk.login("correct horse battery").await;
     let access = tokens["access_token"].as_str().expect("token").to_owned();
 
-    let with_query = format!("{}?access_token={access}", desk.server.sync_url());
+    match tokio_tungstenite::connect_async(desk.server.bare_sync_url()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 401);
+            let body = String::from_utf8_lossy(response.body().as_deref().unwrap_or_default()).to_string();
+            assert!(body.contains("log in first"), "{body}");
+        }
+        other => panic!("a socket without a token must be refused, got {:?}", other.map(|_| ())),
+    }
+    let with_query = format!("{}?access_token={access}", desk.server.bare_sync_url());
     zhiban_tests::RawPeer::join(&with_query).await.expect("a valid token in the query is served");
-    let mut request = desk.server.sync_url().into_client_request().expect("request");
+    let mut request = desk.server.bare_sync_url().into_client_request().expect("request");
     request.headers_mut().insert("authorization", format!("Bearer {access}").parse().expect("header"));
     tokio_tungstenite::connect_async(request).await.expect("a valid bearer token is served");
 
@@ -162,7 +179,7 @@ async fn the_sync_socket_refuses_a_bad_token_and_serves_a_good_one() {
         if bad == access {
             desk.clock.advance(Duration::from_secs(16 * 60));
         }
-        let mut request = desk.server.sync_url().into_client_request().expect("request");
+        let mut request = desk.server.bare_sync_url().into_client_request().expect("request");
         request.headers_mut().insert("authorization", format!("Bearer {bad}").parse().expect("header"));
         match tokio_tungstenite::connect_async(request).await {
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
@@ -187,7 +204,7 @@ async fn the_history_names_who_delivered_each_change_and_when_the_server_got_it(
     let (_, tokens, _) = desk.login("correct horse battery").await;
     let access = tokens["access_token"].as_str().expect("token").to_owned();
     let device = tokens["device_id"].as_str().expect("device").to_owned();
-    let mut peer = zhiban_tests::RawPeer::join(&format!("{}?access_token={access}", desk.server.sync_url()))
+    let mut peer = zhiban_tests::RawPeer::join(&format!("{}?access_token={access}", desk.server.bare_sync_url()))
         .await
         .expect("join with a token");
     let id = DocumentId::random();
@@ -196,10 +213,10 @@ async fn the_history_names_who_delivered_each_change_and_when_the_server_got_it(
     tx.put(automerge::ROOT, "title", "值班日志").expect("put");
     tx.commit_with(automerge::transaction::CommitOptions::default().with_time(1_789_999_000_000));
     push(&mut peer, id, &mut doc).await.expect("stored");
-    let anonymous = zhiban_tests::Phone::new(&desk.server.http_url()).expect("phone");
-    anonymous.client.fetch(id, Duration::from_secs(10)).await.expect("fetch");
-    anonymous.client.set_path(id, "note", &json!("交班")).expect("edit");
-    anonymous.client.sync_once(Duration::from_secs(10)).await.expect("sync");
+    let admin = zhiban_tests::Phone::signed_in(&desk.server.http_url(), TEST_ADMIN).await.expect("phone");
+    admin.client.fetch(id, Duration::from_secs(10)).await.expect("fetch");
+    admin.client.set_path(id, "note", &json!("交班")).expect("edit");
+    admin.client.sync_once(Duration::from_secs(10)).await.expect("sync");
 
     let (status, body) =
         zhiban_tests::server::http_get(desk.server.addr, &format!("/api/v1/docs/{}/history", id.url()))
@@ -214,7 +231,7 @@ async fn the_history_names_who_delivered_each_change_and_when_the_server_got_it(
     assert_eq!(changes[0]["claimed_at"], "2026-09-21T21:56:40+08:00", "the device's own time, as it claimed");
     assert_eq!(changes[0]["received_at"], "2026-09-21T22:13:20+08:00", "the server's clock");
     assert_eq!(changes[0]["touched"], json!(["title"]));
-    assert_eq!(changes[1]["username"], Value::Null, "delivered without a login");
+    assert_eq!(changes[1]["username"], TEST_ADMIN, "delivered by another user");
     assert_eq!(changes[1]["touched"], json!(["note"]));
     desk.server.stop().await.expect("stop");
 }
@@ -307,7 +324,7 @@ async fn a_change_under_another_users_actor_is_refused() {
             username: "wang".into(),
             display_name: "王五".into(),
             unit: "east".into(),
-            roles: vec![Role::UnitOfficer],
+            roles: vec![Role::UnitOfficer, Role::Admin],
             password: "another long password".into(),
         })
         .await
@@ -320,7 +337,7 @@ async fn a_change_under_another_users_actor_is_refused() {
         )
         .await;
     let join = |token: &Value| {
-        format!("{}?access_token={}", desk.server.sync_url(), token["access_token"].as_str().expect("t"))
+        format!("{}?access_token={}", desk.server.bare_sync_url(), token["access_token"].as_str().expect("t"))
     };
     let actor = automerge::ActorId::random();
 

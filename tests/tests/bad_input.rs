@@ -10,6 +10,7 @@ use ciborium::Value;
 use serde_json::json;
 use zhiban_model::{DocumentId, Message};
 use zhiban_server::ServerConfig;
+use zhiban_tests::accounts::TEST_ADMIN;
 use zhiban_tests::peer::Received;
 use zhiban_tests::{Backend, InProcessServer, Phone, RawPeer, TestDatabase};
 
@@ -28,7 +29,7 @@ async fn bench() -> Bench {
     let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
     let config = ServerConfig { database_url: db.url.clone(), max_frame_bytes: LIMIT, ..ServerConfig::default() };
     let server = InProcessServer::start_with(config).await.expect("server");
-    let phone = Phone::new(&server.http_url()).expect("phone");
+    let phone = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("phone");
     let doc = phone.client.create_document(&json!({"n": 0})).expect("create");
     phone.client.sync_once(Duration::from_secs(10)).await.expect("sync");
     Bench { server, db, phone, doc }
@@ -300,7 +301,7 @@ async fn a_silent_peer_is_dropped_and_a_live_one_stays() {
     let config =
         ServerConfig { database_url: db.url.clone(), keepalive: Duration::from_millis(200), ..ServerConfig::default() };
     let server = InProcessServer::start_with(config).await.expect("server");
-    let live = Phone::new(&server.http_url()).expect("phone");
+    let live = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("phone");
     let id = live.client.create_document(&json!({"n": 0})).expect("create");
     let _syncing = live.client.keep_syncing();
     let mut silent = RawPeer::join(&server.sync_url()).await.expect("join");

@@ -3,9 +3,10 @@
 use std::process::Output;
 
 use tokio::process::Command;
-use zhiban_model::documents::directory::{Directory, DutyCategory, Person, Rank, Unit};
+use zhiban_model::documents::directory::{Directory, DutyCategory, Person, Rank, Role, Unit};
+use zhiban_tests::accounts::{TEST_ADMIN, add_user, password_of};
 use zhiban_tests::server::http_get;
-use zhiban_tests::{Backend, ServerProcess, TestDatabase};
+use zhiban_tests::{Backend, Phone, ServerProcess, TestDatabase};
 
 async fn zhiban(data: &std::path::Path, server: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_test-zhiban"))
@@ -18,6 +19,27 @@ async fn zhiban(data: &std::path::Path, server: &str, args: &[&str]) -> Output {
         .output()
         .await
         .expect("zhiban runs")
+}
+
+/// `zhiban login` as `username`, the password given on standard input as a script would.
+async fn zhiban_login(data: &std::path::Path, server: &str, username: &str) {
+    use tokio::io::AsyncWriteExt;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_test-zhiban"))
+        .arg("--data")
+        .arg(data)
+        .args(["--server", server, "login", "--username", username])
+        .env_remove("ZHIBAN_DATA")
+        .env_remove("ZHIBAN_SERVER")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("zhiban runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(format!("{}\n", password_of(username)).as_bytes()).await.expect("password");
+    drop(stdin);
+    let out = stdout(&child.wait_with_output().await.expect("login ends"));
+    assert!(out.contains(&format!("logged in as {username}")), "{out}");
 }
 
 fn stdout(output: &Output) -> String {
@@ -37,6 +59,8 @@ async fn create_sync_and_read_from_another_device() {
     let phone = tempfile::tempdir().expect("dir");
     let desk = tempfile::tempdir().expect("dir");
     let base = server.http_url();
+    zhiban_login(phone.path(), &base, TEST_ADMIN).await;
+    zhiban_login(desk.path(), &base, TEST_ADMIN).await;
 
     let url =
         stdout(&zhiban(phone.path(), &base, &["doc", "create", "--json", r#"{"title":"火情 首报","dead":0}"#]).await);
@@ -49,7 +73,8 @@ async fn create_sync_and_read_from_another_device() {
     assert!(status.contains("nothing waiting"), "{status}");
 
     // A ws:// URL works as well as the base URL.
-    let got = stdout(&zhiban(desk.path(), &server.sync_url(), &["doc", "get", &url]).await);
+    let ws = format!("ws://{}/sync", server.addr);
+    let got = stdout(&zhiban(desk.path(), &ws, &["doc", "get", &url]).await);
     let doc: serde_json::Value = serde_json::from_str(&got).expect("JSON");
     assert_eq!(doc, serde_json::json!({"title": "火情 首报", "dead": 1}));
     server.kill().await.expect("kill");
@@ -79,8 +104,8 @@ async fn a_first_report_on_the_command_line_offline_then_synced() {
     let phone = tempfile::tempdir().expect("dir");
     let nobody = format!("http://{}", zhiban_tests::server::free_port().expect("port"));
     // The administrator records the directory (typed documents are not written from raw JSON).
-    let admin = tempfile::tempdir().expect("dir");
-    let admin = zhiban_client_core::Client::open(admin.path(), Some(&base)).expect("admin");
+    let admin = Phone::signed_in(&base, TEST_ADMIN).await.expect("admin");
+    let admin = &admin.client;
     let mut units = std::collections::BTreeMap::new();
     units.insert(
         "east".to_owned(),
@@ -96,9 +121,11 @@ async fn a_first_report_on_the_command_line_offline_then_synced() {
     let directory = admin.create_directory(&Directory { units, people, ..Directory::default() }).expect("directory");
     admin.sync_once(std::time::Duration::from_secs(20)).await.expect("directory to the server");
     let directory = directory.url();
-    // Online once to fetch the directory; everything after this, until `sync`, is offline.
+    add_user(&db.url, "li", "east", &[Role::Field]).await.expect("li");
+    add_user(&db.url, "desk", "east", &[Role::Desk]).await.expect("desk");
+    // Online once to log in and fetch the directory; everything after this, until `sync`, is offline.
+    zhiban_login(phone.path(), &base, "li").await;
     stdout(&zhiban(phone.path(), &base, &["directory", "use", &directory]).await);
-    stdout(&zhiban(phone.path(), &nobody, &["whoami", "set", "li", "--device", "li-phone"]).await);
 
     let bad = zhiban(
         phone.path(),
@@ -156,6 +183,7 @@ async fn a_first_report_on_the_command_line_offline_then_synced() {
     stdout(&zhiban(phone.path(), &base, &["sync"]).await);
 
     let desk = tempfile::tempdir().expect("dir");
+    zhiban_login(desk.path(), &base, "desk").await;
     stdout(&zhiban(desk.path(), &base, &["directory", "use", &directory]).await);
     let shown = stdout(&zhiban(desk.path(), &base, &["report", "show", &url]).await);
     assert!(shown.contains("首报") && shown.contains("续报一"), "{shown}");

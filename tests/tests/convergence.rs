@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use serde_json::json;
+use zhiban_tests::accounts::TEST_ADMIN;
 use zhiban_tests::{Backend, InProcessServer, Phone, TestDatabase};
 
 #[derive(Debug, Clone)]
@@ -42,7 +43,10 @@ async fn run(steps: Vec<Step>) {
     for backend in Backend::available() {
         let db = TestDatabase::new(backend).await.expect("database");
         let server = InProcessServer::start(&db.url).await.expect("server");
-        let phones: Vec<Phone> = (0..3).map(|_| Phone::new(&server.http_url()).expect("phone")).collect();
+        let mut phones: Vec<Phone> = Vec::new();
+        for _ in 0..3 {
+            phones.push(Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("phone"));
+        }
         let id = phones[0].client.create_document(&json!({"log": []})).expect("create");
         phones[0].client.sync_once(Duration::from_secs(10)).await.expect("upload");
         for phone in &phones[1..] {

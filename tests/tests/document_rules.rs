@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_json::json;
 use zhiban_model::documents::incident::{FirstReport, Incident, ReportDetails, Reporter};
 use zhiban_model::documents::instruction::Instruction;
-use zhiban_tests::duty::{as_json, at, create, small_city};
+use zhiban_tests::duty::{add_people, as_json, at, create, record_directory, small_city};
 use zhiban_tests::server::http_get;
 use zhiban_tests::{Backend, InProcessServer, Phone, TestDatabase};
 
@@ -25,14 +25,21 @@ fn first_report() -> Incident {
     Incident::file_first_report(report, "e1", at("2026-10-01T08:10:00+08:00"), &small_city()).expect("valid")
 }
 
+/// The small city recorded by its administrator, with an account for each of its people; returns the
+/// phone of `li`, a field reporter of the east district.
+async fn city(server: &InProcessServer, db: &TestDatabase) -> Phone {
+    record_directory(&server.http_url(), &small_city()).await.expect("directory");
+    add_people(&db.url, &small_city()).await.expect("accounts");
+    Phone::signed_in(&server.http_url(), "li").await.expect("li's phone")
+}
+
 #[tokio::test]
 async fn the_server_refuses_invalid_and_forbidden_changes_and_stores_nothing_of_them() {
     zhiban_tests::init_logging();
     for backend in Backend::available() {
         let db = TestDatabase::new(backend).await.expect("database");
         let server = InProcessServer::start(&db.url).await.expect("server");
-        let desk = Phone::new(&server.http_url()).expect("desk");
-        create(&desk, &small_city());
+        let desk = city(&server, &db).await;
         let incident_id = create(&desk, &first_report());
         desk.client.sync_once(SYNC).await.expect("valid documents are stored");
 
@@ -45,7 +52,7 @@ async fn the_server_refuses_invalid_and_forbidden_changes_and_stores_nothing_of_
             ("impossible time", json!({"occurred_at": "2026-10-01T09:00:00+08:00"}), "after it was received"),
         ];
         for (what, details, reason) in cases {
-            let rogue = Phone::new(&server.http_url()).expect("rogue phone");
+            let rogue = Phone::signed_in(&server.http_url(), "li").await.expect("rogue phone");
             let mut incident = desk.client.get_json(incident_id).expect("read");
             let entry = &mut incident["entries"]["e1"]["details"];
             for (k, v) in details.as_object().expect("object") {
@@ -59,14 +66,14 @@ async fn the_server_refuses_invalid_and_forbidden_changes_and_stores_nothing_of_
         }
 
         // An unknown unit, and an instruction without recipients.
-        let rogue = Phone::new(&server.http_url()).expect("rogue phone");
+        let rogue = Phone::signed_in(&server.http_url(), "desk").await.expect("rogue phone");
         let mut elsewhere = desk.client.get_json(incident_id).expect("read");
         elsewhere["unit"] = json!("atlantis");
         rogue.client.create_document(&elsewhere).expect("create");
         let refused = rogue.client.sync_once(Duration::from_secs(5)).await.expect_err("unknown unit");
         assert!(refused.to_string().contains("unit \"atlantis\" is not in the directory"), "{refused}");
 
-        let rogue = Phone::new(&server.http_url()).expect("rogue phone");
+        let rogue = Phone::signed_in(&server.http_url(), "mayor").await.expect("rogue phone");
         let instruction = Instruction::issue(
             "mayor",
             at("2026-10-01T09:00:00+08:00"),
@@ -83,12 +90,12 @@ async fn the_server_refuses_invalid_and_forbidden_changes_and_stores_nothing_of_
         assert!(refused.to_string().contains("needs at least one recipient"), "{refused}");
 
         // Rewriting a submitted report: refused, and the server keeps the original.
-        let editor = Phone::new(&server.http_url()).expect("editor");
+        let editor = Phone::signed_in(&server.http_url(), "li").await.expect("editor");
         editor.client.fetch(incident_id, SYNC).await.expect("fetch");
         editor.client.set_path(incident_id, "entries.e1.details.account", &json!("改写过的首报")).expect("local edit");
         let refused = editor.client.sync_once(Duration::from_secs(5)).await.expect_err("rewrite");
         assert!(refused.to_string().contains("cannot be changed or removed"), "{refused}");
-        let fresh = Phone::new(&server.http_url()).expect("another phone");
+        let fresh = Phone::signed_in(&server.http_url(), "desk").await.expect("another phone");
         fresh.client.fetch(incident_id, SYNC).await.expect("other phones carry on");
         assert_eq!(
             fresh.client.get_json(incident_id).expect("read")["entries"]["e1"]["details"]["account"],
@@ -104,15 +111,16 @@ async fn the_server_refuses_invalid_and_forbidden_changes_and_stores_nothing_of_
 async fn a_refused_change_waits_for_the_user_and_the_phones_other_documents_keep_syncing() {
     let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
     let server = InProcessServer::start(&db.url).await.expect("server");
-    let desk = Phone::new(&server.http_url()).expect("desk");
-    create(&desk, &small_city());
+    let desk = city(&server, &db).await;
     let incident_id = create(&desk, &first_report());
     desk.client.sync_once(SYNC).await.expect("stored");
 
-    let phone = Phone::new(&server.http_url()).expect("phone");
+    let phone = Phone::signed_in(&server.http_url(), "li").await.expect("phone");
     phone.client.fetch(incident_id, SYNC).await.expect("fetch");
     phone.client.set_path(incident_id, "entries.e1.details.account", &json!("改写")).expect("local edit");
-    let note = phone.client.create_document(&json!({"note": "交接班记录"})).expect("another document");
+    let mut second = first_report();
+    second.title = "东城区道路塌陷".into();
+    let note = create(&phone, &second);
     let refused = phone.client.sync_once(SYNC).await.expect_err("the rewrite is refused");
     assert!(matches!(&refused, zhiban_client_core::ClientError::ChangesRefused(docs) if docs.len() == 1), "{refused}");
 
@@ -120,7 +128,7 @@ async fn a_refused_change_waits_for_the_user_and_the_phones_other_documents_keep
     assert_eq!(status.refused.len(), 1);
     assert_eq!(status.refused[0].id, incident_id);
     assert!(status.refused[0].reason.contains("cannot be changed or removed"), "{}", status.refused[0].reason);
-    let other = Phone::new(&server.http_url()).expect("another phone");
+    let other = Phone::signed_in(&server.http_url(), "desk").await.expect("another phone");
     other.client.fetch(note, SYNC).await.expect("the other document went through in the same session");
 
     // Still refused on the next sync (kept, not sent again), until the user gives it up.

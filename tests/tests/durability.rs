@@ -9,6 +9,7 @@ use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash};
 use serde_json::json;
 use zhiban_model::{DocumentId, Message};
+use zhiban_tests::accounts::TEST_ADMIN;
 use zhiban_tests::peer::Received;
 use zhiban_tests::{Backend, InProcessServer, Phone, RawPeer, ServerProcess, TestDatabase, covers};
 
@@ -87,6 +88,7 @@ async fn confirmed_changes_survive_sigkill() {
         let db = TestDatabase::new(backend).await.expect("database");
         let addr = zhiban_tests::server::free_port().expect("port");
         let url = format!("http://{addr}");
+        // The phones work offline first; they log in once the server is up.
         let phones: Vec<Phone> = (0..4).map(|_| Phone::new(&url).expect("phone")).collect();
         let docs: Vec<DocumentId> =
             phones.iter().map(|p| p.client.create_document(&json!({"n": 0})).expect("create")).collect();
@@ -94,6 +96,12 @@ async fn confirmed_changes_survive_sigkill() {
 
         for round in 0..3u64 {
             let server = ServerProcess::start_on(addr, &db.url).await.expect("server starts");
+            if round == 0 {
+                for phone in &phones {
+                    let password = zhiban_tests::accounts::password_of(TEST_ADMIN);
+                    phone.client.login(TEST_ADMIN, &password, "phone").await.expect("login");
+                }
+            }
             let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
             let mut tasks = Vec::new();
             for (p, (phone, doc)) in phones.iter().zip(&docs).enumerate() {

@@ -65,17 +65,20 @@ struct Office {
 async fn office(backend: Backend) -> Office {
     let db = TestDatabase::new(backend).await.expect("database");
     let server = InProcessServer::start(&db.url).await.expect("server");
-    let desk = Phone::new(&server.http_url()).expect("desk");
-    let directory = desk.client.create_directory(&directory()).expect("directory");
+    let directory =
+        zhiban_tests::duty::record_directory(&server.http_url(), &self::directory()).await.expect("directory");
+    zhiban_tests::duty::add_people(&db.url, &self::directory()).await.expect("accounts");
+    let desk = Phone::signed_in(&server.http_url(), "desk1").await.expect("desk");
+    desk.client.use_directory(directory).expect("desk uses the directory");
+    desk.client.fetch(directory, SYNC).await.expect("directory on the desk");
     desk.client.set_identity("desk1", "desk-pc").expect("desk identity");
-    desk.client.sync_once(SYNC).await.expect("directory to the server");
     Office { _db: db, server, desk, directory }
 }
 
 impl Office {
     /// A phone of `person` holding the directory (fetched while online).
     async fn phone(&self, person: &str, device: &str) -> Phone {
-        let phone = Phone::new(&self.server.http_url()).expect("phone");
+        let phone = Phone::signed_in(&self.server.http_url(), person).await.expect("phone");
         // The phone asks the server which document is the directory, as a new phone does.
         let directory = phone.client.directory_from_server(SYNC).await.expect("directory from the server");
         assert_eq!(directory, self.directory);
@@ -156,7 +159,7 @@ async fn a_report_filed_offline_and_the_desks_assessment_both_survive_sync() {
         field.client.sync_once(SYNC).await.expect("field syncs");
         office.desk.client.sync_once(SYNC).await.expect("desk syncs again");
 
-        let reader = Phone::new(&office.server.http_url()).expect("fresh phone");
+        let reader = Phone::signed_in(&office.server.http_url(), "desk1").await.expect("fresh phone");
         reader.client.fetch(filed.incident, SYNC).await.expect("fetch from the server");
         for (who, phone) in [("field", &field), ("desk", &office.desk), ("server", &reader)] {
             let view = phone.client.show_incident(filed.incident, &thresholds).expect("show");

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use zhiban_client_core::DocumentId;
+use zhiban_tests::accounts::TEST_ADMIN;
 use zhiban_tests::js::JsPeer;
 use zhiban_tests::{Backend, InProcessServer, Phone, TestDatabase};
 
@@ -24,7 +25,7 @@ async fn documents_cross_between_javascript_and_rust_both_ways() {
             .expect("create");
         let url = created["url"].as_str().expect("url").to_owned();
         let id = DocumentId::parse_url_or_id(&url).expect("JS ids are ours");
-        let phone = Phone::new(&server.http_url()).expect("phone");
+        let phone = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("phone");
         phone.client.fetch(id, SYNC).await.expect("Rust fetches the JS document");
         assert_eq!(
             phone.client.get_json(id).expect("read"),
@@ -49,7 +50,7 @@ async fn live_edits_flow_both_ways() {
     let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
     let server = InProcessServer::start(&db.url).await.expect("server");
     let mut js = JsPeer::start(&server.sync_url()).await.expect("js peer");
-    let phone = Phone::new(&server.http_url()).expect("phone");
+    let phone = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("phone");
     let id = phone.client.create_document(&json!({"status": "received"})).expect("create");
     phone.client.sync_once(SYNC).await.expect("upload");
     js.call(json!({"cmd": "find", "url": id.url()})).await.expect("find");
@@ -119,14 +120,13 @@ async fn javascript_is_told_when_a_document_does_not_exist() {
 #[tokio::test]
 async fn a_typed_incident_written_by_javascript_is_checked_and_projected() {
     use zhiban_model::documents::incident::{Casualties, FirstReport, Incident, ReportDetails, Reporter};
-    use zhiban_tests::duty::{as_json, at, create, small_city};
+    use zhiban_tests::duty::{add_people, as_json, at, record_directory, small_city};
     use zhiban_tests::server::http_get;
 
     let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
     let server = InProcessServer::start(&db.url).await.expect("server");
-    let desk = Phone::new(&server.http_url()).expect("desk");
-    create(&desk, &small_city());
-    desk.client.sync_once(SYNC).await.expect("directory");
+    record_directory(&server.http_url(), &small_city()).await.expect("directory");
+    add_people(&db.url, &small_city()).await.expect("accounts");
 
     let report = FirstReport {
         title: "东城区燃气泄漏".into(),
@@ -142,7 +142,9 @@ async fn a_typed_incident_written_by_javascript_is_checked_and_projected() {
     };
     let incident =
         Incident::file_first_report(report, "e1", at("2026-10-02T09:05:00+08:00"), &small_city()).expect("valid");
-    let mut js = JsPeer::start(&server.sync_url()).await.expect("js peer");
+    // The JavaScript client logs in as li, a field reporter of the east district, with a token in the URL.
+    let as_li = server.sync_url_as("li").await.expect("li's token");
+    let mut js = JsPeer::start(&as_li).await.expect("js peer");
     let created = js.call(json!({"cmd": "create", "doc": as_json(&incident)})).await.expect("JS files a first report");
     let url = created["url"].as_str().expect("url").to_owned();
     let (status, body) = http_get(server.addr, &format!("/api/v1/incidents/{url}")).await.expect("api");
@@ -157,7 +159,7 @@ async fn a_typed_incident_written_by_javascript_is_checked_and_projected() {
     let mut bad = as_json(&incident);
     bad["title"] = json!("伪造的报告");
     bad["entries"]["e1"]["details"]["casualties"]["dead"] = json!(-3);
-    let mut js = JsPeer::start(&server.sync_url()).await.expect("js peer");
+    let mut js = JsPeer::start(&as_li).await.expect("js peer");
     let refused = js.try_call(json!({"cmd": "create", "doc": bad, "timeout_ms": 2000})).await.expect("answer");
     assert!(refused.get("error").is_some(), "JavaScript is not told the change was stored: {refused}");
     let (_, list) = http_get(server.addr, "/api/v1/incidents").await.expect("api");

@@ -12,7 +12,7 @@ use zhiban_model::documents::roster::{LeaderEntry, RosterDocument, ShiftEntry};
 use zhiban_model::rules::grade::{Grade, GradeThresholds};
 use zhiban_server::database::Database;
 use zhiban_server::on_database;
-use zhiban_tests::duty::{at, create, put, read, small_city};
+use zhiban_tests::duty::{add_people, at, create, put, read, record_directory, small_city};
 use zhiban_tests::{Backend, InProcessServer, Phone, TestDatabase};
 
 const SYNC: Duration = Duration::from_secs(20);
@@ -117,11 +117,12 @@ async fn projection_equals_the_document_after_every_sync() {
         let db = TestDatabase::new(backend).await.expect("database");
         let server = InProcessServer::start(&db.url).await.expect("server");
         let sql = database(&db.url).await;
-        let desk = Phone::new(&server.http_url()).expect("desk");
-        let field = Phone::new(&server.http_url()).expect("field phone");
         let directory: Directory = small_city();
-        let directory_id = create(&desk, &directory);
-        desk.client.sync_once(SYNC).await.expect("directory stored");
+        let directory_id = record_directory(&server.http_url(), &directory).await.expect("directory stored");
+        add_people(&db.url, &directory).await.expect("accounts");
+        let desk = Phone::signed_in(&server.http_url(), "desk").await.expect("desk");
+        let field = Phone::signed_in(&server.http_url(), "li").await.expect("field phone");
+        let officer = Phone::signed_in(&server.http_url(), "wang").await.expect("east's duty officer");
         let units: i64 = on_database!(&sql, pool => {
             sqlx::query_scalar("SELECT COUNT(*) FROM units").fetch_one(pool).await.expect("count")
         });
@@ -221,16 +222,16 @@ async fn projection_equals_the_document_after_every_sync() {
                 leader: Some("east-chief".into()),
             },
         );
-        let roster_id = create(&field, &roster);
-        field.client.sync_once(SYNC).await.expect("roster");
-        check_roster(&sql, &field, roster_id).await;
-        let mut roster: RosterDocument = read(&field, roster_id);
+        let roster_id = create(&officer, &roster);
+        officer.client.sync_once(SYNC).await.expect("roster");
+        check_roster(&sql, &officer, roster_id).await;
+        let mut roster: RosterDocument = read(&officer, roster_id);
         roster
             .file("wang", chrono::NaiveDate::from_ymd_opt(2026, 9, 28).expect("d").and_hms_opt(9, 0, 0).expect("t"))
             .expect("file");
-        put(&field, roster_id, &roster).expect("write");
-        field.client.sync_once(SYNC).await.expect("filed");
-        check_roster(&sql, &field, roster_id).await;
+        put(&officer, roster_id, &roster).expect("write");
+        officer.client.sync_once(SYNC).await.expect("filed");
+        check_roster(&sql, &officer, roster_id).await;
 
         // Rebuilding from the documents gives the same rows.
         server.stop().await.expect("stop");
@@ -240,7 +241,7 @@ async fn projection_equals_the_document_after_every_sync() {
         assert_eq!(report.projected, 4, "{backend:?}: {report:?}");
         check_incident(&sql, &desk, incident_id).await;
         check_instruction(&sql, &field, instruction_id).await;
-        check_roster(&sql, &field, roster_id).await;
+        check_roster(&sql, &officer, roster_id).await;
         let _ = directory_id;
     }
 }

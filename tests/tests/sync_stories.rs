@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde_json::json;
 use zhiban_client_core::{ClientError, DocumentId};
 use zhiban_server::ServerConfig;
+use zhiban_tests::accounts::TEST_ADMIN;
 use zhiban_tests::server::{health_shows, http_get};
 use zhiban_tests::{Backend, InProcessServer, Phone, ServerProcess, TestDatabase};
 
@@ -17,8 +18,8 @@ async fn two_phones_edit_offline_then_both_hold_both_edits() {
     for backend in Backend::available() {
         let db = TestDatabase::new(backend).await.expect("database");
         let server = InProcessServer::start(&db.url).await.expect("server");
-        let a = Phone::new(&server.http_url()).expect("phone a");
-        let b = Phone::new(&server.http_url()).expect("phone b");
+        let a = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("phone a");
+        let b = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("phone b");
 
         let id = a.client.create_document(&json!({"title": "暴雨", "shifts": []})).expect("create");
         a.client.sync_once(SYNC).await.expect("a uploads");
@@ -55,8 +56,8 @@ async fn live_edits_reach_the_other_phone_without_asking() {
     for backend in Backend::available() {
         let db = TestDatabase::new(backend).await.expect("database");
         let server = InProcessServer::start(&db.url).await.expect("server");
-        let a = Phone::new(&server.http_url()).expect("phone a");
-        let b = Phone::new(&server.http_url()).expect("phone b");
+        let a = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("phone a");
+        let b = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("phone b");
         let id = a.client.create_document(&json!({"count": 0})).expect("create");
         a.client.sync_once(SYNC).await.expect("upload");
         b.client.fetch(id, SYNC).await.expect("fetch");
@@ -86,13 +87,21 @@ async fn live_edits_reach_the_other_phone_without_asking() {
     }
 }
 
+/// A phone logged in while the server at `addr` was up, which is now gone.
+async fn signed_in_then_offline(addr: std::net::SocketAddr, database_url: &str) -> Phone {
+    let server = ServerProcess::start_on(addr, database_url).await.expect("server for the login");
+    let phone = Phone::signed_in(&format!("http://{addr}"), TEST_ADMIN).await.expect("phone");
+    server.kill().await.expect("server stops");
+    phone
+}
+
 #[tokio::test]
 async fn without_a_server_changes_wait_in_the_outbox_and_survive_a_restart() {
     for backend in Backend::available() {
         let db = TestDatabase::new(backend).await.expect("database");
         let addr = zhiban_tests::server::free_port().expect("port");
         let url = format!("http://{addr}");
-        let phone = Phone::new(&url).expect("phone");
+        let phone = signed_in_then_offline(addr, &db.url).await;
         let id = phone.client.create_document(&json!({"report": "首报"})).expect("create offline");
         phone.client.set_path(id, "report", &json!("首报 待补充")).expect("edit offline");
 
@@ -113,7 +122,7 @@ async fn without_a_server_changes_wait_in_the_outbox_and_survive_a_restart() {
         phone.client.sync_once(SYNC).await.expect("sync");
         assert_eq!(phone.client.status().expect("status").pending_changes(), 0);
 
-        let other = Phone::new(&url).expect("other phone");
+        let other = Phone::signed_in(&url, TEST_ADMIN).await.expect("other phone");
         other.client.fetch(id, SYNC).await.expect("fetch");
         assert_eq!(other.client.get_json(id).expect("read")["report"], json!("首报 待补充"));
         let _ = stop.send(());
@@ -126,7 +135,7 @@ async fn asking_for_a_document_nobody_has_says_so() {
     for backend in Backend::available() {
         let db = TestDatabase::new(backend).await.expect("database");
         let server = InProcessServer::start(&db.url).await.expect("server");
-        let phone = Phone::new(&server.http_url()).expect("phone");
+        let phone = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("phone");
         let missing = DocumentId::random();
         let err = phone.client.fetch(missing, SYNC).await.expect_err("unavailable");
         assert!(matches!(err, ClientError::Unavailable(id) if id == missing), "{err}");
@@ -145,7 +154,7 @@ async fn idle_documents_leave_memory_and_come_back_whole() {
         config.hub.idle_eviction = Duration::from_millis(0);
         config.hub.compact_after_chunks = 4;
         let server = InProcessServer::start_with(config).await.expect("server");
-        let a = Phone::new(&server.http_url()).expect("phone");
+        let a = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("phone");
         let id = a.client.create_document(&json!({"n": 0})).expect("create");
         for n in 1..=10 {
             a.client.set_path(id, "n", &json!(n)).expect("edit");
@@ -153,7 +162,7 @@ async fn idle_documents_leave_memory_and_come_back_whole() {
         }
         // Disconnected and idle: evicted within the eviction tick.
         assert!(health_shows(server.addr, "\"documents_loaded\":0").await, "document stayed in memory");
-        let b = Phone::new(&server.http_url()).expect("phone b");
+        let b = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("phone b");
         b.client.fetch(id, SYNC).await.expect("fetch from store");
         assert_eq!(b.client.get_json(id).expect("read")["n"], json!(10));
         assert_eq!(b.client.heads(id).expect("heads"), a.client.heads(id).expect("heads"));
@@ -170,8 +179,8 @@ async fn a_phone_that_only_reads_catches_up_with_another_phones_edit() {
     for backend in Backend::available() {
         let db = TestDatabase::new(backend).await.expect("database");
         let server = InProcessServer::start(&db.url).await.expect("server");
-        let writer = Phone::new(&server.http_url()).expect("writer");
-        let reader = Phone::new(&server.http_url()).expect("reader");
+        let writer = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("writer");
+        let reader = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("reader");
         let id = writer.client.create_document(&json!({"log": []})).expect("create");
         writer.client.sync_once(SYNC).await.expect("upload");
         reader.client.fetch(id, SYNC).await.expect("fetch");
@@ -190,12 +199,12 @@ async fn the_cap_on_loaded_documents_holds() {
         config.hub.idle_eviction = Duration::from_secs(3600);
         config.hub.max_loaded_documents = 2;
         let server = InProcessServer::start_with(config).await.expect("server");
-        let phone = Phone::new(&server.http_url()).expect("phone");
+        let phone = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("phone");
         let ids: Vec<DocumentId> =
             (0..5).map(|n| phone.client.create_document(&json!({"n": n})).expect("create")).collect();
         phone.client.sync_once(SYNC).await.expect("sync");
         assert!(health_shows(server.addr, "\"documents_loaded\":2").await, "more than 2 documents stayed loaded");
-        let other = Phone::new(&server.http_url()).expect("other");
+        let other = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("other");
         for (n, id) in ids.iter().enumerate() {
             other.client.fetch(*id, SYNC).await.expect("evicted documents load again");
             assert_eq!(other.client.get_json(*id).expect("read")["n"], json!(n));
@@ -209,7 +218,7 @@ async fn live_sync_waits_out_a_missing_server_and_catches_up_when_it_comes() {
         let db = TestDatabase::new(backend).await.expect("database");
         let addr = zhiban_tests::server::free_port().expect("port");
         let url = format!("http://{addr}");
-        let phone = Phone::new(&url).expect("phone");
+        let phone = signed_in_then_offline(addr, &db.url).await;
         let id = phone.client.create_document(&json!({"status": "首报"})).expect("create");
         let _live = phone.client.keep_syncing();
         let offline = tokio::time::timeout(SYNC, async {
@@ -235,7 +244,7 @@ async fn live_sync_waits_out_a_missing_server_and_catches_up_when_it_comes() {
         .await
         .expect("the reconnect loop delivered the change");
         assert_eq!(phone.client.status().expect("status").connection, zhiban_client_core::ConnectionState::Online);
-        let desk = Phone::new(&url).expect("desk");
+        let desk = Phone::signed_in(&url, TEST_ADMIN).await.expect("desk");
         desk.client.fetch(id, SYNC).await.expect("fetch");
         assert_eq!(desk.client.get_json(id).expect("read")["status"], json!("首报"));
         server.kill().await.expect("kill");
@@ -247,10 +256,10 @@ async fn an_empty_document_exists_for_other_phones() {
     for backend in Backend::available() {
         let db = TestDatabase::new(backend).await.expect("database");
         let server = InProcessServer::start(&db.url).await.expect("server");
-        let a = Phone::new(&server.http_url()).expect("a");
+        let a = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("a");
         let id = a.client.create_document(&json!({})).expect("create empty");
         a.client.sync_once(SYNC).await.expect("upload");
-        let b = Phone::new(&server.http_url()).expect("b");
+        let b = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("b");
         b.client.fetch(id, SYNC).await.expect("an empty document is still a document");
         assert_eq!(b.client.get_json(id).expect("read"), json!({}));
     }

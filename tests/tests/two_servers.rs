@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use zhiban_tests::accounts::TEST_ADMIN;
 use zhiban_tests::{Backend, InProcessServer, Phone, ServerProcess, TestDatabase};
 
 async fn wait_for(phone: &Phone, id: zhiban_client_core::DocumentId, key: &str, value: Value) -> bool {
@@ -29,8 +30,8 @@ async fn a_change_through_one_server_reaches_a_phone_on_the_other() {
     let db = TestDatabase::new(Backend::Postgres).await.expect("database");
     let one = ServerProcess::start(&db.url).await.expect("server one");
     let two = InProcessServer::start(&db.url).await.expect("server two");
-    let a = Phone::new(&one.http_url()).expect("phone on server one");
-    let b = Phone::new(&two.http_url()).expect("phone on server two");
+    let a = Phone::signed_in(&one.http_url(), TEST_ADMIN).await.expect("phone on server one");
+    let b = Phone::signed_in(&two.http_url(), TEST_ADMIN).await.expect("phone on server two");
 
     let id = a.client.create_document(&json!({"leader": "张三"})).expect("create");
     a.client.sync_once(Duration::from_secs(10)).await.expect("upload through one");

@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use zhiban_model::DocumentId;
-use zhiban_model::documents::incident::Attachment;
+use zhiban_model::documents::incident::{Attachment, Incident};
 use zhiban_model::documents::time::format_instant;
 
 use super::http::{error_reason, http_client, unreachable};
@@ -113,18 +113,11 @@ impl Client {
         let directory = self.directory()?;
         // The bytes first: an attachment recorded in the incident always has its bytes on this phone.
         self.with_store(|store| store.keep_attachment(&sha256, media_type, data))?;
-        self.change_with(incident, |tx| {
-            let before = zhiban_model::documents::incident::Incident::read(tx).map_err(super::unreadable)?;
-            if before.attachments.contains_key(&sha256) {
+        self.update_typed(incident, "attach this file", &directory, |i: &mut Incident| {
+            if i.attachments.contains_key(&sha256) {
                 return Ok(());
             }
-            let mut after = before.clone();
-            after.attach(attachment).map_err(|p| super::refused("attach this file", [p]))?;
-            let reasons = super::new_problems(before.problems(&directory), after.problems(&directory));
-            if !reasons.is_empty() {
-                return Err(super::refused("attach this file", reasons));
-            }
-            super::reconcile_into(tx, &after)
+            i.attach(attachment).map_err(|p| vec![p.to_string()])
         })?;
         Ok(sha256)
     }

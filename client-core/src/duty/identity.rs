@@ -66,11 +66,8 @@ impl Client {
 
     /// Records a new directory (the administrator's work) and makes it the one this phone checks against.
     pub fn create_directory(&self, directory: &Directory) -> Result<DocumentId, ClientError> {
-        let problems = directory.problems();
-        if !problems.is_empty() {
-            return Err(super::refused("record this directory", problems));
-        }
-        let id = self.create_with(|tx| super::reconcile_into(tx, directory))?;
+        // Checked against itself: it is the directory it will be.
+        let id = self.create_typed("record this directory", directory, directory)?;
         self.use_directory(id)?;
         Ok(id)
     }

@@ -4,10 +4,9 @@
 
 use chrono::{DateTime, FixedOffset};
 use zhiban_model::DocumentId;
-use zhiban_model::documents::directory::Directory;
 use zhiban_model::documents::instruction::{Instruction, InstructionStatus};
 
-use super::{new_problems, reconcile_into, refused, unreadable};
+use super::{refused, unreadable};
 use crate::client::Client;
 use crate::error::ClientError;
 
@@ -39,7 +38,7 @@ impl Client {
         let instruction =
             Instruction::issue(leader, issued_at, text, incident.map(|i| i.url()), recipients, &directory)
                 .map_err(|problems| refused("record this instruction", problems))?;
-        self.create_with(|tx| reconcile_into(tx, &instruction))
+        self.create_typed("record this instruction", &instruction, &directory)
     }
 
     /// The user acknowledges receipt on this device, at `at` by the device's clock. Without `recipient`,
@@ -52,7 +51,7 @@ impl Client {
     ) -> Result<String, ClientError> {
         let me = self.require_identity()?;
         let directory = self.directory()?;
-        self.update_instruction(id, "acknowledge this instruction", &directory, |i| {
+        self.update_typed(id, "acknowledge this instruction", &directory, |i: &mut Instruction| {
             let recipient = match recipient {
                 Some(r) => r.to_owned(),
                 None => {
@@ -84,7 +83,7 @@ impl Client {
         let me = self.require_identity()?;
         let directory = self.directory()?;
         let unit = directory.people.get(&me.person).map(|p| p.unit.clone()).unwrap_or_default();
-        self.update_instruction(id, "add this progress", &directory, |i| {
+        self.update_typed(id, "add this progress", &directory, |i: &mut Instruction| {
             i.add_progress(&me.person, &unit, at, text).map_err(|p| vec![p.to_string()])
         })
     }
@@ -93,7 +92,7 @@ impl Client {
     pub fn give_feedback(&self, id: DocumentId, text: &str, at: DateTime<FixedOffset>) -> Result<(), ClientError> {
         let me = self.require_identity()?;
         let directory = self.directory()?;
-        self.update_instruction(id, "give this feedback", &directory, |i| {
+        self.update_typed(id, "give this feedback", &directory, |i: &mut Instruction| {
             i.give_feedback(&me.person, at, text).map_err(|p| vec![p.to_string()])
         })
     }
@@ -128,26 +127,5 @@ impl Client {
         }
         out.sort_by(|a, b| a.issued_at.cmp(&b.issued_at));
         Ok(out)
-    }
-
-    fn update_instruction<T>(
-        &self,
-        id: DocumentId,
-        what: &str,
-        directory: &Directory,
-        operation: impl FnOnce(&mut Instruction) -> Result<T, Vec<String>>,
-    ) -> Result<T, ClientError> {
-        self.change_with(id, |tx| {
-            let before = Instruction::read(tx).map_err(unreadable)?;
-            let mut after = before.clone();
-            let value = operation(&mut after).map_err(|reasons| refused(what, reasons))?;
-            let mut reasons = new_problems(before.problems(directory), after.problems(directory));
-            reasons.extend(after.forbidden_changes_since(&before).iter().map(ToString::to_string));
-            if !reasons.is_empty() {
-                return Err(refused(what, reasons));
-            }
-            reconcile_into(tx, &after)?;
-            Ok(value)
-        })
     }
 }

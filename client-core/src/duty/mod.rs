@@ -13,8 +13,16 @@ mod rosters;
 
 use automerge::transaction::Transaction;
 use chrono::{DateTime, FixedOffset, Utc};
-use zhiban_model::documents::DocumentError;
+use zhiban_model::DocumentId;
+use zhiban_model::access::Viewer;
+use zhiban_model::documents::directory::Directory;
+use zhiban_model::documents::incident::Incident;
+use zhiban_model::documents::instruction::Instruction;
+use zhiban_model::documents::roster::RosterDocument;
+use zhiban_model::documents::{DocumentError, TypedDocument};
+use zhiban_model::gate::check_change;
 
+use crate::client::Client;
 use crate::error::ClientError;
 
 pub use attachments::{AttachmentUpload, UploadOptions, UploadReport, media_type_of};
@@ -33,11 +41,66 @@ pub(crate) fn refused<P: ToString>(what: &str, problems: impl IntoIterator<Item 
     ClientError::Refused { what: what.to_owned(), reasons: problems.into_iter().map(|p| p.to_string()).collect() }
 }
 
-/// Problems in `after` that `before` did not have: what an operation would add. The server judges a change
-/// the same way, so a document that a newer rule calls invalid can still be worked on.
-pub(crate) fn new_problems<P: ToString>(before: Vec<P>, after: Vec<P>) -> Vec<String> {
-    let old: std::collections::BTreeSet<String> = before.iter().map(ToString::to_string).collect();
-    after.iter().map(ToString::to_string).filter(|p| !old.contains(p)).collect()
+/// An office document the phone reads and changes through the gate.
+pub(crate) trait Typed: Clone + autosurgeon::Reconcile + Into<TypedDocument> {
+    fn read_typed(tx: &Transaction<'_>) -> Result<Self, DocumentError>;
+}
+
+macro_rules! typed {
+    ($($ty:ty),*) => {$(
+        impl Typed for $ty {
+            fn read_typed(tx: &Transaction<'_>) -> Result<Self, DocumentError> {
+                <$ty>::read(tx)
+            }
+        }
+    )*};
+}
+typed!(Directory, Incident, Instruction, RosterDocument);
+
+/// The gate the server passes every change through, passed here first (`zhiban_model::gate`): no new
+/// problems, no forbidden edits, and only what the logged-in person may do.
+fn pass_gate(
+    what: &str,
+    before: Option<TypedDocument>,
+    after: TypedDocument,
+    directory: &Directory,
+    viewer: Option<&Viewer>,
+) -> Result<(), ClientError> {
+    let before = Ok(before.unwrap_or(TypedDocument::Empty));
+    check_change(&before, &Ok(after), directory, viewer).map_err(|reasons| refused(what, reasons))
+}
+
+impl Client {
+    /// Reads document `id` as `T`, applies `operation`, passes the result through the gate and reconciles
+    /// it back: one local transaction, so what the user saw as saved is saved.
+    pub(crate) fn update_typed<T: Typed, V>(
+        &self,
+        id: DocumentId,
+        what: &str,
+        directory: &Directory,
+        operation: impl FnOnce(&mut T) -> Result<V, Vec<String>>,
+    ) -> Result<V, ClientError> {
+        let viewer = self.viewer()?;
+        self.change_with(id, |tx| {
+            let before = T::read_typed(tx).map_err(unreadable)?;
+            let mut after = before.clone();
+            let value = operation(&mut after).map_err(|reasons| refused(what, reasons))?;
+            pass_gate(what, Some(before.into()), after.clone().into(), directory, viewer.as_ref())?;
+            reconcile_into(tx, &after)?;
+            Ok(value)
+        })
+    }
+
+    /// A new document of the office, through the gate.
+    pub(crate) fn create_typed<T: Typed>(
+        &self,
+        what: &str,
+        document: &T,
+        directory: &Directory,
+    ) -> Result<DocumentId, ClientError> {
+        pass_gate(what, None, document.clone().into(), directory, self.viewer()?.as_ref())?;
+        self.create_with(|tx| reconcile_into(tx, document))
+    }
 }
 
 /// An id for a new entry (report, attachment): unique per phone without asking anyone.

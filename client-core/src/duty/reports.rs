@@ -9,7 +9,7 @@ use zhiban_model::documents::incident::{
 };
 use zhiban_model::rules::grade::{Grade, GradeSuggestion, GradeThresholds};
 
-use super::{new_entry_id, new_problems, reconcile_into, refused, unreadable};
+use super::{new_entry_id, refused, unreadable};
 use crate::client::Client;
 use crate::error::ClientError;
 
@@ -68,7 +68,7 @@ impl Client {
         let incident = Incident::file_first_report(report, &entry, at, &directory)
             .map_err(|problems| refused("file this first report", problems))?;
         let pending = incident.still_pending();
-        let id = self.create_with(|tx| reconcile_into(tx, &incident))?;
+        let id = self.create_typed("file this first report", &incident, &directory)?;
         Ok(FiledReport { incident: id, entry, pending })
     }
 
@@ -103,7 +103,7 @@ impl Client {
         let directory = self.directory()?;
         let what = if kind == ReportKind::Final { "file the final report" } else { "add this follow-up" };
         let entry = new_entry_id();
-        self.update_incident(incident, what, &directory, |i| {
+        self.update_typed(incident, what, &directory, |i: &mut Incident| {
             i.add_report(&entry, kind, reporter_of(&me.person, &directory), details, at)
                 .map_err(|p| p.into_iter().map(|p| p.to_string()).collect())
         })?;
@@ -122,7 +122,7 @@ impl Client {
     ) -> Result<(), ClientError> {
         let me = self.require_identity()?;
         let directory = self.directory()?;
-        self.update_incident(incident, "assess this incident", &directory, |i| {
+        self.update_typed(incident, "assess this incident", &directory, |i: &mut Incident| {
             i.assess(grade, reason, &me.person, at, thresholds).map_err(|p| vec![p.to_string()])
         })
     }
@@ -138,30 +138,8 @@ impl Client {
         let me = self.require_identity()?;
         let directory = self.directory()?;
         let what = format!("move this incident to {} ({})", stage.as_str(), stage.label_zh());
-        self.update_incident(incident, &what, &directory, |i| {
+        self.update_typed(incident, &what, &directory, |i: &mut Incident| {
             i.advance(stage, &me.person, at, note).map_err(|p| vec![p.to_string()])
-        })
-    }
-
-    /// Reads the incident, applies `operation`, refuses it when it fails or leaves new problems, and
-    /// reconciles the result back: one local transaction.
-    fn update_incident(
-        &self,
-        id: DocumentId,
-        what: &str,
-        directory: &Directory,
-        operation: impl FnOnce(&mut Incident) -> Result<(), Vec<String>>,
-    ) -> Result<(), ClientError> {
-        self.change_with(id, |tx| {
-            let before = Incident::read(tx).map_err(unreadable)?;
-            let mut after = before.clone();
-            operation(&mut after).map_err(|reasons| refused(what, reasons))?;
-            let mut reasons = new_problems(before.problems(directory), after.problems(directory));
-            reasons.extend(after.forbidden_changes_since(&before).iter().map(ToString::to_string));
-            if !reasons.is_empty() {
-                return Err(refused(what, reasons));
-            }
-            reconcile_into(tx, &after)
         })
     }
 

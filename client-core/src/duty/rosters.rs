@@ -86,7 +86,7 @@ impl Client {
         if !reasons.is_empty() {
             return Err(super::refused("record this roster", reasons));
         }
-        self.create_with(|tx| super::reconcile_into(tx, roster))
+        self.create_typed("record this roster", roster, &directory)
     }
 
     /// Every roster document this phone holds.

@@ -58,6 +58,25 @@ pub enum Role {
     Admin,
 }
 
+impl Role {
+    pub const ALL: [Role; 5] = [Role::Desk, Role::Leader, Role::UnitOfficer, Role::Field, Role::Admin];
+
+    /// The role's name in documents, accounts and the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Desk => "desk",
+            Role::Leader => "leader",
+            Role::UnitOfficer => "unit_officer",
+            Role::Field => "field",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
 pub struct Unit {
     pub name: String,

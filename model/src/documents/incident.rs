@@ -287,6 +287,17 @@ pub struct Incident {
     pub figures: Vec<FiguresRecord>,
     pub attachments: BTreeMap<String, Attachment>,
     pub judgements: Vec<Judgement>,
+    /// Field reporters the desk sent to the scene, keyed by person id: they may read and report on it.
+    /// Absent in incidents written before assignment existed.
+    #[autosurgeon(missing = "BTreeMap::new")]
+    pub assignees: BTreeMap<String, Assignment>,
+}
+
+/// The desk assigning a field reporter to an incident (派员).
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct Assignment {
+    pub by: String,
+    pub at: String,
 }
 
 /// Why an operation on an incident was refused, or what makes an incident invalid.
@@ -425,6 +436,7 @@ impl Incident {
             figures: Vec::new(),
             attachments: BTreeMap::new(),
             judgements: Vec::new(),
+            assignees: BTreeMap::new(),
         };
         let entry = ReportEntry {
             kind: ReportKind::First,
@@ -607,6 +619,22 @@ impl Incident {
         }
         self.judgements.push(judgement);
         Ok(())
+    }
+
+    /// The desk sends a field reporter to the scene; they may then read the incident and report on it.
+    pub fn assign(&mut self, person: &str, by: &str, at: DateTime<FixedOffset>) -> Result<(), IncidentProblem> {
+        if person.trim().is_empty() {
+            return Err(IncidentProblem::Empty("the person assigned"));
+        }
+        self.assignees
+            .entry(person.trim().to_owned())
+            .or_insert_with(|| Assignment { by: by.to_owned(), at: format_instant(at) });
+        Ok(())
+    }
+
+    /// Whether `person` filed or recorded any of its reports.
+    pub fn filed_by(&self, person: &str) -> bool {
+        self.entries.values().any(|e| e.reporter.person == person || e.recorded_by.as_deref() == Some(person))
     }
 
     /// The furthest stage reached. Steps from two desks merge; the furthest wins.

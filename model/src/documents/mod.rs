@@ -3,10 +3,14 @@
 //! with a reason) instead of misreading it.
 
 pub mod directory;
+pub mod home;
 pub mod incident;
 pub mod instruction;
 pub mod roster;
 pub mod time;
+pub mod typed;
+
+pub use typed::TypedDocument;
 
 /// A field of a document that does not hold a valid value, and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,6 +26,24 @@ pub trait Known {
     fn has_unit(&self, unit: &str) -> bool;
     /// The unit a person belongs to; `None` for someone not in the directory.
     fn unit_of(&self, person: &str) -> Option<&str>;
+    /// The unit's parent; `None` for the city and for units not in the directory.
+    fn parent_of(&self, unit: &str) -> Option<&str>;
+
+    /// Whether `unit` is `ancestor` or one of its sub-units, at any depth.
+    fn is_within(&self, unit: &str, ancestor: &str) -> bool {
+        let mut current = unit;
+        // Bounded: a parent chain that loops is a directory problem, not a reason to hang.
+        for _ in 0..64 {
+            if current == ancestor {
+                return true;
+            }
+            match self.parent_of(current) {
+                Some(parent) => current = parent,
+                None => return false,
+            }
+        }
+        false
+    }
 }
 
 impl Known for directory::Directory {
@@ -31,6 +53,10 @@ impl Known for directory::Directory {
 
     fn unit_of(&self, person: &str) -> Option<&str> {
         self.people.get(person).map(|p| p.unit.as_str())
+    }
+
+    fn parent_of(&self, unit: &str) -> Option<&str> {
+        self.units.get(unit).and_then(|u| u.parent.as_deref())
     }
 }
 

@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use zhiban_model::access::Viewer;
 use zhiban_model::documents::directory::Role;
 
 use crate::clock::Clock;
@@ -49,6 +50,9 @@ pub struct Tokens {
     /// Seconds the access token lasts.
     pub expires_in: u64,
     pub device_id: String,
+    /// Who logged in: the phone checks its user's changes against the same access rules as the server.
+    pub user: Principal,
+    pub display_name: String,
 }
 
 /// Who is behind a valid access token.
@@ -58,6 +62,13 @@ pub struct Principal {
     pub device_id: String,
     pub unit: String,
     pub roles: Vec<Role>,
+}
+
+impl Principal {
+    /// The person as the access rules see them (their username is their person id in the directory).
+    pub fn viewer(&self) -> Viewer {
+        Viewer { person: self.username.clone(), unit: self.unit.clone(), roles: self.roles.clone() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,26 +142,12 @@ pub enum AuthError {
     Database(#[from] sqlx::Error),
 }
 
-pub fn role_code(role: Role) -> &'static str {
-    match role {
-        Role::Desk => "desk",
-        Role::Leader => "leader",
-        Role::UnitOfficer => "unit_officer",
-        Role::Field => "field",
-        Role::Admin => "admin",
-    }
-}
-
-pub fn parse_role(text: &str) -> Option<Role> {
-    [Role::Desk, Role::Leader, Role::UnitOfficer, Role::Field, Role::Admin].into_iter().find(|r| role_code(*r) == text)
-}
-
 fn roles_text(roles: &[Role]) -> String {
-    roles.iter().map(|r| role_code(*r)).collect::<Vec<_>>().join(",")
+    roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
 }
 
 fn parse_roles(text: &str) -> Vec<Role> {
-    text.split(',').filter_map(parse_role).collect()
+    text.split(',').filter_map(Role::parse).collect()
 }
 
 #[derive(Clone, Debug)]
@@ -376,6 +373,13 @@ impl Accounts {
         let refresh = tokens::new_token(tokens::REFRESH);
         let access_expires = now + self.policy.access_token_ttl.as_millis() as i64;
         let refresh_expires = now + self.policy.refresh_token_ttl.as_millis() as i64;
+        let (username, display_name, unit, roles): (String, String, String, String) = on_database!(&self.database, pool => {
+            sqlx::query_as(
+                "SELECT u.username, u.display_name, u.unit_id, u.roles FROM devices d \
+                 JOIN users u ON u.username = d.username WHERE d.device_id = $1",
+            )
+            .bind(device_id).fetch_one(pool).await?
+        });
         on_database!(&self.database, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("INSERT INTO access_tokens (token_hash, device_id, expires_at) VALUES ($1, $2, $3)")
@@ -391,6 +395,8 @@ impl Accounts {
             refresh_token: refresh,
             expires_in: self.policy.access_token_ttl.as_secs(),
             device_id: device_id.to_owned(),
+            user: Principal { username, device_id: device_id.to_owned(), unit, roles: parse_roles(&roles) },
+            display_name,
         })
     }
 

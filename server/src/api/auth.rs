@@ -36,6 +36,18 @@ pub struct TokenAnswer {
     /// Seconds the access token lasts.
     pub expires_in: u64,
     pub device_id: String,
+    pub user: UserAnswer,
+}
+
+/// Who logged in, as the access rules see them.
+#[derive(Serialize, ToSchema)]
+pub struct UserAnswer {
+    /// Also their person id in the directory.
+    pub username: String,
+    pub name: String,
+    pub unit: String,
+    /// `desk`, `leader`, `unit_officer`, `field`, `admin`.
+    pub roles: Vec<String>,
 }
 
 impl From<Tokens> for TokenAnswer {
@@ -45,6 +57,12 @@ impl From<Tokens> for TokenAnswer {
             refresh_token: t.refresh_token,
             expires_in: t.expires_in,
             device_id: t.device_id,
+            user: UserAnswer {
+                username: t.user.username,
+                name: t.display_name,
+                unit: t.user.unit,
+                roles: t.user.roles.iter().map(|r| r.code().to_owned()).collect(),
+            },
         }
     }
 }

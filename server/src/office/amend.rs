@@ -9,8 +9,8 @@ use zhiban_model::rules::numbering::LedgerNumber;
 use zhiban_model::rules::office_time_zone;
 
 use super::Office;
-use super::typed::TypedDocument;
 use crate::on_database;
+use zhiban_model::documents::TypedDocument;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AmendError {

@@ -4,9 +4,7 @@
 
 mod amend;
 mod config;
-mod gate;
 mod rules;
-mod typed;
 
 use std::sync::{Arc, RwLock};
 
@@ -14,9 +12,9 @@ use zhiban_model::documents::directory::Directory;
 
 pub use amend::AmendError;
 pub use config::ConfigError;
-pub use gate::check_change;
 pub use rules::DutyRules;
-pub use typed::TypedDocument;
+pub use zhiban_model::documents::TypedDocument;
+pub use zhiban_model::gate::check_change;
 
 use crate::database::Database;
 

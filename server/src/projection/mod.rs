@@ -37,7 +37,9 @@ pub enum ProjectionError {
 pub fn projection_of(typed: &TypedDocument, office: &Office) -> Option<Projection> {
     let rules = &office.rules;
     let (kind, schema, rows) = match typed {
-        TypedDocument::Untyped | TypedDocument::Other(_) => return None,
+        TypedDocument::Empty | TypedDocument::Untyped | TypedDocument::Other(_) | TypedDocument::Home(_) => {
+            return None;
+        }
         TypedDocument::Directory(d) => ("directory", d.schema, Ok(rows::directory_rows(d))),
         TypedDocument::Incident(i) => ("incident", i.schema, rows::incident_rows(i, rules)),
         TypedDocument::Instruction(i) => ("instruction", i.schema, rows::instruction_rows(i, rules)),

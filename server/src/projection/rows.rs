@@ -225,7 +225,7 @@ pub fn directory_rows(directory: &Directory) -> Rows {
             unit_id: p.unit.clone(),
             rank: rank_code(p.rank).to_owned(),
             phone: p.phone.clone(),
-            roles: p.roles.iter().map(|r| role_code(*r)).collect::<Vec<_>>().join(","),
+            roles: p.roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(","),
         })
         .collect();
     Rows::Directory { units, people }
@@ -246,17 +246,6 @@ fn rank_code(r: zhiban_model::documents::directory::Rank) -> &'static str {
         Principal => "principal",
         Division => "division",
         Section => "section",
-    }
-}
-
-fn role_code(r: zhiban_model::documents::directory::Role) -> &'static str {
-    use zhiban_model::documents::directory::Role::*;
-    match r {
-        Desk => "desk",
-        Leader => "leader",
-        UnitOfficer => "unit_officer",
-        Field => "field",
-        Admin => "admin",
     }
 }
 

@@ -31,8 +31,8 @@ pub struct ConnectionLimits {
     pub keepalive: Duration,
 }
 
-/// Serves one peer. `principal` is who logged in on it, when the peer sent an access token.
-pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, principal: Option<Principal>) {
+/// Serves one peer, on which `principal` logged in.
+pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, principal: Principal) {
     let ConnectionLimits { max_frame_bytes, keepalive } = limits;
     let (mut sink, mut stream) = socket.split();
     let server_id = hub.peer_id().clone();
@@ -104,8 +104,8 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, p
         selected_protocol_version: PROTOCOL_VERSION.to_owned(),
         peer_metadata: Some(PeerMetadata { storage_id: Some(hub.storage_id().to_owned()), is_ephemeral: false }),
     });
-    let user = outbound.principal.as_ref().map(|p| format!("{} on {}", p.username, p.device_id));
-    tracing::debug!(peer = %peer_id, connection, user = user.as_deref().unwrap_or("anonymous"), "peer joined");
+    let principal = &outbound.principal;
+    tracing::debug!(peer = %peer_id, connection, user = %principal.username, device = %principal.device_id, "peer joined");
 
     let mut departure = Departure { hub: hub.clone(), connection, documents: HashSet::new() };
     let documents = &mut departure.documents;

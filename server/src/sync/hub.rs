@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use automerge::ReadDoc;
 use automerge::sync::{Message as SyncMessage, SyncDoc};
 use tokio::sync::broadcast;
+use zhiban_model::access::{self, Viewer};
+use zhiban_model::documents::directory::Role;
 use zhiban_model::{DocumentId, Message, PeerId};
 
 use super::live_document::{LiveDocument, PeerSync};
@@ -176,10 +178,22 @@ impl Hub {
             .await
             .map_err(|source| SyncError::Load { document: document_id, source })?;
 
+        // A document this person may not see is answered as one that does not exist, and nothing they send
+        // for it is looked at.
+        if live.exists() && !self.may_read(&from.viewer, live) {
+            live.peers.remove(&from.connection);
+            from.send(&Message::DocUnavailable {
+                sender_id: self.peer_id.clone(),
+                target_id: from.peer_id.clone(),
+                document_id,
+            });
+            return Ok(false);
+        }
+
         let before = live.doc.get_heads();
         // Read as its type once per change, not once per message: taken here, put back if nothing changed.
         live.typed();
-        let before_typed = live.typed.take().unwrap_or(Ok(TypedDocument::Untyped));
+        let before_typed = live.typed.take().unwrap_or(Ok(TypedDocument::Empty));
         // Until the new changes are stored, memory is ahead of the store: if this task dies in between (a
         // panic in Automerge), the next use reloads rather than announce what was never stored.
         live.begin_unstored();
@@ -192,16 +206,18 @@ impl Hub {
         if !brought_changes {
             live.typed = Some(before_typed);
         } else {
-            if let Err(reason) = check_change(&before_typed, live.typed(), &self.office.directory()) {
+            if let Err(reasons) =
+                check_change(&before_typed, live.typed(), &self.office.directory(), Some(&from.viewer))
+            {
                 live.reset();
-                return Err(SyncError::ChangeRefused { document: document_id, reason });
+                return Err(SyncError::ChangeRefused { document: document_id, reason: reasons.join("; ") });
             }
             self.amend(live).await;
             // The phone's changes, the server's own fields and the document's projection: one chunk, one
             // transaction.
             let data = live.doc.save_after(&before);
             let now = self.config.clock.now_millis();
-            let receipts = receipts(&live.doc, &before, &self.actor, from.principal.as_deref(), now);
+            let receipts = receipts(&live.doc, &before, &self.actor, Some(&from.principal), now);
             // Authorship: an actor id belongs to the first user who wrote under it.
             match foreign_actors(&self.office.database, &receipts).await {
                 Ok(foreign) if foreign.is_empty() => {}
@@ -245,6 +261,9 @@ impl Hub {
             });
             return Ok(false);
         }
+        if brought_changes {
+            self.drop_peers_who_lost_access(live);
+        }
         // A reload may have brought other servers' changes that this document's other peers have not heard of.
         let others_owed = brought_changes || (reloaded && live.peers.len() > 1);
         if others_owed {
@@ -256,6 +275,41 @@ impl Hub {
             self.compact(live).await;
         }
         Ok(true)
+    }
+
+    fn may_read(&self, viewer: &Viewer, live: &mut LiveDocument) -> bool {
+        match live.typed() {
+            Ok(typed) => access::may_read(viewer, typed, &*self.office.directory()),
+            // A document that does not read as the office's: administrators only.
+            Err(_) => viewer.has(Role::Admin),
+        }
+    }
+
+    /// After a change (an incident flagged sensitive, a recipient removed), the peers who may no longer see
+    /// the document hear nothing more of it: their connection is closed, and on reconnecting their home
+    /// document tells their phone to remove its copy.
+    fn drop_peers_who_lost_access(&self, live: &mut LiveDocument) {
+        let lost: Vec<ConnectionId> = {
+            let directory = self.office.directory();
+            live.typed();
+            let Some(Ok(typed)) = &live.typed else { return };
+            live.peers
+                .iter()
+                .filter(|(_, peer)| !access::may_read(&peer.outbound.viewer, typed, &*directory))
+                .map(|(connection, _)| *connection)
+                .collect()
+        };
+        for connection in lost {
+            if let Some(peer) = live.peers.remove(&connection) {
+                tracing::info!(document = %live.id, user = %peer.outbound.principal.username, "access ended; closing the connection");
+                peer.outbound.close_now(Message::Error {
+                    sender_id: Some(self.peer_id.clone()),
+                    target_id: Some(peer.outbound.peer_id.clone()),
+                    message: format!("your access to document {} ended; your phone removes its copy", live.id),
+                    document_id: Some(live.id),
+                });
+            }
+        }
     }
 
     /// Writes the fields only the server writes (an instruction's ledger number, acknowledgement receipt

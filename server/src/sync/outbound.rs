@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::accounts::Principal;
 use tokio::sync::{Notify, mpsc};
+use zhiban_model::access::Viewer;
 use zhiban_model::{Message, PeerId};
 
 pub type ConnectionId = u64;
@@ -25,8 +26,10 @@ pub enum Outgoing {
 pub struct Outbound {
     pub connection: ConnectionId,
     pub peer_id: PeerId,
-    /// Who logged in on this connection, if anyone: the changes it delivers are logged as theirs.
-    pub principal: Option<Arc<Principal>>,
+    /// Who logged in on this connection: what they may see and change, and whose the changes it delivers are.
+    pub principal: Arc<Principal>,
+    /// The same person as the access rules see them.
+    pub viewer: Arc<Viewer>,
     queue: mpsc::Sender<Outgoing>,
     overflowed: Arc<Notify>,
 }
@@ -35,12 +38,13 @@ impl Outbound {
     pub fn new(
         connection: ConnectionId,
         peer_id: PeerId,
-        principal: Option<Principal>,
+        principal: Principal,
     ) -> (Self, mpsc::Receiver<Outgoing>, Arc<Notify>) {
         let (queue, receiver) = mpsc::channel(QUEUE_FRAMES);
         let overflowed = Arc::new(Notify::new());
-        let principal = principal.map(Arc::new);
-        (Self { connection, peer_id, principal, queue, overflowed: overflowed.clone() }, receiver, overflowed)
+        let viewer = Arc::new(principal.viewer());
+        let principal = Arc::new(principal);
+        (Self { connection, peer_id, principal, viewer, queue, overflowed: overflowed.clone() }, receiver, overflowed)
     }
 
     /// Queues a message without waiting; a full queue closes the connection.
@@ -58,6 +62,14 @@ impl Outbound {
     pub fn ping(&self) {
         // A full queue means the connection is about to be closed anyway.
         let _ = self.queue.try_send(Outgoing::Ping);
+    }
+
+    /// Queues an error and a close without waiting (from inside a document's lock); if the queue is full
+    /// the connection is closed as too slow, which ends it as surely.
+    pub fn close_now(&self, error: Message) {
+        if self.queue.try_send(Outgoing::CloseWith(error.encode())).is_err() {
+            self.overflowed.notify_one();
+        }
     }
 
     /// Queues an error and a close, waiting a little for room so the peer learns why; a peer that is not

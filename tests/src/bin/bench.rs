@@ -4,7 +4,9 @@
 //!   cargo run --release -p zhiban-tests --bin zhiban-bench -- --clients 50 --changes 100 --docs 10
 //!
 //! Without `--server`, it starts the server itself (this same program, running `zhiban-server serve`) on a
-//! fresh SQLite file, or on `--database URL`, and reports the server's peak RSS.
+//! fresh SQLite file, or on `--database URL`, adds the accounts it needs (an administrator for the set-up,
+//! the field reporter `li` for the typed phones), and reports the server's peak RSS. Against a running
+//! server, give the tokens: `--setup-token` (an administrator's) and `--token` (the phones').
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -15,6 +17,7 @@ use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
 use automerge::transaction::Transactable;
 use clap::Parser;
 use zhiban_model::{DocumentId, Message};
+use zhiban_tests::accounts::with_token;
 use zhiban_tests::peer::Received;
 use zhiban_tests::{RawPeer, covers};
 
@@ -40,6 +43,13 @@ struct Args {
     /// so every change is read, checked against the office's rules and projected by the server.
     #[arg(long)]
     typed: bool,
+    /// With `--server`: an administrator's access token, for creating the documents.
+    #[arg(long)]
+    setup_token: Option<String>,
+    /// With `--server`: the phones' access token (an administrator's for plain documents; a reporter of
+    /// unit `east` for `--typed`).
+    #[arg(long)]
+    token: Option<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -53,7 +63,26 @@ fn main() -> anyhow::Result<()> {
 
 struct StartedServer {
     child: tokio::process::Child,
-    _folder: Option<tempfile::TempDir>,
+    folder: Option<tempfile::TempDir>,
+}
+
+impl StartedServer {
+    /// The fresh SQLite file's path, when the benchmark made one.
+    fn folder(&self) -> Option<String> {
+        self.folder.as_ref().map(|f| f.path().join("bench.db").display().to_string())
+    }
+}
+
+/// Adds the administrator and the field reporter `li` to the database of the server the benchmark started,
+/// and logs them in: (set-up token, phones' token).
+async fn accounts_for_the_bench(database: &str, base: &str, typed: bool) -> anyhow::Result<(String, String)> {
+    use zhiban_model::documents::directory::Role;
+    use zhiban_tests::accounts::{TEST_ADMIN, add_user, login};
+    add_user(database, TEST_ADMIN, "city", &[Role::Admin]).await?;
+    add_user(database, "li", "east", &[Role::Field]).await?;
+    let admin = login(base, TEST_ADMIN).await?;
+    let phones = if typed { login(base, "li").await? } else { admin.clone() };
+    Ok((admin, phones))
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
@@ -76,10 +105,22 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 .kill_on_drop(true)
                 .spawn()?;
             zhiban_tests::server::wait_healthy(addr).await?;
-            (format!("http://{addr}"), Some(StartedServer { child, _folder: folder }))
+            (format!("http://{addr}"), Some(StartedServer { child, folder }))
         }
     };
-    let sync_url = format!("{}/sync", base.replacen("http", "ws", 1));
+    let bare_sync_url = format!("{}/sync", base.replacen("http", "ws", 1));
+    let (setup_token, token) = match (&args.setup_token, &args.token, &args.database, started.is_some()) {
+        (Some(setup), Some(phones), _, _) => (setup.clone(), phones.clone()),
+        (_, _, database, true) => {
+            let database = match database {
+                Some(url) => url.clone(),
+                None => format!("sqlite://{}", started.as_ref().and_then(|s| s.folder()).context("bench folder")?),
+            };
+            accounts_for_the_bench(&database, &base, args.typed).await?
+        }
+        _ => anyhow::bail!("against a running server give --setup-token and --token"),
+    };
+    let sync_url = with_token(&bare_sync_url, &setup_token);
 
     // Set-up: create the documents through the server.
     let mut setup = RawPeer::join(&sync_url).await.context("joining the server")?;
@@ -89,6 +130,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
         autosurgeon::reconcile(&mut tx, zhiban_tests::duty::small_city())?;
         tx.commit();
         push_until_confirmed(&mut setup, DocumentId::random(), &mut directory, &mut SyncState::new()).await?;
+        // Incidents are filed by a reporter of their unit, not by the administrator.
+        setup = RawPeer::join(&with_token(&bare_sync_url, &token)).await.context("joining as the reporter")?;
     }
     let mut docs = Vec::new();
     for k in 0..args.docs {
@@ -119,7 +162,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     for c in 0..args.clients {
         let (id, doc) = &docs[c % args.docs];
         let (id, mut doc) = (*id, doc.fork());
-        let url = sync_url.clone();
+        let url = with_token(&bare_sync_url, &token);
         let changes = args.changes;
         tasks.push(tokio::spawn(async move {
             let mut peer = RawPeer::join(&url).await?;

@@ -1,40 +1,48 @@
-//! Which changes a phone may make to a typed document. The server applies an incoming sync message, reads
-//! the document before and after, and refuses the message (storing nothing of it) when the document after
+//! The gate every change to a typed document passes: on the phone before it is saved, on the server before
+//! it is stored, with the same rules. The server applies an incoming sync message, reads the document
+//! before and after, and refuses the message (storing nothing of it) when the document after
 //! is unreadable, has problems it did not have before, or shows an edit nobody may make: a submitted report
 //! rewritten, an acknowledgement removed, the ledger number written by a phone.
 //!
 //! Problems already present before the change are not held against it, so a document that a newer rule
-//! would call invalid can still be worked on.
+//! would call invalid can still be worked on. Then the access rules (`zhiban_model::access`): whether this
+//! person may make this change at all.
 
 use std::collections::BTreeSet;
 
-use zhiban_model::documents::directory::Directory;
-use zhiban_model::documents::{DocumentError, Known};
+use crate::access::{self, Viewer};
+use crate::documents::directory::{Directory, DutyCategory, Role};
+use crate::documents::{DocumentError, Known, TypedDocument};
 
-use super::typed::TypedDocument;
-
-/// Why a change was refused, in words for the person whose phone sent it.
+/// Why a change by `viewer` was refused (every reason), in words for the person whose phone sent it. `viewer` is `None`
+/// only on a phone nobody has logged in on yet: the document's own rules are checked, the access rules
+/// wait for the server.
 pub fn check_change(
     before: &Result<TypedDocument, DocumentError>,
     after: &Result<TypedDocument, DocumentError>,
     directory: &Directory,
-) -> Result<(), String> {
+    viewer: Option<&Viewer>,
+) -> Result<(), Vec<String>> {
     let after = match (before, after) {
         (_, Ok(after)) => after,
-        // It could not be read before either: this change makes nothing worse.
-        (Err(_), Err(_)) => return Ok(()),
-        (Ok(_), Err(e)) => return Err(e.to_string()),
+        // It could not be read before either: this change makes nothing worse, but only an administrator
+        // works on a document that does not read as the office's.
+        (Err(_), Err(_)) if viewer.is_none_or(|v| v.has(Role::Admin)) => return Ok(()),
+        (Err(e), Err(_)) => {
+            return Err(vec![format!("this document cannot be read ({e}); only an administrator may change it")]);
+        }
+        (Ok(_), Err(e)) => return Err(vec![e.to_string()]),
     };
     let before = before.as_ref().ok();
     if let Some(before) = before
         && before.kind().is_some()
         && before.kind() != after.kind()
     {
-        return Err(format!(
+        return Err(vec![format!(
             "a {} cannot become a {}",
             before.kind().unwrap_or("document"),
             after.kind().unwrap_or("document of another type")
-        ));
+        )]);
     }
     // The directory is checked against itself as it will be.
     let known: &dyn Known = match after {
@@ -44,12 +52,17 @@ pub fn check_change(
     let mut refused: Vec<String> =
         new_problems(before.map(|b| problems(b, known)).unwrap_or_default(), problems(after, known));
     refused.extend(forbidden(before, after));
-    if refused.is_empty() { Ok(()) } else { Err(refused.join("; ")) }
+    if let Some(viewer) = viewer
+        && let Err(rules) = access::check_write(viewer, before, after, known)
+    {
+        refused.extend(rules.iter().map(ToString::to_string));
+    }
+    if refused.is_empty() { Ok(()) } else { Err(refused) }
 }
 
 fn problems(document: &TypedDocument, known: &dyn Known) -> Vec<String> {
     match document {
-        TypedDocument::Untyped | TypedDocument::Other(_) => Vec::new(),
+        TypedDocument::Empty | TypedDocument::Untyped | TypedDocument::Other(_) | TypedDocument::Home(_) => Vec::new(),
         TypedDocument::Directory(d) => d.problems().iter().map(ToString::to_string).collect(),
         TypedDocument::Incident(i) => i.problems(known).iter().map(ToString::to_string).collect(),
         TypedDocument::Instruction(i) => i.problems(known).iter().map(ToString::to_string).collect(),
@@ -59,7 +72,7 @@ fn problems(document: &TypedDocument, known: &dyn Known) -> Vec<String> {
                 out.push(format!("unit {:?} is not in the directory", r.unit));
             }
             // The times must read; gaps and ranks are for the desk to see, not reasons to refuse a draft.
-            if let Err(e) = r.to_rules(zhiban_model::documents::directory::DutyCategory::One) {
+            if let Err(e) = r.to_rules(DutyCategory::One) {
                 out.push(e.to_string());
             }
             out

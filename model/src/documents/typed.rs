@@ -1,15 +1,20 @@
-//! A document read as the type it says it is.
+//! A document read as the type it says it is: what the server's gate, projection and access rules, and the
+//! phone's checks, look at.
 
 use automerge::ReadDoc;
-use zhiban_model::documents::DocumentError;
-use zhiban_model::documents::directory::{self, Directory};
-use zhiban_model::documents::incident::{self, Incident};
-use zhiban_model::documents::instruction::{self, Instruction};
-use zhiban_model::documents::roster::{self, RosterDocument};
+
+use super::DocumentError;
+use super::directory::{self, Directory};
+use super::home::{self, Home};
+use super::incident::{self, Incident};
+use super::instruction::{self, Instruction};
+use super::roster::{self, RosterDocument};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypedDocument {
-    /// No `type` at the root: a document the office's rules do not cover (or one still empty).
+    /// Nothing at the root yet: a document just created (the JavaScript client's `repo.create()`).
+    Empty,
+    /// Content but no `type` at the root: a document the office's rules do not cover.
     Untyped,
     /// A type this server does not know; synced, not checked or projected.
     Other(String),
@@ -17,6 +22,8 @@ pub enum TypedDocument {
     Roster(RosterDocument),
     Incident(Incident),
     Instruction(Instruction),
+    /// A person's home document: what they may see. Written only by the server.
+    Home(Home),
 }
 
 impl TypedDocument {
@@ -30,6 +37,7 @@ impl TypedDocument {
                 automerge::Value::Object(automerge::ObjType::Text) => ReadDoc::text(doc, &id).unwrap_or_default(),
                 automerge::Value::Object(_) => return Ok(TypedDocument::Other(String::new())),
             },
+            _ if doc.length(automerge::ROOT) == 0 => return Ok(TypedDocument::Empty),
             _ => return Ok(TypedDocument::Untyped),
         };
         Ok(match kind.as_str() {
@@ -37,6 +45,7 @@ impl TypedDocument {
             roster::KIND => TypedDocument::Roster(RosterDocument::read(doc)?),
             incident::KIND => TypedDocument::Incident(Incident::read(doc)?),
             instruction::KIND => TypedDocument::Instruction(Instruction::read(doc)?),
+            home::KIND => TypedDocument::Home(Home::read(doc)?),
             _ => TypedDocument::Other(kind),
         })
     }
@@ -44,11 +53,23 @@ impl TypedDocument {
     /// The kind the office's tables know it by, if any.
     pub fn kind(&self) -> Option<&'static str> {
         match self {
-            TypedDocument::Untyped | TypedDocument::Other(_) => None,
+            TypedDocument::Empty | TypedDocument::Untyped | TypedDocument::Other(_) => None,
             TypedDocument::Directory(_) => Some(directory::KIND),
             TypedDocument::Roster(_) => Some(roster::KIND),
             TypedDocument::Incident(_) => Some(incident::KIND),
             TypedDocument::Instruction(_) => Some(instruction::KIND),
+            TypedDocument::Home(_) => Some(home::KIND),
         }
     }
 }
+
+macro_rules! typed_from {
+    ($($variant:ident($ty:ty)),*) => {$(
+        impl From<$ty> for TypedDocument {
+            fn from(document: $ty) -> Self {
+                TypedDocument::$variant(document)
+            }
+        }
+    )*};
+}
+typed_from!(Directory(Directory), Roster(RosterDocument), Incident(Incident), Instruction(Instruction), Home(Home));

@@ -1,0 +1,118 @@
+//! Who may change an incident. Reporters add report entries and attachments to the incidents they may
+//! report on; the desk moves the lifecycle, confirms the grade, corrects figures, judges timeliness, assigns
+//! reporters, and sets the title, unit and sensitivity. Submitted entries are never edited (the document
+//! rules refuse that for everyone).
+
+use super::{Refusal, Viewer, appended};
+use crate::documents::Known;
+use crate::documents::directory::Role;
+use crate::documents::incident::{Incident, Stage};
+
+/// Whether `viewer` may add reports to `incident`: the desk; a unit officer over its reporting unit; a
+/// field reporter who filed it or was assigned to it (or, filing it, of its reporting unit).
+fn may_report(viewer: &Viewer, incident: &Incident, known: &(impl Known + ?Sized), new: bool) -> bool {
+    if viewer.has(Role::Desk) || viewer.oversees(&incident.unit, known) {
+        return true;
+    }
+    viewer.has(Role::Field)
+        && (incident.assignees.contains_key(&viewer.person)
+            || (new && known.is_within(&incident.unit, &viewer.unit))
+            || (!new && incident.filed_by(&viewer.person)))
+}
+
+pub(super) fn check(
+    viewer: &Viewer,
+    before: Option<&Incident>,
+    after: &Incident,
+    known: &(impl Known + ?Sized),
+    refused: &mut Vec<Refusal>,
+) {
+    let new = before.is_none();
+    let empty = Incident { entries: Default::default(), attachments: Default::default(), ..after.clone() };
+    let before = before.unwrap_or(&empty);
+    let me = viewer.person.as_str();
+    let desk = viewer.has(Role::Desk);
+
+    if new && !may_report(viewer, after, known, true) {
+        refused.push(Refusal::new(
+            "incident.create",
+            format!(
+                "you cannot file reports for unit {:?}; reports are filed by its own staff or the desk",
+                after.unit
+            ),
+        ));
+        return;
+    }
+    let added_entries: Vec<_> = after.entries.iter().filter(|(id, _)| !before.entries.contains_key(*id)).collect();
+    if !added_entries.is_empty() && !new && !may_report(viewer, before, known, false) {
+        refused.push(Refusal::new(
+            "incident.report",
+            "you may add reports only to incidents you filed or were assigned to, or of units you oversee",
+        ));
+    }
+    for (id, entry) in &added_entries {
+        if entry.reporter.person != me && entry.recorded_by.as_deref() != Some(me) {
+            refused.push(Refusal::new(
+                "incident.report.author",
+                format!(
+                    "report {id} names {:?} as reporter; you may submit only your own reports",
+                    entry.reporter.person
+                ),
+            ));
+        }
+    }
+    let added_attachments: Vec<_> =
+        after.attachments.iter().filter(|(sha, _)| !before.attachments.contains_key(*sha)).collect();
+    if !added_attachments.is_empty() && !may_report(viewer, before, known, new) {
+        refused.push(Refusal::new("incident.attachment", "you may attach files only to incidents you report on"));
+    }
+    for (sha, attachment) in &added_attachments {
+        if attachment.added_by != me {
+            refused.push(Refusal::new(
+                "incident.attachment.author",
+                format!(
+                    "attachment {} is marked as added by {:?}, not by you",
+                    &sha[..sha.len().min(12)],
+                    attachment.added_by
+                ),
+            ));
+        }
+    }
+
+    // Figures follow a new report (set by its reporter) or are corrected by the desk.
+    for record in appended(&before.figures, &after.figures) {
+        let from_new_entry = record.from_entry.as_deref().is_some_and(|e| {
+            added_entries.iter().any(|(id, entry)| id.as_str() == e && entry.reporter.person == record.set_by)
+        });
+        if !(from_new_entry || (desk && record.set_by == me)) {
+            refused.push(Refusal::new("incident.figures", "only the desk corrects the figures, in its own name"));
+        }
+    }
+
+    // The desk's steps, each in the desk officer's own name. A new incident starts with its `received` step,
+    // recorded by whoever files it.
+    let steps = appended(&before.lifecycle, &after.lifecycle);
+    for step in steps {
+        let opening = new && step.stage == Stage::Received && step.by == me;
+        if !(opening || (desk && step.by == me)) {
+            refused.push(Refusal::new("incident.lifecycle", "only the desk moves an incident on, in its own name"));
+        }
+    }
+    if appended(&before.grade_confirmations, &after.grade_confirmations).iter().any(|c| !(desk && c.by == me)) {
+        refused.push(Refusal::new("incident.grade", "only the desk confirms the grade, in its own name"));
+    }
+    if appended(&before.judgements, &after.judgements).iter().any(|j| !(desk && j.by == me)) {
+        refused
+            .push(Refusal::new("incident.judgement", "only the desk judges timeliness and accuracy, in its own name"));
+    }
+    if after.assignees != before.assignees && !desk {
+        refused.push(Refusal::new("incident.assign", "only the desk assigns reporters to an incident"));
+    }
+    if !new
+        && (after.title != before.title || after.unit != before.unit || after.sensitive != before.sensitive)
+        && !desk
+    {
+        refused
+            .push(Refusal::new("incident.heading", "only the desk changes an incident's title, unit or sensitivity"));
+    }
+}

@@ -1,0 +1,128 @@
+//! Who may see and who may change which document: the office's access rules, in one place, checked by the
+//! phone before it saves (so it refuses locally what the server would refuse) and by the server before it
+//! stores anything.
+//!
+//! Reading: desk and leaders see everything; a unit officer sees the incidents and rosters of their unit
+//! and its sub-units and the instructions addressed to them; a field reporter sees the incidents they filed
+//! or were assigned to, the instructions addressed to them and their unit's roster; everyone sees the
+//! directory. An incident flagged sensitive is seen only by the desk, leaders and its reporting unit.
+//!
+//! Writing is judged on what a change adds, part by part (see each document's file): a report entry, an
+//! attachment, a lifecycle step, an acknowledgement. Each refusal names its rule, so a person told "no"
+//! can see which rule said so.
+
+mod incident;
+mod instruction;
+mod read;
+mod roster;
+
+pub use read::may_read;
+
+use crate::documents::Known;
+use crate::documents::TypedDocument;
+use crate::documents::directory::Role;
+
+/// A logged-in person as the rules see them: their person id in the directory, their unit, their roles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub person: String,
+    pub unit: String,
+    pub roles: Vec<Role>,
+}
+
+impl Viewer {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Desk officers and leaders see every document.
+    pub fn sees_everything(&self) -> bool {
+        self.has(Role::Desk) || self.has(Role::Leader)
+    }
+
+    /// A unit officer whose unit is `unit` or one of its ancestors.
+    pub(crate) fn oversees(&self, unit: &str, known: &(impl Known + ?Sized)) -> bool {
+        self.has(Role::UnitOfficer) && known.is_within(unit, &self.unit)
+    }
+}
+
+/// A change refused by an access rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason} (rule {rule})")]
+pub struct Refusal {
+    /// A stable name for the rule, `incident.lifecycle` say, for logs and tests.
+    pub rule: &'static str,
+    pub reason: String,
+}
+
+impl Refusal {
+    pub(crate) fn new(rule: &'static str, reason: impl Into<String>) -> Self {
+        Self { rule, reason: reason.into() }
+    }
+}
+
+/// Whether `viewer` may make the change from `before` (`None`: a new document) to `after`. Every rule the
+/// change breaks is listed. Changes of type are refused elsewhere (the document rules); here, a document
+/// that becomes a type is judged as that type created.
+pub fn check_write(
+    viewer: &Viewer,
+    before: Option<&TypedDocument>,
+    after: &TypedDocument,
+    known: &(impl Known + ?Sized),
+) -> Result<(), Vec<Refusal>> {
+    if let Some(before) = before
+        && !matches!(before, TypedDocument::Empty)
+        && !may_read(viewer, before, known)
+    {
+        return Err(vec![Refusal::new("read", "you cannot see this document, so you cannot change it")]);
+    }
+    let mut refused = Vec::new();
+    match (before, after) {
+        (_, TypedDocument::Empty) => {}
+        (_, TypedDocument::Directory(_)) => {
+            if !viewer.has(Role::Admin) {
+                refused.push(Refusal::new("directory.admin", "only an administrator changes the directory"));
+            }
+        }
+        (_, TypedDocument::Home(_)) => {
+            refused.push(Refusal::new("home.server", "a home document is written only by the server"));
+        }
+        (_, TypedDocument::Untyped | TypedDocument::Other(_)) => {
+            if !viewer.has(Role::Admin) {
+                refused.push(Refusal::new(
+                    "typed",
+                    "only the office's document types (incident, instruction, roster) may be created; \
+                     set `type` and `schema` as documented",
+                ));
+            }
+        }
+        (Some(TypedDocument::Incident(b)), TypedDocument::Incident(a)) => {
+            incident::check(viewer, Some(b), a, known, &mut refused)
+        }
+        (_, TypedDocument::Incident(a)) => incident::check(viewer, None, a, known, &mut refused),
+        (Some(TypedDocument::Instruction(b)), TypedDocument::Instruction(a)) => {
+            instruction::check(viewer, Some(b), a, known, &mut refused)
+        }
+        (_, TypedDocument::Instruction(a)) => instruction::check(viewer, None, a, known, &mut refused),
+        (Some(TypedDocument::Roster(b)), TypedDocument::Roster(a)) => {
+            roster::check(viewer, Some(b), a, known, &mut refused)
+        }
+        (_, TypedDocument::Roster(a)) => roster::check(viewer, None, a, known, &mut refused),
+    }
+    if refused.is_empty() { Ok(()) } else { Err(refused) }
+}
+
+/// Items of `after` that are not in `before`, for append-only lists (where `before` is a subsequence of
+/// `after`; a list that was rewritten is refused by the document rules).
+pub(crate) fn appended<'a, T: PartialEq>(before: &[T], after: &'a [T]) -> Vec<&'a T> {
+    let mut rest = before.iter().peekable();
+    let mut added = Vec::new();
+    for item in after {
+        if rest.peek() == Some(&item) {
+            rest.next();
+        } else {
+            added.push(item);
+        }
+    }
+    added
+}

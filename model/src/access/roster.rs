@@ -1,0 +1,74 @@
+//! Who may change a roster. A unit's officers draw it up and edit it while it is a draft or returned, then
+//! file it; the desk accepts or returns it. Shift swaps and handover notes are the record of duty being
+//! done and are added by the unit's officers at any time, in their own name.
+
+use super::{Refusal, Viewer, appended};
+use crate::documents::Known;
+use crate::documents::directory::Role;
+use crate::documents::roster::{FilingStatus, RosterDocument};
+
+pub(super) fn check(
+    viewer: &Viewer,
+    before: Option<&RosterDocument>,
+    after: &RosterDocument,
+    known: &(impl Known + ?Sized),
+    refused: &mut Vec<Refusal>,
+) {
+    let me = viewer.person.as_str();
+    let desk = viewer.has(Role::Desk);
+    let officer = viewer.oversees(&after.unit, known);
+    let Some(before) = before else {
+        if !(officer || desk) {
+            refused.push(Refusal::new(
+                "roster.create",
+                format!("only the officers of unit {:?} (or the desk) draw up its roster", after.unit),
+            ));
+        }
+        if !after.filing.iter().all(|step| step.by == me && step.status != FilingStatus::Accepted) {
+            refused.push(Refusal::new("roster.filing", "a new roster starts as a draft or filed, in your own name"));
+        }
+        return;
+    };
+    if after.unit != before.unit {
+        refused.push(Refusal::new("roster.unit", "a roster's unit does not change; draw up a new roster instead"));
+    }
+    let contents_changed = after.period_start != before.period_start
+        || after.period_end != before.period_end
+        || after.shifts != before.shifts
+        || after.leaders != before.leaders;
+    if contents_changed {
+        if !officer {
+            refused.push(Refusal::new(
+                "roster.edit",
+                format!("only the officers of unit {:?} edit its roster", before.unit),
+            ));
+        } else if !matches!(before.filing_status(), FilingStatus::Draft | FilingStatus::Returned) {
+            refused.push(Refusal::new(
+                "roster.edit.filed",
+                "the roster is filed or accepted; it can be edited again only after the desk returns it (record changes on duty as swaps)",
+            ));
+        }
+    }
+    let records_ok = appended(&before.swaps, &after.swaps).iter().all(|s| s.by == me)
+        && appended(&before.handover_notes, &after.handover_notes).iter().all(|n| n.by == me);
+    let records_changed = after.swaps != before.swaps || after.handover_notes != before.handover_notes;
+    if records_changed && !(officer && records_ok) {
+        refused.push(Refusal::new(
+            "roster.records",
+            "shift swaps and handover notes are added by the unit's officers, in their own name",
+        ));
+    }
+    for step in appended(&before.filing, &after.filing) {
+        let allowed = step.by == me
+            && match step.status {
+                FilingStatus::Draft | FilingStatus::Filed => officer,
+                FilingStatus::Accepted | FilingStatus::Returned => desk,
+            };
+        if !allowed {
+            refused.push(Refusal::new(
+                "roster.filing",
+                "the unit's officers file their roster and the desk accepts or returns it, each in their own name",
+            ));
+        }
+    }
+}
