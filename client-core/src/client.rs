@@ -304,7 +304,14 @@ impl Client {
     pub fn discard_local_changes(&self, id: DocumentId) -> Result<(), ClientError> {
         let mut state = self.inner.lock();
         state.docs.remove(&id);
-        state.store.discard(id)?;
+        let access_ended =
+            state.store.refused()?.iter().any(|(d, reason)| *d == id && reason == crate::home::ACCESS_ENDED);
+        if access_ended {
+            // The server will not give it back: nothing to ask for.
+            state.store.remove(id)?;
+        } else {
+            state.store.discard(id)?;
+        }
         drop(state);
         self.inner.local_change.notify_one();
         Ok(())
@@ -385,16 +392,40 @@ impl Inner {
         self.connection.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Documents to sync: those held and those wanted, less those whose changes the server refused (sending
-    /// them again would only be refused again).
+    /// Documents to sync: the home document first, then those held and those wanted, less those whose
+    /// changes the server refused (sending them again would only be refused again).
     pub(crate) fn sync_targets(&self) -> Result<Vec<DocumentId>, ClientError> {
+        let home = self.home_document()?;
         let state = self.lock();
         let refused: HashSet<DocumentId> = state.store.refused()?.into_iter().map(|(id, _)| id).collect();
-        let mut ids = state.store.document_ids()?;
-        let held: HashSet<DocumentId> = ids.iter().copied().collect();
-        ids.extend(state.store.wanted()?.into_iter().filter(|id| !held.contains(id)));
-        ids.retain(|id| !refused.contains(id));
+        let mut ids: Vec<DocumentId> = home.into_iter().collect();
+        ids.extend(state.store.document_ids()?);
+        ids.extend(state.store.wanted()?);
+        let mut seen = HashSet::new();
+        ids.retain(|id| !refused.contains(id) && seen.insert(*id));
         Ok(ids)
+    }
+
+    /// Reads a held document (`None` if this phone does not hold it).
+    pub(crate) fn read_doc<T>(
+        &self,
+        id: DocumentId,
+        read: impl FnOnce(&Automerge) -> T,
+    ) -> Result<Option<T>, ClientError> {
+        let mut state = self.lock();
+        Ok(state.doc(id)?.map(|doc| read(doc)))
+    }
+
+    /// Drops removed documents from memory and tells subscribers.
+    pub(crate) fn forget_cached(&self, ids: &[DocumentId]) {
+        let mut state = self.lock();
+        for id in ids {
+            state.docs.remove(id);
+        }
+        drop(state);
+        for id in ids {
+            let _ = self.changed.send(*id);
+        }
     }
 
     /// The server refused this document's changes: keep them, stop sending them, tell the user.
@@ -478,6 +509,10 @@ impl Inner {
             let _ = self.changed.send(id);
         }
         Ok(settled)
+    }
+
+    pub(crate) fn has_unsent(&self, id: DocumentId) -> Result<bool, ClientError> {
+        Ok(!self.lock().store.pending(id)?.is_empty())
     }
 
     /// Changes waiting for the server, less those it refused (they wait for the user instead).

@@ -14,6 +14,7 @@ pub mod cli;
 mod client;
 pub mod duty;
 mod error;
+mod home;
 mod local_store;
 mod login;
 mod server_url;

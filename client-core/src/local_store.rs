@@ -287,6 +287,24 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Removes everything this phone holds of a document, without asking for it again: the user may no
+    /// longer see it. Only for a document with nothing unsent.
+    pub fn remove(&mut self, id: DocumentId) -> Result<(), ClientError> {
+        let key = id.to_string();
+        let tx = self.conn.transaction()?;
+        for statement in [
+            "DELETE FROM pending_changes WHERE document_id = ?1",
+            "DELETE FROM document_chunks WHERE document_id = ?1",
+            "DELETE FROM documents WHERE id = ?1",
+            "DELETE FROM refused_documents WHERE document_id = ?1",
+            "DELETE FROM wanted_documents WHERE id = ?1",
+        ] {
+            tx.execute(statement, params![key])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// The server proved it stored these changes.
     pub fn confirm(&mut self, id: DocumentId, hashes: &[ChangeHash]) -> Result<(), ClientError> {
         let tx = self.conn.transaction()?;

@@ -4,12 +4,14 @@
 //! and sync waits for a new login instead of trying again and again.
 
 use serde_json::{Value, json};
+use zhiban_model::DocumentId;
 use zhiban_model::access::Viewer;
 use zhiban_model::documents::directory::Role;
 
 use crate::client::{Client, Inner};
 use crate::duty::http::{error_reason, http_client, unreachable};
 use crate::error::ClientError;
+use crate::home::HOME_DOCUMENT;
 use crate::server_url::http_base;
 
 const ACCESS_TOKEN: &str = "access_token";
@@ -90,6 +92,9 @@ impl Inner {
             .map(|roles| roles.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
         let roles = roles.join(",");
+        let home =
+            answer.get("home_document").and_then(Value::as_str).and_then(|u| DocumentId::parse_url_or_id(u).ok());
+        let home_text = home.map(|h| h.to_string()).unwrap_or_default();
         let mut settings = vec![
             (ACCESS_TOKEN, access.as_str()),
             (REFRESH_TOKEN, refresh.as_str()),
@@ -97,6 +102,9 @@ impl Inner {
             (LOGIN_UNIT, unit.as_str()),
             (LOGIN_ROLES, roles.as_str()),
         ];
+        if home.is_some() {
+            settings.push((HOME_DOCUMENT, home_text.as_str()));
+        }
         if let Some(user) = username {
             settings.push((LOGIN_USER, user));
         }

@@ -156,9 +156,18 @@ impl Session<'_> {
                 if settled {
                     self.settled.insert(document_id);
                 }
+                if self.inner.home_document()? == Some(document_id) {
+                    for id in self.inner.follow_home(document_id)? {
+                        self.offer(id).await?;
+                    }
+                }
             }
             Message::DocUnavailable { document_id, .. } => {
                 self.unavailable.insert(document_id);
+                // Changes made here for a document the server will not take: kept aside, shown, not resent.
+                if self.inner.has_unsent(document_id)? {
+                    self.inner.refuse(document_id, crate::home::ACCESS_ENDED)?;
+                }
             }
             // One document refused: remember it, carry on with the others.
             Message::Error { message, document_id: Some(id), .. } => {

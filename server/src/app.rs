@@ -145,6 +145,10 @@ pub async fn launch_with_tcp_listener(
     tracing::info!(backend = store.backend(), address = %listener.local_addr()?, "zhiban-server serving");
     let office = Office::new(store.database(), config.rules.clone());
     projection::load_directory(&*store, &office).await?;
+    let backfilled = crate::homes::audiences::backfill(&*store, &office.database).await?;
+    if backfilled > 0 {
+        tracing::info!(documents = backfilled, "worked out who older documents are for");
+    }
     let hub_config = HubConfig { clock: config.clock.clone(), ..config.hub.clone() };
     let hub = Hub::start(store, office, hub_config).await?;
     let limits = ConnectionLimits { max_frame_bytes: config.max_frame_bytes, keepalive: config.keepalive };

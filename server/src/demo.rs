@@ -238,7 +238,9 @@ impl Loader {
         }
         let id = DocumentId::random();
         let projection = projection::projection_of(&typed, &self.office);
-        self.store.append(&[NewChunk { document_id: id, data: doc.save(), projection, receipts: Vec::new() }]).await?;
+        let audience = crate::homes::DocumentAudience::of(&Ok(typed.clone()));
+        let chunk = NewChunk { document_id: id, data: doc.save(), projection, receipts: Vec::new(), audience };
+        self.store.append(&[chunk]).await?;
         if let TypedDocument::Directory(d) = typed {
             self.office.set_directory(d);
         }

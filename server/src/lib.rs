@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod database;
 pub mod demo;
+pub mod homes;
 pub mod office;
 pub mod projection;
 pub mod store;

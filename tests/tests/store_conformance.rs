@@ -43,8 +43,8 @@ async fn appended_chunks_load_back_in_order() {
         let b = change(&mut doc, "b", 2);
         let seqs = store
             .append(&[
-                NewChunk { document_id: id, data: a, projection: None, receipts: Vec::new() },
-                NewChunk { document_id: id, data: b, projection: None, receipts: Vec::new() },
+                NewChunk { document_id: id, data: a, projection: None, receipts: Vec::new(), audience: None },
+                NewChunk { document_id: id, data: b, projection: None, receipts: Vec::new(), audience: None },
             ])
             .await
             .expect("append");
@@ -70,7 +70,13 @@ async fn compaction_replaces_exactly_the_chunks_it_names() {
             let data = change(&mut doc, "n", i);
             seqs.extend(
                 store
-                    .append(&[NewChunk { document_id: id, data, projection: None, receipts: Vec::new() }])
+                    .append(&[NewChunk {
+                        document_id: id,
+                        data,
+                        projection: None,
+                        receipts: Vec::new(),
+                        audience: None,
+                    }])
                     .await
                     .expect("append"),
             );
@@ -79,7 +85,7 @@ async fn compaction_replaces_exactly_the_chunks_it_names() {
         let mut other = doc.fork();
         let late = change(&mut other, "late", 1);
         let late_seq = store
-            .append(&[NewChunk { document_id: id, data: late, projection: None, receipts: Vec::new() }])
+            .append(&[NewChunk { document_id: id, data: late, projection: None, receipts: Vec::new(), audience: None }])
             .await
             .expect("append")[0];
 
@@ -107,7 +113,13 @@ async fn group_commit_stores_every_concurrent_append() {
                 for i in 0..25 {
                     let data = change(&mut doc, &format!("k{n}"), i);
                     committer
-                        .append(NewChunk { document_id: id, data, projection: None, receipts: Vec::new() })
+                        .append(NewChunk {
+                            document_id: id,
+                            data,
+                            projection: None,
+                            receipts: Vec::new(),
+                            audience: None,
+                        })
                         .await
                         .expect("append");
                 }
@@ -142,7 +154,7 @@ async fn data_survives_reopening_the_store() {
         {
             let store = store::open(&db.url).await.expect("open");
             store
-                .append(&[NewChunk { document_id: id, data, projection: None, receipts: Vec::new() }])
+                .append(&[NewChunk { document_id: id, data, projection: None, receipts: Vec::new(), audience: None }])
                 .await
                 .expect("append");
         }

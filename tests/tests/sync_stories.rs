@@ -140,9 +140,9 @@ async fn asking_for_a_document_nobody_has_says_so() {
         let err = phone.client.fetch(missing, SYNC).await.expect_err("unavailable");
         assert!(matches!(err, ClientError::Unavailable(id) if id == missing), "{err}");
         assert!(!phone.client.holds(missing).expect("holds"));
-        // Nothing was created on the server by asking.
+        // Nothing was created on the server by asking: it holds only the phone's home document.
         let (_, body) = http_get(server.addr, "/health").await.expect("health");
-        assert!(body.contains("\"documents_stored\":0"), "{body}");
+        assert!(body.contains("\"documents_stored\":1"), "{body}");
     }
 }
 

@@ -13,7 +13,7 @@ use crate::error::ClientError;
 
 const PERSON: &str = "person";
 const DEVICE: &str = "device";
-const DIRECTORY: &str = "directory";
+pub(crate) const DIRECTORY: &str = "directory";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {

@@ -26,6 +26,7 @@ use crate::client::Client;
 use crate::error::ClientError;
 
 pub use attachments::{AttachmentUpload, UploadOptions, UploadReport, media_type_of};
+pub(crate) use identity::DIRECTORY;
 pub use identity::Identity;
 pub use instructions::PendingAcknowledgement;
 pub use reports::{FiledReport, IncidentView};

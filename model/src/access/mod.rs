@@ -16,7 +16,7 @@ mod instruction;
 mod read;
 mod roster;
 
-pub use read::may_read;
+pub use read::{Audience, may_read};
 
 use crate::documents::Known;
 use crate::documents::TypedDocument;

@@ -1,38 +1,84 @@
-//! Who may see a document. A phone asking for a document it may not see is told it does not exist.
+//! Who may see a document. What decides it is the document's audience (`Audience`): a few facts the server
+//! also keeps in a table, so that it can tell who sees what without reading every document. A phone asking
+//! for a document it may not see is told it does not exist.
+
+use std::collections::BTreeSet;
 
 use super::Viewer;
 use crate::documents::directory::Role;
-use crate::documents::incident::Incident;
 use crate::documents::instruction::{Instruction, RecipientKind};
-use crate::documents::roster::RosterDocument;
 use crate::documents::{Known, TypedDocument};
 
+/// Who a document is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    /// The directory (and a document still empty): everyone.
+    Everyone,
+    /// A home document: its person only.
+    Person(String),
+    /// Anything that is not an office document, or does not read as one: administrators only.
+    Administrators,
+    /// Its reporting unit (and the units above it), the people who filed it or were sent to it; if
+    /// sensitive, only the reporting unit itself and those people (and always the desk and leaders).
+    Incident { unit: String, sensitive: bool, people: BTreeSet<String> },
+    /// The unit and the units above it.
+    Roster { unit: String },
+    /// The recipients: units and people.
+    Instruction { units: BTreeSet<String>, people: BTreeSet<String> },
+}
+
+impl Audience {
+    pub fn of(document: &TypedDocument) -> Self {
+        match document {
+            TypedDocument::Directory(_) | TypedDocument::Empty => Audience::Everyone,
+            TypedDocument::Home(home) => Audience::Person(home.person.clone()),
+            TypedDocument::Untyped | TypedDocument::Other(_) => Audience::Administrators,
+            TypedDocument::Incident(incident) => {
+                let mut people: BTreeSet<String> = incident.assignees.keys().cloned().collect();
+                for entry in incident.entries.values() {
+                    people.insert(entry.reporter.person.clone());
+                    people.extend(entry.recorded_by.clone());
+                }
+                Audience::Incident { unit: incident.unit.clone(), sensitive: incident.sensitive, people }
+            }
+            TypedDocument::Roster(roster) => Audience::Roster { unit: roster.unit.clone() },
+            TypedDocument::Instruction(instruction) => {
+                let (mut units, mut people) = (BTreeSet::new(), BTreeSet::new());
+                for (id, recipient) in &instruction.recipients {
+                    match recipient.kind {
+                        RecipientKind::Unit => units.insert(id.clone()),
+                        RecipientKind::Person => people.insert(id.clone()),
+                    };
+                }
+                Audience::Instruction { units, people }
+            }
+        }
+    }
+
+    /// Whether `viewer` is in this audience.
+    pub fn includes(&self, viewer: &Viewer, known: &(impl Known + ?Sized)) -> bool {
+        match self {
+            Audience::Everyone => true,
+            Audience::Person(person) => *person == viewer.person,
+            Audience::Administrators => viewer.has(Role::Admin),
+            _ if viewer.sees_everything() => true,
+            Audience::Incident { unit, sensitive, people } => {
+                let named = people.contains(&viewer.person);
+                if *sensitive {
+                    // The reporting unit only: its own officers, and its reporters who filed or were sent.
+                    named || (viewer.has(Role::UnitOfficer) && viewer.unit == *unit)
+                } else {
+                    viewer.oversees(unit, known) || (viewer.has(Role::Field) && named)
+                }
+            }
+            Audience::Roster { unit } => viewer.oversees(unit, known) || *unit == viewer.unit,
+            Audience::Instruction { units, people } => people.contains(&viewer.person) || units.contains(&viewer.unit),
+        }
+    }
+}
+
 pub fn may_read(viewer: &Viewer, document: &TypedDocument, known: &(impl Known + ?Sized)) -> bool {
-    match document {
-        TypedDocument::Directory(_) | TypedDocument::Empty => true,
-        TypedDocument::Home(home) => home.person == viewer.person,
-        // Not an office document: only administrators (imports, operations tooling) work with those.
-        TypedDocument::Untyped | TypedDocument::Other(_) => viewer.has(Role::Admin),
-        TypedDocument::Incident(incident) => may_read_incident(viewer, incident, known),
-        TypedDocument::Instruction(instruction) => viewer.sees_everything() || addressed_to(viewer, instruction),
-        TypedDocument::Roster(roster) => may_read_roster(viewer, roster, known),
-    }
-}
-
-fn may_read_incident(viewer: &Viewer, incident: &Incident, known: &(impl Known + ?Sized)) -> bool {
-    if viewer.sees_everything() {
-        return true;
-    }
-    let filed_or_assigned = incident.filed_by(&viewer.person) || incident.assignees.contains_key(&viewer.person);
-    if incident.sensitive {
-        // The reporting unit only: its own officers, and its reporters who filed or were sent.
-        return filed_or_assigned || (viewer.has(Role::UnitOfficer) && viewer.unit == incident.unit);
-    }
-    viewer.oversees(&incident.unit, known) || (viewer.has(Role::Field) && filed_or_assigned)
-}
-
-fn may_read_roster(viewer: &Viewer, roster: &RosterDocument, known: &(impl Known + ?Sized)) -> bool {
-    viewer.sees_everything() || viewer.oversees(&roster.unit, known) || roster.unit == viewer.unit
+    Audience::of(document).includes(viewer, known)
 }
 
 /// Addressed to the person, or to their unit.

@@ -445,6 +445,15 @@ impl Accounts {
         Ok(self.issue(&device_id).await?)
     }
 
+    /// Every user who may log in, as the access rules see them: whose home a change may alter.
+    pub async fn active_viewers(database: &Database) -> Result<Vec<Viewer>, sqlx::Error> {
+        let rows: Vec<(String, String, String)> = on_database!(database, pool => {
+            sqlx::query_as("SELECT username, unit_id, roles FROM users WHERE disabled_at IS NULL ORDER BY username")
+                .fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().map(|(person, unit, roles)| Viewer { person, unit, roles: parse_roles(&roles) }).collect())
+    }
+
     /// Who an access token belongs to, if it is valid now.
     pub async fn authenticate(&self, access_token: &str) -> Result<Principal, AuthError> {
         let now = self.now();

@@ -37,6 +37,8 @@ pub struct TokenAnswer {
     pub expires_in: u64,
     pub device_id: String,
     pub user: UserAnswer,
+    /// The user's home document (`automerge:` URL): sync it first; it lists every document they may see.
+    pub home_document: String,
 }
 
 /// Who logged in, as the access rules see them.
@@ -50,9 +52,14 @@ pub struct UserAnswer {
     pub roles: Vec<String>,
 }
 
-impl From<Tokens> for TokenAnswer {
-    fn from(t: Tokens) -> Self {
-        Self {
+impl TokenAnswer {
+    async fn of(t: Tokens, state: &AppState) -> Result<Self, ApiError> {
+        let home = state.hub.home_of(&t.user.username).await.map_err(|e| ApiError {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            reason: format!("cannot look up the home document: {e}"),
+        })?;
+        Ok(Self {
+            home_document: home.url(),
             access_token: t.access_token,
             refresh_token: t.refresh_token,
             expires_in: t.expires_in,
@@ -63,7 +70,7 @@ impl From<Tokens> for TokenAnswer {
                 unit: t.user.unit,
                 roles: t.user.roles.iter().map(|r| r.code().to_owned()).collect(),
             },
-        }
+        })
     }
 }
 
@@ -94,7 +101,10 @@ pub async fn login(
 ) -> Response {
     let address = address.map(|Extension(ConnectInfo(a))| a.ip());
     match state.accounts.login(request.username.trim(), request.password, &request.device_name, address).await {
-        Ok(tokens) => Json(TokenAnswer::from(tokens)).into_response(),
+        Ok(tokens) => match TokenAnswer::of(tokens, &state).await {
+            Ok(answer) => Json(answer).into_response(),
+            Err(e) => e.into_response(),
+        },
         Err(e) => refused(e),
     }
 }
@@ -104,7 +114,10 @@ pub async fn login(
     responses((status = 200, body = TokenAnswer), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn refresh(State(state): State<AppState>, Json(request): Json<RefreshRequest>) -> Response {
     match state.accounts.refresh(request.refresh_token.trim()).await {
-        Ok(tokens) => Json(TokenAnswer::from(tokens)).into_response(),
+        Ok(tokens) => match TokenAnswer::of(tokens, &state).await {
+            Ok(answer) => Json(answer).into_response(),
+            Err(e) => e.into_response(),
+        },
         Err(e) => refused(e),
     }
 }

@@ -116,11 +116,17 @@ pub async fn reproject_all(store: &dyn Store, office: &Office) -> Result<Reproje
     let mut later = Vec::new();
     for id in ids {
         let doc = read_stored(store, id).await?;
-        match TypedDocument::read(&doc) {
+        let typed = TypedDocument::read(&doc);
+        if let Some(audience) = crate::homes::DocumentAudience::of(&typed) {
+            crate::homes::audiences::write(&office.database, id, &audience).await?;
+        }
+        match typed {
             Ok(typed @ TypedDocument::Directory(_)) => {
                 project(office, id, &typed).await?;
                 report.projected += 1;
             }
+            // Home documents have no rows: their audience (written above) is all the server keeps of them.
+            Ok(TypedDocument::Home(_)) => {}
             Ok(typed) if typed.kind().is_some() => later.push((id, typed)),
             Ok(_) => {}
             Err(e) => report.problems.push((id.to_string(), e.to_string())),

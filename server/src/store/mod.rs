@@ -64,6 +64,8 @@ pub struct NewChunk {
     pub projection: Option<crate::projection::Projection>,
     /// One line of the change log for each change in the chunk.
     pub receipts: Vec<ChangeReceipt>,
+    /// Who the document is for after these changes, when that is known (see `homes`).
+    pub audience: Option<crate::homes::DocumentAudience>,
 }
 
 /// How the server received one change (see `change_log`).

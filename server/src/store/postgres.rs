@@ -167,6 +167,9 @@ impl Store for PostgresStore {
                 crate::projection::write::within(&mut tx, &id, projection, now).await?;
             }
             crate::write_change_log!(tx, &id, seq, &chunk.receipts);
+            if let Some(audience) = &chunk.audience {
+                crate::write_audience!(tx, &id, audience);
+            }
             if announced.insert(chunk.document_id) {
                 self.announce(&mut tx, &id).await?;
             }

@@ -110,6 +110,9 @@ impl Store for SqliteStore {
                 crate::projection::write::within(&mut tx, &id, projection, now).await?;
             }
             crate::write_change_log!(tx, &id, seq, &chunk.receipts);
+            if let Some(audience) = &chunk.audience {
+                crate::write_audience!(tx, &id, audience);
+            }
         }
         tx.commit().await?;
         Ok(seqs)

@@ -16,6 +16,7 @@ use super::live_document::{LiveDocument, PeerSync};
 use super::outbound::{ConnectionId, Outbound};
 use super::receipts::{foreign_actors, receipts};
 use crate::clock::{Clock, SystemClock};
+use crate::homes::DocumentAudience;
 use crate::office::{Office, TypedDocument, check_change};
 use crate::projection;
 use crate::store::{ChangeNotice, GroupCommitter, NewChunk, Store, StoreError};
@@ -65,8 +66,8 @@ pub enum SyncError {
     },
 }
 
-struct Slot {
-    live: tokio::sync::Mutex<LiveDocument>,
+pub(super) struct Slot {
+    pub(super) live: tokio::sync::Mutex<LiveDocument>,
     /// Milliseconds since the hub started, at last use.
     last_used: AtomicU64,
 }
@@ -84,6 +85,8 @@ pub struct Hub {
     started: Instant,
     documents: Mutex<HashMap<DocumentId, Arc<Slot>>>,
     next_connection: AtomicU64,
+    /// Home document ids already looked up, by person.
+    homes: Mutex<HashMap<String, DocumentId>>,
 }
 
 impl Hub {
@@ -102,6 +105,7 @@ impl Hub {
             started: Instant::now(),
             documents: Mutex::new(HashMap::new()),
             next_connection: AtomicU64::new(1),
+            homes: Mutex::new(HashMap::new()),
         });
         if let Some(notices) = hub.store.change_notices() {
             tokio::spawn(follow_other_servers(Arc::downgrade(&hub), notices));
@@ -126,6 +130,22 @@ impl Hub {
         &self.office
     }
 
+    pub(super) fn actor(&self) -> &automerge::ActorId {
+        &self.actor
+    }
+
+    pub(super) fn clock(&self) -> &dyn Clock {
+        &*self.config.clock
+    }
+
+    pub(super) fn committer(&self) -> &GroupCommitter {
+        &self.committer
+    }
+
+    pub(super) fn homes_known(&self) -> std::sync::MutexGuard<'_, HashMap<String, DocumentId>> {
+        self.homes.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     pub fn next_connection_id(&self) -> ConnectionId {
         self.next_connection.fetch_add(1, Ordering::Relaxed)
     }
@@ -143,7 +163,7 @@ impl Hub {
         self.started.elapsed().as_millis() as u64
     }
 
-    fn slot(&self, id: DocumentId) -> Arc<Slot> {
+    pub(super) fn slot(&self, id: DocumentId) -> Arc<Slot> {
         let slot = self
             .lock_documents()
             .entry(id)
@@ -178,6 +198,14 @@ impl Hub {
             .await
             .map_err(|source| SyncError::Load { document: document_id, source })?;
 
+        // The person's own home: brought in line with what they may see when first used after loading.
+        if !live.home_reconciled
+            && let Ok(home) = self.home_of(&from.viewer.person).await
+            && home == document_id
+            && let Err(e) = self.reconcile_home(live, &from.viewer).await
+        {
+            tracing::warn!(user = %from.viewer.person, error = %e, "cannot bring the home document up to date");
+        }
         // A document this person may not see is answered as one that does not exist, and nothing they send
         // for it is looked at.
         if live.exists() && !self.may_read(&from.viewer, live) {
@@ -203,6 +231,8 @@ impl Hub {
             return Err(SyncError::ChangeRejected { document: document_id, reason: e.to_string() });
         }
         let brought_changes = live.doc.get_heads() != before;
+        let audience_before = DocumentAudience::of(&before_typed);
+        let mut audience = audience_before.clone();
         if !brought_changes {
             live.typed = Some(before_typed);
         } else {
@@ -238,7 +268,9 @@ impl Hub {
             }
             let typed = live.typed().clone();
             let projection = typed.as_ref().ok().and_then(|t| projection::projection_of(t, &self.office));
-            match self.committer.append(NewChunk { document_id, data, projection, receipts }).await {
+            audience = DocumentAudience::of(&typed);
+            let chunk = NewChunk { document_id, data, projection, receipts, audience: audience.clone() };
+            match self.committer.append(chunk).await {
                 Ok(seq) => {
                     live.stored.insert(seq);
                 }
@@ -263,6 +295,10 @@ impl Hub {
         }
         if brought_changes {
             self.drop_peers_who_lost_access(live);
+            // Who gained or lost this document: their homes follow, before anyone hears of the change.
+            if let Err(e) = self.update_homes(document_id, audience_before.as_ref(), audience.as_ref()).await {
+                tracing::warn!(document = %document_id, error = %e, "cannot update the home documents");
+            }
         }
         // A reload may have brought other servers' changes that this document's other peers have not heard of.
         let others_owed = brought_changes || (reloaded && live.peers.len() > 1);
@@ -393,7 +429,13 @@ impl Hub {
                     // The projection follows below, in its own transaction, as for another server's chunk.
                     match self
                         .committer
-                        .append(NewChunk { document_id: id, data, projection: None, receipts: Vec::new() })
+                        .append(NewChunk {
+                            document_id: id,
+                            data,
+                            projection: None,
+                            receipts: Vec::new(),
+                            audience: None,
+                        })
                         .await
                     {
                         Ok(seq) => {

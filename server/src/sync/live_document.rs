@@ -35,6 +35,8 @@ pub struct LiveDocument {
     pub peers: HashMap<ConnectionId, PeerSync>,
     /// The document read as its type, as last checked; `None` when the document changed since.
     pub typed: Option<Result<TypedDocument, DocumentError>>,
+    /// For a home document: checked against every document's audience since it was loaded.
+    pub home_reconciled: bool,
     /// Highest ephemeral `count` relayed per (sender, session), to drop repeats.
     ephemeral_seen: HashMap<(PeerId, String), u64>,
 }
@@ -49,6 +51,7 @@ impl LiveDocument {
             stored: BTreeSet::new(),
             peers: HashMap::new(),
             typed: None,
+            home_reconciled: false,
             ephemeral_seen: HashMap::new(),
         }
     }
@@ -72,6 +75,7 @@ impl LiveDocument {
         self.stored = stored;
         self.loaded = true;
         self.typed = None;
+        self.home_reconciled = false;
         Ok(true)
     }
 
@@ -119,6 +123,7 @@ impl LiveDocument {
         self.unstored = false;
         self.doc = Automerge::new();
         self.typed = None;
+        self.home_reconciled = false;
         self.stored.clear();
         for peer in self.peers.values_mut() {
             peer.state = SyncState::new();

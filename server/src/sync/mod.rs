@@ -3,10 +3,12 @@
 //! peer of the document.
 
 pub mod connection;
+mod homes;
 mod hub;
 mod live_document;
 mod outbound;
 mod receipts;
 
 pub use connection::ConnectionLimits;
+pub use homes::HomeError;
 pub use hub::{Hub, HubConfig};

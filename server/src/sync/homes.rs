@@ -1,0 +1,138 @@
+//! Keeping home documents current (see `homes`). A change that alters who a document is for adds it to, or
+//! removes it from, the homes of the people concerned, as the server's own change; a person's home is
+//! checked against every document's audience when it is first used after loading, which also repairs a
+//! home a crash left behind.
+
+use zhiban_model::DocumentId;
+use zhiban_model::access::{Audience, Viewer};
+use zhiban_model::documents::TypedDocument;
+use zhiban_model::documents::home::{Home, HomeEntry};
+
+use super::hub::Hub;
+use super::live_document::LiveDocument;
+use super::receipts::receipts;
+use crate::accounts::Accounts;
+use crate::homes::{DocumentAudience, audiences, entries_for, home_document_id, listed_for};
+use crate::store::{NewChunk, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum HomeError {
+    #[error("cannot read who may see what: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot store the home document: {0}")]
+    Store(#[from] StoreError),
+    #[error("cannot write the home document: {0}")]
+    Write(String),
+}
+
+impl Hub {
+    /// The id of `person`'s home document (made on first need, then remembered).
+    pub async fn home_of(&self, person: &str) -> Result<DocumentId, sqlx::Error> {
+        if let Some(id) = self.homes_known().get(person) {
+            return Ok(*id);
+        }
+        let id = home_document_id(&self.office().database, person).await?;
+        self.homes_known().insert(person.to_owned(), id);
+        Ok(id)
+    }
+
+    /// Brings `viewer`'s home, loaded in `live`, in line with every document's audience.
+    pub(super) async fn reconcile_home(&self, live: &mut LiveDocument, viewer: &Viewer) -> Result<(), HomeError> {
+        let all = audiences::all(&self.office().database).await?;
+        let entries = entries_for(viewer, &all, &*self.office().directory());
+        self.write_home(live, &viewer.person, |home| home.documents = entries).await?;
+        live.home_reconciled = true;
+        Ok(())
+    }
+
+    /// A stored change made document `id` for someone else (`before` → `after`): the homes of the people
+    /// who gained or lost it follow. Homes not made yet are left: they are filled when first used.
+    pub(super) async fn update_homes(
+        &self,
+        id: DocumentId,
+        before: Option<&DocumentAudience>,
+        after: Option<&DocumentAudience>,
+    ) -> Result<(), HomeError> {
+        if before == after || after.is_some_and(|a| matches!(a.audience, Audience::Person(_))) {
+            return Ok(());
+        }
+        let viewers = Accounts::active_viewers(&self.office().database).await?;
+        let directory = self.office().directory();
+        let key = id.to_string();
+        for viewer in viewers {
+            let was = before.is_some_and(|a| listed_for(&viewer, a, &*directory));
+            let now = after.filter(|a| listed_for(&viewer, a, &*directory));
+            let kind_changed = now.is_some() && before.map(|b| &b.kind) != now.map(|a| &a.kind);
+            if was == now.is_some() && !kind_changed {
+                continue;
+            }
+            let home = self.home_of(&viewer.person).await?;
+            let slot = self.slot(home);
+            let mut guard = slot.live.lock().await;
+            let live = &mut *guard;
+            live.ensure_loaded(self.store()).await?;
+            if !live.exists() {
+                continue;
+            }
+            self.write_home(live, &viewer.person, |h| match now {
+                Some(a) => {
+                    h.documents.insert(key.clone(), HomeEntry { kind: a.kind.clone() });
+                }
+                None => {
+                    h.documents.remove(&key);
+                }
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Applies `edit` to the home in `live` as the server's own change, stores it, and sends it to the
+    /// phones that have the home open.
+    async fn write_home(
+        &self,
+        live: &mut LiveDocument,
+        person: &str,
+        edit: impl FnOnce(&mut Home),
+    ) -> Result<(), HomeError> {
+        let before = live.doc.get_heads();
+        let current = match live.typed() {
+            Ok(TypedDocument::Home(home)) => home.clone(),
+            _ => Home::new(person),
+        };
+        let mut home = current.clone();
+        edit(&mut home);
+        if home == current && !before.is_empty() {
+            return Ok(());
+        }
+        live.begin_unstored();
+        live.doc.set_actor(self.actor().clone());
+        let mut tx = live.doc.transaction();
+        if let Err(e) = autosurgeon::reconcile(&mut tx, &home) {
+            tx.rollback();
+            live.reset();
+            return Err(HomeError::Write(e.to_string()));
+        }
+        tx.commit();
+        let documents = home.documents.len();
+        live.typed = Some(Ok(TypedDocument::Home(home)));
+        let data = live.doc.save_after(&before);
+        let now = self.clock().now_millis();
+        let receipts = receipts(&live.doc, &before, self.actor(), None, now);
+        let audience = Some(DocumentAudience { audience: Audience::Person(person.to_owned()), kind: "home".into() });
+        let chunk = NewChunk { document_id: live.id, data, projection: None, receipts, audience };
+        match self.committer().append(chunk).await {
+            Ok(seq) => {
+                live.stored.insert(seq);
+            }
+            Err(e) => {
+                live.reset();
+                return Err(e.into());
+            }
+        }
+        live.end_unstored();
+        tracing::debug!(%person, documents, "home document updated");
+        live.send_sync_messages(self.peer_id());
+        Ok(())
+    }
+}
