@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{RawQuery, State, WebSocketUpgrade};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
 
-use crate::accounts::{AccountPolicy, Accounts, AuthError};
+use crate::accounts::{AccountPolicy, Accounts};
 use crate::clock::{Clock, SystemClock};
 use crate::office::{DutyRules, Office};
 use crate::sync::{ConnectionLimits, Hub, HubConfig, connection};
@@ -89,19 +89,6 @@ async fn health(State(state): State<AppState>) -> Response {
     }
 }
 
-/// The access token a request carries: `Authorization: Bearer …`, or `?access_token=` for browsers, which
-/// cannot set headers on a WebSocket.
-fn access_token(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_owned());
-    bearer.or_else(|| {
-        url::form_urlencoded::parse(query?.as_bytes()).find(|(k, _)| k == "access_token").map(|(_, v)| v.into_owned())
-    })
-}
-
 async fn sync_socket(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
@@ -110,21 +97,11 @@ async fn sync_socket(
 ) -> Response {
     // Every byte on the socket belongs to a logged-in person on a registered device. A phone with a stale
     // token is told so (401) and refreshes.
-    let principal = match access_token(&headers, query.as_deref()) {
-        None => {
-            let reason = "log in first: the sync socket needs an access token (`Authorization: Bearer …`, or \
-                          `?access_token=` from a browser) from /api/v1/auth/login";
-            return (StatusCode::UNAUTHORIZED, Json(json!({ "error": reason }))).into_response();
-        }
+    let principal = match crate::api::caller::access_token(&headers, query.as_deref()) {
+        None => return crate::api::caller::refusal(None).into_response(),
         Some(token) => match state.accounts.authenticate(&token).await {
             Ok(principal) => principal,
-            Err(e) => {
-                let status = match e {
-                    AuthError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
-                    _ => StatusCode::UNAUTHORIZED,
-                };
-                return (status, Json(json!({ "error": e.to_string() }))).into_response();
-            }
+            Err(e) => return crate::api::caller::refusal(Some(e)).into_response(),
         },
     };
     // The socket layer's own cap is twice ours, so that a frame just over our limit still reaches us and

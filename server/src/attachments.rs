@@ -7,7 +7,8 @@
 //! - `GET /api/v1/attachments/{sha256}` → the bytes, once complete.
 //!
 //! When the last byte arrives the whole upload is hashed; bytes that do not hash to their name are discarded
-//! (422) so the phone sends them again from the start.
+//! (422) so the phone sends them again from the start. Every route needs an access token, as the rest of the
+//! API does.
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -21,6 +22,7 @@ use sha2::{Digest, Sha256};
 use zhiban_model::documents::incident::is_sha256_hex;
 
 use crate::AppState;
+use crate::api::caller::Caller;
 
 /// The largest chunk one request may carry.
 pub const MAX_CHUNK_BYTES: usize = 4 * 1024 * 1024;
@@ -74,7 +76,7 @@ async fn progress(state: &AppState, sha256: &str) -> Result<Option<Progress>, sq
     Ok(row.map(|(total, received, complete)| (total, received, complete != 0)))
 }
 
-async fn status(State(state): State<AppState>, Path(sha256): Path<String>) -> Response {
+async fn status(_caller: Caller, State(state): State<AppState>, Path(sha256): Path<String>) -> Response {
     if let Some(bad) = bad_name(&sha256) {
         return bad;
     }
@@ -96,6 +98,7 @@ enum Appended {
 }
 
 async fn put_chunk(
+    _caller: Caller,
     State(state): State<AppState>,
     Path(sha256): Path<String>,
     Query(query): Query<ChunkQuery>,
@@ -271,7 +274,7 @@ async fn verify(state: &AppState, sha256: &str) -> Result<bool, sqlx::Error> {
     Ok(matches)
 }
 
-async fn get_bytes(State(state): State<AppState>, Path(sha256): Path<String>) -> Response {
+async fn get_bytes(_caller: Caller, State(state): State<AppState>, Path(sha256): Path<String>) -> Response {
     if let Some(bad) = bad_name(&sha256) {
         return bad;
     }

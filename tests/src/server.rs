@@ -110,9 +110,19 @@ pub async fn health_status(addr: SocketAddr) -> anyhow::Result<u16> {
 
 /// A minimal HTTP GET on loopback, so tests need no HTTP client crate: (status, body).
 pub async fn http_get(addr: SocketAddr, path: &str) -> anyhow::Result<(u16, String)> {
+    get_with_headers(addr, path, "").await
+}
+
+/// `http_get` with an access token, as the API wants.
+pub async fn http_get_as(addr: SocketAddr, path: &str, token: &str) -> anyhow::Result<(u16, String)> {
+    get_with_headers(addr, path, &format!("Authorization: Bearer {token}\r\n")).await
+}
+
+async fn get_with_headers(addr: SocketAddr, path: &str, headers: &str) -> anyhow::Result<(u16, String)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
-    stream.write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).await?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\n{headers}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await?;
     let text = String::from_utf8_lossy(&response).into_owned();

@@ -462,3 +462,43 @@ async fn access_ending_mid_session_purges_the_phone_but_keeps_unsent_work() {
         office.server.stop().await.expect("stop");
     }
 }
+
+/// The desk's API answers by the same rules: without a token nothing; with one, only what that person may
+/// see, and a document they may not see is "not found", as one that does not exist.
+#[tokio::test]
+async fn the_api_answers_each_caller_with_what_they_may_see() {
+    use zhiban_tests::server::{http_get, http_get_as};
+    let office = Office::open(Backend::Sqlite).await;
+    let addr = office.server.addr;
+    let (status, body) = http_get(addr, "/api/v1/incidents").await.expect("GET");
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("log in first"), "{body}");
+    let titles = |body: &str| -> Vec<String> {
+        let list: serde_json::Value = serde_json::from_str(body).expect("JSON");
+        list["incidents"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .map(|i| i["title"].as_str().expect("title").to_owned())
+            .collect()
+    };
+    for (user, sees_sensitive) in [("desk", true), ("zhao", true), ("li", false), ("city-officer", false)] {
+        let token = zhiban_tests::accounts::login(&office.server.http_url(), user).await.expect("login");
+        let (status, body) = http_get_as(addr, "/api/v1/incidents", &token).await.expect("GET");
+        assert_eq!(status, 200, "{body}");
+        assert!(titles(&body).contains(&"东城区仓库火灾".to_owned()), "{user}: {body}");
+        assert_eq!(titles(&body).contains(&"东城区群体性事件".to_owned()), sees_sensitive, "{user}: {body}");
+        let (status, _) =
+            http_get_as(addr, &format!("/api/v1/incidents/{}", office.sensitive), &token).await.expect("GET");
+        assert_eq!(status, if sees_sensitive { 200 } else { 404 }, "{user}");
+        let (status, _) =
+            http_get_as(addr, &format!("/api/v1/docs/{}/history", office.sensitive), &token).await.expect("GET");
+        assert_eq!(status, if sees_sensitive { 200 } else { 404 }, "{user}: the history too");
+    }
+    let qian = zhiban_tests::accounts::login(&office.server.http_url(), "qian").await.expect("login");
+    let (status, _) = http_get_as(addr, "/api/v1/units/east/on-duty", &qian).await.expect("GET");
+    assert_eq!(status, 404, "the water bureau's officer does not see east's roster");
+    let (status, _) = http_get_as(addr, "/api/v1/units/water/on-duty", &qian).await.expect("GET");
+    assert_eq!(status, 200, "but their own unit's");
+    office.server.stop().await.expect("stop");
+}

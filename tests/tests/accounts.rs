@@ -219,7 +219,7 @@ async fn the_history_names_who_delivered_each_change_and_when_the_server_got_it(
     admin.client.sync_once(Duration::from_secs(10)).await.expect("sync");
 
     let (status, body) =
-        zhiban_tests::server::http_get(desk.server.addr, &format!("/api/v1/docs/{}/history", id.url()))
+        zhiban_tests::server::http_get_as(desk.server.addr, &format!("/api/v1/docs/{}/history", id.url()), &access)
             .await
             .expect("history");
     assert_eq!(status, 200, "{body}");
@@ -253,10 +253,13 @@ async fn a_phone_refreshes_after_a_long_shift_and_keeps_its_work_when_signed_out
     desk.clock.advance(Duration::from_secs(12 * 3600));
     phone.client.set_path(id, "log", &json!("交班")).expect("edit offline");
     phone.client.sync_once(Duration::from_secs(10)).await.expect("refreshed and synced");
+    let on_desk = &desk;
     let history = |id: zhiban_client_core::DocumentId| async move {
-        let (_, body) = zhiban_tests::server::http_get(desk.server.addr, &format!("/api/v1/docs/{}/history", id.url()))
-            .await
-            .expect("history");
+        let desk = on_desk;
+        let (_, answer, _) = desk.login("correct horse battery").await;
+        let token = answer["access_token"].as_str().expect("token").to_owned();
+        let path = format!("/api/v1/docs/{}/history", id.url());
+        let (_, body) = zhiban_tests::server::http_get_as(desk.server.addr, &path, &token).await.expect("history");
         serde_json::from_str::<Value>(&body).expect("json")
     };
     let changes = history(id).await["changes"].as_array().expect("changes").clone();
@@ -360,10 +363,13 @@ async fn a_change_under_another_users_actor_is_refused() {
     tx.commit();
     let refused = push(&mut wang_peer, other, &mut forged).await.expect_err("forged actor");
     assert!(refused.contains("belong to another user"), "{refused}");
-    let (status, _) =
-        zhiban_tests::server::http_get(desk.server.addr, &format!("/api/v1/docs/{}/history", other.url()))
-            .await
-            .expect("get");
+    let (status, _) = zhiban_tests::server::http_get_as(
+        desk.server.addr,
+        &format!("/api/v1/docs/{}/history", other.url()),
+        li["access_token"].as_str().expect("token"),
+    )
+    .await
+    .expect("get");
     assert_eq!(status, 404, "nothing of the forged change was stored");
 
     // Under an actor of his own, wang writes freely.

@@ -7,8 +7,9 @@ use std::time::Duration;
 use serde_json::json;
 use zhiban_model::documents::incident::{FirstReport, Incident, ReportDetails, Reporter};
 use zhiban_model::documents::instruction::Instruction;
+use zhiban_tests::accounts::login;
 use zhiban_tests::duty::{add_people, as_json, at, create, record_directory, small_city};
-use zhiban_tests::server::http_get;
+use zhiban_tests::server::http_get_as;
 use zhiban_tests::{Backend, InProcessServer, Phone, TestDatabase};
 
 const SYNC: Duration = Duration::from_secs(20);
@@ -61,7 +62,8 @@ async fn the_server_refuses_invalid_and_forbidden_changes_and_stores_nothing_of_
             let id = rogue.client.create_document(&incident).expect("create");
             let refused = rogue.client.sync_once(Duration::from_secs(5)).await.expect_err(what);
             assert!(refused.to_string().contains(reason), "{backend:?} {what}: {refused}");
-            let (status, _) = http_get(server.addr, &format!("/api/v1/incidents/{id}")).await.expect("api");
+            let token = login(&server.http_url(), "desk").await.expect("the desk's token");
+            let (status, _) = http_get_as(server.addr, &format!("/api/v1/incidents/{id}"), &token).await.expect("api");
             assert_eq!(status, 404, "{what}: nothing of the refused document was stored");
         }
 

@@ -333,7 +333,8 @@ async fn a_photo_attached_offline_uploads_once_online_and_resumes_after_an_inter
         let options = UploadOptions { chunk_bytes: 1024 * 1024, max_chunks: Some(1) };
         let first = field.client.upload_attachments(options).await.expect("first chunk");
         assert_eq!((first.attachments[0].sent, first.attachments[0].complete), (1024 * 1024, false));
-        let status = status_of(&base, &sha).await;
+        let token = zhiban_tests::accounts::login(&base, "desk1").await.expect("the desk's token");
+        let status = status_of(&base, &sha, &token).await;
         assert_eq!((status["received"].as_i64(), status["complete"].as_bool()), (Some(1024 * 1024), Some(false)));
         assert_eq!(field.client.attachments_to_upload().expect("to upload").len(), 1);
 
@@ -349,7 +350,12 @@ async fn a_photo_attached_offline_uploads_once_online_and_resumes_after_an_inter
         // The desk reads the incident and downloads the bytes, which hash to what the incident records.
         office.desk.client.fetch(filed.incident, SYNC).await.expect("desk fetches");
         let on_desk = office.desk.client.incident(filed.incident).expect("read");
-        let downloaded = reqwest::get(format!("{base}/api/v1/attachments/{sha}")).await.expect("get");
+        let downloaded = reqwest::Client::new()
+            .get(format!("{base}/api/v1/attachments/{sha}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("get");
         assert_eq!(downloaded.status(), 200);
         let downloaded = downloaded.bytes().await.expect("bytes");
         assert_eq!(hex(&downloaded), on_desk.attachments[&sha].sha256, "{backend:?}");
@@ -358,8 +364,13 @@ async fn a_photo_attached_offline_uploads_once_online_and_resumes_after_an_inter
     }
 }
 
-async fn status_of(base: &str, sha: &str) -> serde_json::Value {
-    let response = reqwest::get(format!("{base}/api/v1/attachments/{sha}/status")).await.expect("status");
+async fn status_of(base: &str, sha: &str, token: &str) -> serde_json::Value {
+    let response = reqwest::Client::new()
+        .get(format!("{base}/api/v1/attachments/{sha}/status"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("status");
     assert_eq!(response.status(), 200);
     response.json().await.expect("JSON")
 }
@@ -373,9 +384,15 @@ async fn the_server_refuses_a_chunk_at_the_wrong_offset_and_discards_bytes_that_
         let http = reqwest::Client::new();
         let data = b"0123456789".to_vec();
         let sha = hex(&data);
+        let token = server.admin_token.clone();
         let put = |offset: usize, body: &[u8]| {
-            http.put(format!("{base}/api/v1/attachments/{sha}?offset={offset}&total=10")).body(body.to_vec()).send()
+            let url = format!("{base}/api/v1/attachments/{sha}?offset={offset}&total=10");
+            http.put(url).bearer_auth(&token).body(body.to_vec()).send()
         };
+        let (status, _) = zhiban_tests::server::http_get(server.addr, &format!("/api/v1/attachments/{sha}/status"))
+            .await
+            .expect("status");
+        assert_eq!(status, 401, "uploads need a login");
         assert_eq!(put(0, &data[..5]).await.expect("put").status(), 200);
         let conflict = put(0, &data[..5]).await.expect("put");
         assert_eq!(conflict.status(), 409);
@@ -386,12 +403,13 @@ async fn the_server_refuses_a_chunk_at_the_wrong_offset_and_discards_bytes_that_
         assert_eq!(wrong.status(), 422);
         let body: serde_json::Value = wrong.json().await.expect("JSON");
         assert!(body["error"].as_str().is_some_and(|e| e.contains("do not hash")), "{body}");
-        assert_eq!(status_of(&base, &sha).await["received"], 0);
-        assert_eq!(http.get(format!("{base}/api/v1/attachments/{sha}")).send().await.expect("get").status(), 404);
+        assert_eq!(status_of(&base, &sha, &token).await["received"], 0);
+        let get = || http.get(format!("{base}/api/v1/attachments/{sha}")).bearer_auth(&token).send();
+        assert_eq!(get().await.expect("get").status(), 404);
         // Sent again properly, it completes.
         assert_eq!(put(0, &data[..5]).await.expect("put").status(), 200);
         assert_eq!(put(5, &data[5..]).await.expect("put").status(), 201);
-        let got = http.get(format!("{base}/api/v1/attachments/{sha}")).send().await.expect("get");
+        let got = get().await.expect("get");
         assert_eq!(got.bytes().await.expect("bytes").to_vec(), data, "{backend:?}");
         server.stop().await.expect("stop");
     }

@@ -121,7 +121,7 @@ async fn javascript_is_told_when_a_document_does_not_exist() {
 async fn a_typed_incident_written_by_javascript_is_checked_and_projected() {
     use zhiban_model::documents::incident::{Casualties, FirstReport, Incident, ReportDetails, Reporter};
     use zhiban_tests::duty::{add_people, as_json, at, record_directory, small_city};
-    use zhiban_tests::server::http_get;
+    use zhiban_tests::server::http_get_as;
 
     let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
     let server = InProcessServer::start(&db.url).await.expect("server");
@@ -147,7 +147,8 @@ async fn a_typed_incident_written_by_javascript_is_checked_and_projected() {
     let mut js = JsPeer::start(&as_li).await.expect("js peer");
     let created = js.call(json!({"cmd": "create", "doc": as_json(&incident)})).await.expect("JS files a first report");
     let url = created["url"].as_str().expect("url").to_owned();
-    let (status, body) = http_get(server.addr, &format!("/api/v1/incidents/{url}")).await.expect("api");
+    let desk = zhiban_tests::accounts::login(&server.http_url(), "desk").await.expect("the desk's token");
+    let (status, body) = http_get_as(server.addr, &format!("/api/v1/incidents/{url}"), &desk).await.expect("api");
     assert_eq!(status, 200, "{body}");
     let detail: serde_json::Value = serde_json::from_str(&body).expect("json");
     assert_eq!(detail["title"], "东城区燃气泄漏");
@@ -162,7 +163,7 @@ async fn a_typed_incident_written_by_javascript_is_checked_and_projected() {
     let mut js = JsPeer::start(&as_li).await.expect("js peer");
     let refused = js.try_call(json!({"cmd": "create", "doc": bad, "timeout_ms": 2000})).await.expect("answer");
     assert!(refused.get("error").is_some(), "JavaScript is not told the change was stored: {refused}");
-    let (_, list) = http_get(server.addr, "/api/v1/incidents").await.expect("api");
+    let (_, list) = http_get_as(server.addr, "/api/v1/incidents", &desk).await.expect("api");
     assert!(!list.contains("伪造的报告"), "{list}");
     let _ = js.quit().await;
     server.stop().await.expect("stop");

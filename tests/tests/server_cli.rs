@@ -6,15 +6,29 @@ use std::process::Output;
 
 use serde_json::Value;
 use tokio::process::Command;
-use zhiban_tests::server::{http_get, program};
+use zhiban_tests::server::{http_get, http_get_as, program};
 use zhiban_tests::{Backend, ServerProcess, TestDatabase};
 
 async fn zhiban_server(args: &[&str]) -> Output {
     Command::new(program("test-zhiban-server")).args(args).output().await.expect("run zhiban-server")
 }
 
-async fn api(server: &ServerProcess, path: &str) -> Value {
-    let (status, body) = http_get(server.addr, path).await.expect("GET");
+/// Logs a demo user in (the demo's passwords are `demo-USERNAME`); the access token.
+async fn demo_login(server: &ServerProcess, username: &str) -> String {
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/login", server.http_url()))
+        .json(&serde_json::json!({"username": username, "password": format!("demo-{username}"), "device_name": "test"}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("JSON");
+    answer["access_token"].as_str().unwrap_or_else(|| panic!("{username} logs in: {answer}")).to_owned()
+}
+
+async fn api(server: &ServerProcess, token: &str, path: &str) -> Value {
+    let (status, body) = http_get_as(server.addr, path, token).await.expect("GET");
     assert_eq!(status, 200, "{path}: {body}");
     serde_json::from_str(&body).expect("JSON")
 }
@@ -34,19 +48,22 @@ async fn demo_loads_a_city_the_api_serves_and_reproject_rebuilds_it() {
         assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a directory"));
 
         let server = ServerProcess::start(&db.url).await.expect("serve");
-        let incidents = api(&server, "/api/v1/incidents").await;
+        let (status, _) = http_get(server.addr, "/api/v1/incidents").await.expect("GET");
+        assert_eq!(status, 401, "the API needs a login");
+        let desk = demo_login(&server, "city-officer-1").await;
+        let incidents = api(&server, &desk, "/api/v1/incidents").await;
         let titles: Vec<&str> =
             incidents["incidents"].as_array().expect("list").iter().filter_map(|i| i["title"].as_str()).collect();
         assert_eq!(titles.len(), 5, "{backend:?}: {titles:?}");
-        let late = api(&server, "/api/v1/incidents?late=true").await;
+        let late = api(&server, &desk, "/api/v1/incidents?late=true").await;
         assert_eq!(late["incidents"][0]["title"], "东城区建设路工地边坡垮塌", "the slope collapse was reported late");
-        let coach = api(&server, "/api/v1/incidents?grade=III").await;
+        let coach = api(&server, &desk, "/api/v1/incidents?grade=III").await;
         let coach_url = coach["incidents"][0]["document"].as_str().expect("url").to_owned();
-        let detail = api(&server, &format!("/api/v1/incidents/{coach_url}")).await;
+        let detail = api(&server, &desk, &format!("/api/v1/incidents/{coach_url}")).await;
         let labels: Vec<&str> =
             detail["chain"].as_array().expect("chain").iter().filter_map(|e| e["label"].as_str()).collect();
         assert_eq!(labels, vec!["首报", "续报一", "续报二"]);
-        let instructions = api(&server, "/api/v1/instructions").await;
+        let instructions = api(&server, &desk, "/api/v1/instructions").await;
         let numbers: Vec<&str> = instructions["instructions"]
             .as_array()
             .expect("list")
@@ -54,9 +71,9 @@ async fn demo_loads_a_city_the_api_serves_and_reproject_rebuilds_it() {
             .filter_map(|i| i["number"].as_str())
             .collect();
         assert_eq!(numbers.len(), 2, "{numbers:?}");
-        let open = api(&server, "/api/v1/instructions?status=relayed").await;
+        let open = api(&server, &desk, "/api/v1/instructions?status=relayed").await;
         let open_url = open["instructions"][0]["document"].as_str().expect("url").to_owned();
-        let one = api(&server, &format!("/api/v1/instructions/{open_url}")).await;
+        let one = api(&server, &desk, &format!("/api/v1/instructions/{open_url}")).await;
         let waiting: Vec<&str> = one["recipients"]
             .as_array()
             .expect("recipients")
@@ -65,12 +82,12 @@ async fn demo_loads_a_city_the_api_serves_and_reproject_rebuilds_it() {
             .filter_map(|r| r["recipient"].as_str())
             .collect();
         assert_eq!(waiting, vec!["emergency"], "the emergency bureau has not acknowledged yet");
-        let on_duty = api(&server, "/api/v1/units/beiling/on-duty").await;
+        let on_duty = api(&server, &desk, "/api/v1/units/beiling/on-duty").await;
         assert!(on_duty["main"]["name"].is_string() && on_duty["leader"]["phone"].is_string(), "{on_duty}");
-        let (status, body) = http_get(server.addr, "/api/v1/units/atlantis/on-duty").await.expect("GET");
+        let (status, body) = http_get_as(server.addr, "/api/v1/units/atlantis/on-duty", &desk).await.expect("GET");
         assert_eq!(status, 404);
         assert!(body.contains("not in the directory"), "{body}");
-        let openapi = api(&server, "/api/v1/openapi.json").await;
+        let openapi = api(&server, &desk, "/api/v1/openapi.json").await;
         assert!(openapi["paths"]["/api/v1/units/{unit}/on-duty"].is_object());
         server.kill().await.expect("stop");
 
@@ -78,7 +95,11 @@ async fn demo_loads_a_city_the_api_serves_and_reproject_rebuilds_it() {
         assert!(rebuilt.status.success(), "{}", String::from_utf8_lossy(&rebuilt.stderr));
         assert!(String::from_utf8_lossy(&rebuilt.stdout).contains("36 documents stored, 36 projected"));
         let server = ServerProcess::start(&db.url).await.expect("serve again");
-        assert_eq!(api(&server, "/api/v1/incidents").await, incidents, "{backend:?}: the same rows after a rebuild");
+        assert_eq!(
+            api(&server, &desk, "/api/v1/incidents").await,
+            incidents,
+            "{backend:?}: the same rows after a rebuild"
+        );
         server.kill().await.expect("stop");
     }
 }

@@ -9,7 +9,7 @@ use zhiban_model::DocumentId;
 use zhiban_model::documents::incident::{Attachment, Incident};
 use zhiban_model::documents::time::format_instant;
 
-use super::http::{error_reason, http_client, unreachable};
+use super::http::{error_reason, unreachable};
 use crate::client::Client;
 use crate::error::ClientError;
 
@@ -142,13 +142,12 @@ impl Client {
         size: i64,
         options: UploadOptions,
     ) -> Result<AttachmentUpload, ClientError> {
-        let http = http_client()?;
         let base = self.http_base()?;
         let join = |path: &str| {
             base.join(path).map_err(|e| ClientError::InvalidInput(format!("attachment URL for {sha256}: {e}")))
         };
         let status_url = join(&format!("api/v1/attachments/{sha256}/status"))?;
-        let response = http.get(status_url.clone()).send().await.map_err(|e| unreachable(&status_url, e))?;
+        let response = self.send_authorized(&status_url, |http| http.get(status_url.clone())).await?;
         let code = response.status();
         let body = response.text().await.map_err(|e| unreachable(&status_url, e))?;
         let (mut offset, complete) = if code.is_success() {
@@ -181,7 +180,7 @@ impl Client {
                 .ok_or_else(|| ClientError::InvalidInput(format!("attachment {sha256} is no longer on this phone")))?;
             let len = data.len() as i64;
             let url = join(&format!("api/v1/attachments/{sha256}?offset={offset}&total={size}"))?;
-            let response = http.put(url.clone()).body(data).send().await.map_err(|e| unreachable(&url, e))?;
+            let response = self.send_authorized(&url, |http| http.put(url.clone()).body(data.clone())).await?;
             let code = response.status();
             let body = response.text().await.map_err(|e| unreachable(&url, e))?;
             let answer: Option<Value> = serde_json::from_str(&body).ok();

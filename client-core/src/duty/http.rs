@@ -32,13 +32,37 @@ pub(crate) fn error_reason(body: &str) -> String {
 }
 
 impl Client {
+    /// Sends the request `build` makes, with this phone's access token; when the server says the token has
+    /// expired (a long offline shift), refreshes it once and sends again.
+    pub(crate) async fn send_authorized(
+        &self,
+        url: &reqwest::Url,
+        build: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ClientError> {
+        let http = http_client()?;
+        let send = |token: Option<String>| {
+            let request = build(&http);
+            let request = match token {
+                Some(token) => request.bearer_auth(token),
+                None => request,
+            };
+            async move { request.send().await.map_err(|e| unreachable(url, e)) }
+        };
+        let response = send(self.inner.access_token()?).await?;
+        if response.status() != reqwest::StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        self.inner.refresh_tokens().await?;
+        send(self.inner.access_token()?).await
+    }
+
     /// `GET path` on the server's API; the JSON body of a 200.
     pub(crate) async fn api_get(&self, path_and_query: &str, what: &str) -> Result<Value, ClientError> {
         let url = self
             .http_base()?
             .join(path_and_query)
             .map_err(|e| ClientError::InvalidInput(format!("{path_and_query}: {e}")))?;
-        let response = http_client()?.get(url.clone()).send().await.map_err(|e| unreachable(&url, e))?;
+        let response = self.send_authorized(&url, |http| http.get(url.clone())).await?;
         let status = response.status();
         let body = response.text().await.map_err(|e| unreachable(&url, e))?;
         if !status.is_success() {

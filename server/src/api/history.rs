@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::caller::Caller;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::{document_key, time};
 use crate::AppState;
@@ -40,8 +41,13 @@ type Row = (String, String, i64, i64, i64, Option<String>, Option<String>, Strin
 #[utoipa::path(get, path = "/api/v1/docs/{document}/history", tag = "history",
     params(("document" = String, Path, description = "the document's id or automerge: URL")),
     responses((status = 200, body = History), (status = 404, body = ErrorBody)))]
-pub async fn history(State(state): State<AppState>, Path(document): Path<String>) -> ApiResult<History> {
+pub async fn history(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(document): Path<String>,
+) -> ApiResult<History> {
     let id = document_key(&document)?;
+    caller.check(&state, id, "document").await?;
     let key = id.to_string();
     let rows: Vec<Row> = on_database!(&state.hub.office().database, pool => {
         sqlx::query_as(

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use zhiban_model::DocumentId;
 
+use super::caller::Caller;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::{document_key, time};
 use crate::AppState;
@@ -184,7 +185,11 @@ const GRADES: [&str; 4] = ["I", "II", "III", "IV"];
 /// Incidents, newest first, filtered.
 #[utoipa::path(get, path = "/api/v1/incidents", params(IncidentFilter), tag = "incidents",
     responses((status = 200, body = IncidentList), (status = 400, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, Query(filter): Query<IncidentFilter>) -> ApiResult<IncidentList> {
+pub async fn list(
+    caller: Caller,
+    State(state): State<AppState>,
+    Query(filter): Query<IncidentFilter>,
+) -> ApiResult<IncidentList> {
     if let Some(g) = &filter.grade
         && !GRADES.contains(&g.as_str())
     {
@@ -200,6 +205,9 @@ pub async fn list(State(state): State<AppState>, Query(filter): Query<IncidentFi
     let from = filter.from.as_deref().map(|v| time::parse("from", v)).transpose()?;
     let to = filter.to.as_deref().map(|v| time::parse("to", v)).transpose()?;
     let limit = filter.limit.unwrap_or(100).clamp(1, 1000);
+    // Everyone but the desk and leaders sees some incidents only: those are picked after the query.
+    let visible = caller.visible(&state).await?;
+    let query_limit = if visible.is_some() { i64::MAX } else { limit };
     let database = &state.hub.office().database;
     let records: Vec<IncidentRecord> = on_database!(database, pool => {
         let mut q = sqlx::QueryBuilder::new("SELECT * FROM incidents WHERE 1 = 1");
@@ -226,10 +234,16 @@ pub async fn list(State(state): State<AppState>, Query(filter): Query<IncidentFi
         if let Some(sensitive) = filter.sensitive {
             q.push(" AND sensitive = ").push_bind(i64::from(sensitive));
         }
-        q.push(" ORDER BY received_at DESC, document_id LIMIT ").push_bind(limit);
+        q.push(" ORDER BY received_at DESC, document_id LIMIT ").push_bind(query_limit);
         q.build_query_as().fetch_all(pool).await?
     });
-    Ok(Json(IncidentList { incidents: records.into_iter().map(Into::into).collect() }))
+    let incidents = records
+        .into_iter()
+        .filter(|r| visible.as_ref().is_none_or(|v| v.contains(&r.document_id)))
+        .take(limit as usize)
+        .map(Into::into)
+        .collect();
+    Ok(Json(IncidentList { incidents }))
 }
 
 #[derive(sqlx::FromRow)]
@@ -257,8 +271,13 @@ struct StepRecord {
 #[utoipa::path(get, path = "/api/v1/incidents/{document}", tag = "incidents",
     params(("document" = String, Path, description = "the incident's document id or automerge: URL")),
     responses((status = 200, body = IncidentDetail), (status = 404, body = ErrorBody)))]
-pub async fn one(State(state): State<AppState>, Path(document): Path<String>) -> ApiResult<IncidentDetail> {
+pub async fn one(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(document): Path<String>,
+) -> ApiResult<IncidentDetail> {
     let id: DocumentId = document_key(&document)?;
+    caller.check(&state, id, "incident").await?;
     let key = id.to_string();
     let database = &state.hub.office().database;
     let (record, entries, steps): (Option<IncidentRecord>, Vec<EntryRecord>, Vec<StepRecord>) = on_database!(database, pool => {(

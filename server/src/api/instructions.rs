@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::caller::Caller;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::{document_key, time};
 use crate::AppState;
@@ -133,6 +134,7 @@ const STATUSES: [&str; 5] = ["issued", "relayed", "acknowledged", "fed_back", "c
 #[utoipa::path(get, path = "/api/v1/instructions", params(InstructionFilter), tag = "instructions",
     responses((status = 200, body = InstructionList), (status = 400, body = ErrorBody)))]
 pub async fn list(
+    caller: Caller,
     State(state): State<AppState>,
     Query(filter): Query<InstructionFilter>,
 ) -> ApiResult<InstructionList> {
@@ -157,7 +159,12 @@ pub async fn list(
         q.push(" ORDER BY i.issued_at DESC, i.document_id LIMIT 1000");
         q.build_query_as().fetch_all(pool).await?
     });
-    let mut instructions: Vec<InstructionSummary> = records.into_iter().map(|r| r.summary(now)).collect();
+    let visible = caller.visible(&state).await?;
+    let mut instructions: Vec<InstructionSummary> = records
+        .into_iter()
+        .filter(|r| visible.as_ref().is_none_or(|v| v.contains(&r.document_id)))
+        .map(|r| r.summary(now))
+        .collect();
     if let Some(overdue) = filter.overdue {
         instructions.retain(|i| (i.relay_overdue || i.feedback_overdue) == overdue);
     }
@@ -185,8 +192,13 @@ struct AcknowledgementRecord {
 #[utoipa::path(get, path = "/api/v1/instructions/{document}", tag = "instructions",
     params(("document" = String, Path, description = "the instruction's document id or automerge: URL")),
     responses((status = 200, body = InstructionDetail), (status = 404, body = ErrorBody)))]
-pub async fn one(State(state): State<AppState>, Path(document): Path<String>) -> ApiResult<InstructionDetail> {
+pub async fn one(
+    caller: Caller,
+    State(state): State<AppState>,
+    Path(document): Path<String>,
+) -> ApiResult<InstructionDetail> {
     let id = document_key(&document)?;
+    caller.check(&state, id, "instruction").await?;
     let key = id.to_string();
     let database = &state.hub.office().database;
     let (record, recipients, acks): (Option<InstructionRecord>, Vec<RecipientRecord>, Vec<AcknowledgementRecord>) = on_database!(database, pool => {(

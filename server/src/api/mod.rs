@@ -2,6 +2,7 @@
 //! at `/api/v1/openapi.json`. Documents are changed through sync, not here: the API only reads.
 
 mod auth;
+pub mod caller;
 mod error;
 mod history;
 mod incidents;

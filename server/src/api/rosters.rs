@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::caller::Caller;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::time;
 use crate::AppState;
@@ -19,7 +20,7 @@ pub struct DirectoryDocument {
 /// Which document is the directory.
 #[utoipa::path(get, path = "/api/v1/directory", tag = "rosters",
     responses((status = 200, body = DirectoryDocument), (status = 404, body = ErrorBody)))]
-pub async fn directory(State(state): State<AppState>) -> ApiResult<DirectoryDocument> {
+pub async fn directory(_caller: Caller, State(state): State<AppState>) -> ApiResult<DirectoryDocument> {
     let database = &state.hub.office().database;
     let id: Option<String> = on_database!(database, pool => {
         sqlx::query_scalar("SELECT document_id FROM projected_documents WHERE kind = 'directory' ORDER BY projected_at DESC LIMIT 1")
@@ -48,7 +49,7 @@ pub struct UnitList {
 
 /// Every unit with its duty category and duty phone.
 #[utoipa::path(get, path = "/api/v1/units", tag = "rosters", responses((status = 200, body = UnitList)))]
-pub async fn units(State(state): State<AppState>) -> ApiResult<UnitList> {
+pub async fn units(_caller: Caller, State(state): State<AppState>) -> ApiResult<UnitList> {
     let database = &state.hub.office().database;
     let units: Vec<UnitView> = on_database!(database, pool => {
         sqlx::query_as("SELECT unit_id, name, parent_id, category, duty_phone FROM units ORDER BY unit_id").fetch_all(pool).await?
@@ -106,7 +107,11 @@ impl From<RosterRecord> for RosterView {
 /// Roster documents, optionally of one unit, by period.
 #[utoipa::path(get, path = "/api/v1/rosters", params(RosterFilter), tag = "rosters",
     responses((status = 200, body = RosterList)))]
-pub async fn rosters(State(state): State<AppState>, Query(filter): Query<RosterFilter>) -> ApiResult<RosterList> {
+pub async fn rosters(
+    caller: Caller,
+    State(state): State<AppState>,
+    Query(filter): Query<RosterFilter>,
+) -> ApiResult<RosterList> {
     let database = &state.hub.office().database;
     let records: Vec<RosterRecord> = on_database!(database, pool => {
         let mut q = sqlx::QueryBuilder::new("SELECT * FROM rosters");
@@ -116,7 +121,13 @@ pub async fn rosters(State(state): State<AppState>, Query(filter): Query<RosterF
         q.push(" ORDER BY unit_id, period_start");
         q.build_query_as().fetch_all(pool).await?
     });
-    Ok(Json(RosterList { rosters: records.into_iter().map(Into::into).collect() }))
+    let visible = caller.visible(&state).await?;
+    let rosters = records
+        .into_iter()
+        .filter(|r| visible.as_ref().is_none_or(|v| v.contains(&r.document_id)))
+        .map(Into::into)
+        .collect();
+    Ok(Json(RosterList { rosters }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -167,6 +178,7 @@ struct ShiftRecord {
 #[utoipa::path(get, path = "/api/v1/units/{unit}/roster", params(("unit" = String, Path), PeriodFilter), tag = "rosters",
     responses((status = 200, body = UnitRoster), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn unit_roster(
+    caller: Caller,
     State(state): State<AppState>,
     Path(unit): Path<String>,
     Query(period): Query<PeriodFilter>,
@@ -175,6 +187,9 @@ pub async fn unit_roster(
     let to = period.to.as_deref().map(|v| time::parse("to", v)).transpose()?.unwrap_or(from + 7 * 86_400_000);
     if to <= from {
         return Err(ApiError::bad_request("to must be after from"));
+    }
+    if !caller.sees_rosters_of(&state, &unit) {
+        return Err(ApiError::not_found(format!("no roster of unit {unit:?} that you may see")));
     }
     let database = &state.hub.office().database;
     let (known, rosters, shifts): (Option<String>, Vec<RosterRecord>, Vec<ShiftRecord>) = on_database!(database, pool => {(
@@ -253,11 +268,15 @@ struct OnDutyRecord {
 #[utoipa::path(get, path = "/api/v1/units/{unit}/on-duty", params(("unit" = String, Path), AtFilter), tag = "rosters",
     responses((status = 200, body = OnDuty), (status = 404, body = ErrorBody)))]
 pub async fn on_duty(
+    caller: Caller,
     State(state): State<AppState>,
     Path(unit): Path<String>,
     Query(at): Query<AtFilter>,
 ) -> ApiResult<OnDuty> {
     let at = at.at.as_deref().map(|v| time::parse("at", v)).transpose()?.unwrap_or_else(time::now_millis);
+    if !caller.sees_rosters_of(&state, &unit) {
+        return Err(ApiError::not_found(format!("no roster of unit {unit:?} that you may see")));
+    }
     let database = &state.hub.office().database;
     // Where rosters overlap, an accepted one wins over a draft, then the latest period.
     let sql = "SELECT s.kind, s.starts_text, s.ends_text, s.main, s.deputy, s.leader FROM shifts s \

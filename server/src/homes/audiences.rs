@@ -143,3 +143,14 @@ pub async fn backfill(
     }
     Ok(written)
 }
+
+/// One document's audience, if the server has it.
+pub async fn of(database: &Database, id: DocumentId) -> Result<Option<DocumentAudience>, sqlx::Error> {
+    let row: Option<Row> = on_database!(database, pool => {
+        sqlx::query_as("SELECT audience, kind, unit, sensitive, people, units FROM document_audiences WHERE document_id = $1")
+            .bind(id.to_string())
+            .fetch_optional(pool)
+            .await?
+    });
+    Ok(row.map(from_row))
+}
