@@ -74,6 +74,8 @@ async fn health(State(state): State<AppState>) -> Response {
             "backend": store.backend(),
             "documents_stored": documents,
             "documents_loaded": state.hub.loaded_documents(),
+            // The directory changes are checked against, as this server holds it.
+            "directory_units": state.hub.office().directory().units.len(),
         }))
         .into_response(),
         Err(e) => (

@@ -10,7 +10,9 @@ use crate::office::{DutyRules, Office};
 use crate::projection;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use zhiban_model::documents::directory::Role;
+use zhiban_model::documents::directory::{DutyCategory, Role};
+
+use crate::office::directory_admin::{NewUnit, add_unit};
 
 #[derive(Parser)]
 #[command(name = "zhiban-server", version, about = "Zhiban sync server for the duty office")]
@@ -61,6 +63,29 @@ enum UserCommand {
         database: DatabaseArg,
         #[arg(long)]
         username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UnitCommand {
+    /// Add a unit to the directory (the first one added is the city, without --parent).
+    Add {
+        #[command(flatten)]
+        database: DatabaseArg,
+        #[arg(long)]
+        name: String,
+        /// The unit above it (its id).
+        #[arg(long)]
+        parent: Option<String>,
+        /// Duty category: 1, 2 or 3 (一级/二级/三级值班单位).
+        #[arg(long)]
+        category: String,
+        /// The duty phone that must always be answered.
+        #[arg(long)]
+        duty_phone: String,
+        /// The unit's id; without it one is made from the name.
+        #[arg(long)]
+        id: Option<String>,
     },
 }
 
@@ -151,6 +176,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AdminCommand {
+    /// The units of the directory.
+    #[command(subcommand)]
+    Unit(UnitCommand),
     /// People who log in.
     #[command(subcommand)]
     User(UserCommand),
@@ -209,6 +237,20 @@ pub async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Admin(AdminCommand::Unit(UnitCommand::Add { database, name, parent, category, duty_phone, id })) => {
+            let category = match category.trim() {
+                "1" => DutyCategory::One,
+                "2" => DutyCategory::Two,
+                "3" => DutyCategory::Three,
+                other => anyhow::bail!("--category {other:?}: use 1, 2 or 3"),
+            };
+            let store = crate::store::open(&database.url).await?;
+            let office = Office::new(store.database(), DutyRules::default());
+            let unit = NewUnit { id, name, parent, category, duty_phone };
+            let (directory, id) = add_unit(&*store, &office, unit).await?;
+            println!("unit {id} added to the directory {}", directory.url());
+            Ok(())
+        }
         Command::Admin(AdminCommand::User(UserCommand::Add { database, username, name, unit, roles, .. })) => {
             let roles = roles
                 .iter()
@@ -218,6 +260,16 @@ pub async fn main() -> anyhow::Result<()> {
                     })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
+            // Against the directory, when there is one: a user of a unit nobody knows sees nothing.
+            let store = crate::store::open(&database.url).await?;
+            let office = Office::new(store.database(), DutyRules::default());
+            projection::load_directory(&*store, &office).await?;
+            let directory = office.directory();
+            if !directory.units.is_empty() && !directory.units.contains_key(unit.trim()) {
+                anyhow::bail!(
+                    "unit {unit:?} is not in the directory; add it first with `zhiban-server admin unit add`"
+                );
+            }
             let password = password_from_stdin()?;
             let new = NewUser { username: username.clone(), display_name: name, unit, roles, password };
             accounts(&database).await?.add_user(new).await?;

@@ -6,7 +6,7 @@ use std::process::Output;
 
 use serde_json::Value;
 use tokio::process::Command;
-use zhiban_tests::server::{http_get, http_get_as, program};
+use zhiban_tests::server::{health_shows, http_get, http_get_as, program};
 use zhiban_tests::{Backend, ServerProcess, TestDatabase};
 
 async fn zhiban_server(args: &[&str]) -> Output {
@@ -15,9 +15,13 @@ async fn zhiban_server(args: &[&str]) -> Output {
 
 /// Logs a demo user in (the demo's passwords are `demo-USERNAME`); the access token.
 async fn demo_login(server: &ServerProcess, username: &str) -> String {
+    demo_login_with(server, username, &format!("demo-{username}")).await
+}
+
+async fn demo_login_with(server: &ServerProcess, username: &str, password: &str) -> String {
     let answer: Value = reqwest::Client::new()
         .post(format!("{}/api/v1/auth/login", server.http_url()))
-        .json(&serde_json::json!({"username": username, "password": format!("demo-{username}"), "device_name": "test"}))
+        .json(&serde_json::json!({"username": username, "password": password, "device_name": "test"}))
         .send()
         .await
         .expect("login")
@@ -177,5 +181,121 @@ async fn an_operator_adds_a_user_who_logs_in_and_revokes_the_device() {
         .await
         .expect("refresh");
     assert_eq!(refreshed.status().as_u16(), 401, "a revoked device cannot refresh");
+    server.kill().await.expect("stop");
+}
+
+/// `zhiban-server admin …` with a password on standard input, as an operator's script would.
+async fn admin_with_password(args: &[&str], password: &str) -> Output {
+    use tokio::io::AsyncWriteExt;
+    let mut child = Command::new(program("test-zhiban-server"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(format!("{password}\n").as_bytes()).await.expect("password");
+    child.wait_with_output().await.expect("run")
+}
+
+/// An operator builds the office from nothing while the server runs: units (the city, then a district
+/// under it), a user of the district; the running server knows the new unit at once, so the district's
+/// duty officer can file a report for it from the phone.
+#[tokio::test]
+async fn an_operator_adds_units_and_people_while_the_server_runs() {
+    use zhiban_model::documents::incident::{FirstReport, ReportDetails};
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let server = ServerProcess::start(&db.url).await.expect("serve");
+    let db_arg = ["--database", db.url.as_str()];
+
+    let city = zhiban_server(
+        &[
+            &["admin", "unit", "add"][..],
+            &db_arg,
+            &["--name", "市政府总值班室", "--category", "1", "--duty-phone", "12345"],
+        ]
+        .concat(),
+    )
+    .await;
+    assert!(city.status.success(), "{}", String::from_utf8_lossy(&city.stderr));
+    let city_id =
+        String::from_utf8_lossy(&city.stdout).split_whitespace().nth(1).expect("the new unit's id").to_owned();
+    assert!(city_id.starts_with("unit-"), "an id made from a Chinese name: {city_id}");
+    let east = zhiban_server(
+        &[
+            &["admin", "unit", "add"][..],
+            &db_arg,
+            &[
+                "--id",
+                "east",
+                "--name",
+                "东城区政府值班室",
+                "--parent",
+                &city_id,
+                "--category",
+                "2",
+                "--duty-phone",
+                "22222",
+            ],
+        ]
+        .concat(),
+    )
+    .await;
+    assert!(east.status.success(), "{}", String::from_utf8_lossy(&east.stderr));
+    let orphan = zhiban_server(
+        &[
+            &["admin", "unit", "add"][..],
+            &db_arg,
+            &["--name", "West", "--parent", "nowhere", "--category", "2", "--duty-phone", "1"],
+        ]
+        .concat(),
+    )
+    .await;
+    assert!(!orphan.status.success());
+    assert!(String::from_utf8_lossy(&orphan.stderr).contains("\"nowhere\", which is not in the directory"));
+
+    let unknown_unit = admin_with_password(
+        &[
+            &["admin", "user", "add"][..],
+            &db_arg,
+            &["--username", "li", "--name", "李四", "--unit", "west"],
+            &["--role", "field", "--password-stdin"],
+        ]
+        .concat(),
+        "a long enough password",
+    )
+    .await;
+    assert!(!unknown_unit.status.success());
+    assert!(String::from_utf8_lossy(&unknown_unit.stderr).contains("add it first with `zhiban-server admin unit add`"));
+    let added = admin_with_password(
+        &[
+            &["admin", "user", "add"][..],
+            &db_arg,
+            &["--username", "wang", "--name", "王五", "--unit", "east"],
+            &["--role", "unit_officer", "--password-stdin"],
+        ]
+        .concat(),
+        "a long enough password",
+    )
+    .await;
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+
+    // The running server takes the new units within a second: a report for east is accepted.
+    let phone = zhiban_tests::Phone::new(&server.http_url()).expect("phone");
+    phone.client.login("wang", "a long enough password", "王五的手机").await.expect("login");
+    assert!(health_shows(server.addr, "\"directory_units\":2").await, "the server never took the new units");
+    phone.client.sync_once(std::time::Duration::from_secs(20)).await.expect("the home and the directory it lists");
+    let report = FirstReport {
+        title: "东城区内涝".into(),
+        unit: "east".into(),
+        details: ReportDetails { account: "地下通道积水".into(), ..Default::default() },
+        ..Default::default()
+    };
+    let filed = phone
+        .client
+        .file_first_report(report, zhiban_tests::duty::at("2026-10-01T08:00:00+08:00"))
+        .expect("filed on the phone");
+    phone.client.sync_once(std::time::Duration::from_secs(20)).await.expect("accepted by the server");
+    assert!(phone.client.status().expect("status").pending.is_empty(), "{:?}", filed.incident);
     server.kill().await.expect("stop");
 }

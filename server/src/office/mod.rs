@@ -4,6 +4,7 @@
 
 mod amend;
 mod config;
+pub mod directory_admin;
 mod rules;
 
 use std::sync::{Arc, RwLock};

@@ -74,16 +74,22 @@ pub async fn read_stored(store: &dyn Store, document: DocumentId) -> Result<auto
     Ok(doc)
 }
 
-/// At start: the directory changes are checked against is the last one projected.
-pub async fn load_directory(store: &dyn Store, office: &Office) -> Result<(), ProjectionError> {
-    let id: Option<String> = on_database!(&office.database, pool => {
+/// The directory in use: the last one projected.
+pub async fn directory_id(database: &crate::database::Database) -> Result<Option<DocumentId>, ProjectionError> {
+    let id: Option<String> = on_database!(database, pool => {
         sqlx::query_scalar(
             "SELECT document_id FROM projected_documents WHERE kind = 'directory' ORDER BY projected_at DESC LIMIT 1",
         )
         .fetch_optional(pool)
         .await?
     });
-    let Some(id) = id.and_then(|id| id.parse::<DocumentId>().ok()) else { return Ok(()) };
+    Ok(id.and_then(|id| id.parse::<DocumentId>().ok()))
+}
+
+/// At start, and when another process changed it: the directory changes are checked against is the last
+/// one projected.
+pub async fn load_directory(store: &dyn Store, office: &Office) -> Result<(), ProjectionError> {
+    let Some(id) = directory_id(&office.database).await? else { return Ok(()) };
     let doc = read_stored(store, id).await?;
     if let Ok(TypedDocument::Directory(d)) = TypedDocument::read(&doc) {
         office.set_directory(d);

@@ -10,6 +10,7 @@ mod error;
 mod group_commit;
 mod postgres;
 mod sqlite;
+mod sqlite_watch;
 
 use std::sync::Arc;
 

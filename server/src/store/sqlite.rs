@@ -2,17 +2,23 @@
 //! a power cut, not only a crash of the process.
 
 use std::str::FromStr;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
+use tokio::sync::broadcast;
 use zhiban_model::DocumentId;
 
-use super::{ChunkKind, ChunkSeq, NewChunk, Store, StoreError, StoredChunk, now_millis};
+use super::sqlite_watch::{self, OwnChunks};
+use super::{ChangeNotice, ChunkKind, ChunkSeq, NewChunk, Store, StoreError, StoredChunk, now_millis};
 
 pub struct SqliteStore {
     pool: SqlitePool,
+    own: OwnChunks,
+    /// Started with the first `change_notices` (the hub's), not for short-lived command-line stores.
+    watch: OnceLock<broadcast::Sender<ChangeNotice>>,
 }
 
 impl SqliteStore {
@@ -31,7 +37,7 @@ impl SqliteStore {
         }
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         sqlx::migrate!("../migrations/server/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, own: OwnChunks::default(), watch: OnceLock::new() })
     }
 }
 
@@ -105,6 +111,7 @@ impl Store for SqliteStore {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
+            self.own.record(seq);
             seqs.push(seq);
             if let Some(projection) = &chunk.projection {
                 crate::projection::write::within(&mut tx, &id, projection, now).await?;
@@ -135,6 +142,7 @@ impl Store for SqliteStore {
         .bind(now_millis())
         .fetch_one(&mut *tx)
         .await?;
+        self.own.record(seq);
         for old in replaces {
             sqlx::query("DELETE FROM document_chunks WHERE document_id = ? AND seq = ?")
                 .bind(&id)
@@ -144,6 +152,15 @@ impl Store for SqliteStore {
         }
         tx.commit().await?;
         Ok(seq)
+    }
+
+    fn change_notices(&self) -> Option<broadcast::Receiver<ChangeNotice>> {
+        let sender = self.watch.get_or_init(|| {
+            let (sender, _) = broadcast::channel(1024);
+            sqlite_watch::spawn(self.pool.clone(), self.own.clone(), sender.clone());
+            sender
+        });
+        Some(sender.subscribe())
     }
 
     async fn document_ids(&self) -> Result<Vec<DocumentId>, StoreError> {

@@ -415,6 +415,14 @@ impl Hub {
 
     /// Another server wrote to a document: load what it wrote and pass it on to our peers.
     async fn catch_up(&self, id: DocumentId) {
+        // The directory another process changed: changes are checked against what is stored, whether or
+        // not the document is in memory here.
+        if let Ok(Some(directory)) = projection::directory_id(&self.office.database).await
+            && directory == id
+            && let Err(e) = projection::load_directory(&*self.store, &self.office).await
+        {
+            tracing::warn!(error = %e, "cannot load the directory another process changed");
+        }
         let Some(slot) = self.existing_slot(id) else { return };
         let mut guard = slot.live.lock().await;
         let live = &mut *guard;

@@ -12,3 +12,4 @@ mod receipts;
 pub use connection::ConnectionLimits;
 pub use homes::HomeError;
 pub use hub::{Hub, HubConfig};
+pub(crate) use receipts::receipts;

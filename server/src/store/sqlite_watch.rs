@@ -1,0 +1,78 @@
+//! Other processes writing the same SQLite file (`zhiban-server admin unit add` while the server runs, or a
+//! second server on one machine): the store looks for chunks it did not write, once a second, and tells
+//! the hub as PostgreSQL's `NOTIFY` does, so documents in memory catch up and the directory in use is the
+//! one stored.
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use tokio::sync::broadcast;
+use zhiban_model::DocumentId;
+
+use super::{ChangeNotice, ChunkSeq};
+
+const EVERY: Duration = Duration::from_secs(1);
+
+/// Chunks this process wrote, which the watch skips.
+#[derive(Clone, Default)]
+pub struct OwnChunks(Arc<Mutex<BTreeSet<ChunkSeq>>>);
+
+impl OwnChunks {
+    pub fn record(&self, seq: ChunkSeq) {
+        self.lock().insert(seq);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeSet<ChunkSeq>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Starts watching; notices go to `notices` until every receiver is gone.
+pub fn spawn(pool: SqlitePool, own: OwnChunks, notices: broadcast::Sender<ChangeNotice>) {
+    tokio::spawn(async move {
+        let mut last: ChunkSeq =
+            match sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM document_chunks").fetch_one(&pool).await {
+                Ok(seq) => seq,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot watch for other writers to the database");
+                    return;
+                }
+            };
+        let mut tick = tokio::time::interval(EVERY);
+        loop {
+            tick.tick().await;
+            if notices.receiver_count() == 0 {
+                return;
+            }
+            let rows: Vec<(ChunkSeq, String)> =
+                match sqlx::query_as("SELECT seq, document_id FROM document_chunks WHERE seq > ? ORDER BY seq")
+                    .bind(last)
+                    .fetch_all(&pool)
+                    .await
+                {
+                    Ok(rows) => rows,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "watch query failed; trying again");
+                        continue;
+                    }
+                };
+            let mut documents = HashSet::new();
+            {
+                let mut own = own.lock();
+                for (seq, id) in &rows {
+                    if !own.remove(seq) {
+                        documents.extend(id.parse::<DocumentId>().ok());
+                    }
+                    last = last.max(*seq);
+                }
+                // Our own chunks at or below what was read are done with.
+                own.retain(|seq| *seq > last);
+            }
+            for id in documents {
+                let _ = notices.send(ChangeNotice::Document(id));
+            }
+        }
+    });
+}
