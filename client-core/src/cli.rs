@@ -40,7 +40,8 @@ enum Command {
     },
     /// What is waiting for the server.
     Status,
-    /// Log in as USERNAME on this device; the password is read from standard input (one line).
+    /// Log in as USERNAME on this device. The password is asked for without echo on a terminal, or read
+    /// from standard input (one line) when that is a pipe.
     Login {
         #[arg(long)]
         username: String,
@@ -457,9 +458,8 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
             }
         }
         Command::Login { username, device } => {
-            let mut password = String::new();
-            std::io::stdin().read_line(&mut password).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
-            let device_id = client.login(&username, password.trim_end_matches(['\n', '\r']), &device).await?;
+            let password = read_password(&username)?;
+            let device_id = client.login(&username, &password, &device).await?;
             println!("logged in as {username} on this device ({device_id})");
         }
         Command::Status => {
@@ -583,4 +583,16 @@ async fn report(client: &Client, command: ReportCommand, server: bool) -> Result
         }
     }
     Ok(())
+}
+
+/// The password: asked for without echo on a terminal; one line of standard input otherwise (a script).
+fn read_password(username: &str) -> Result<String, ClientError> {
+    use std::io::IsTerminal;
+    let unreadable = |e: std::io::Error| ClientError::InvalidInput(format!("cannot read the password: {e}"));
+    if std::io::stdin().is_terminal() {
+        return rpassword::prompt_password(format!("password for {username}: ")).map_err(unreadable);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).map_err(unreadable)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
 }

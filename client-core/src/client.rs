@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
 use automerge::transaction::Transaction;
-use automerge::{Automerge, ChangeHash, ReadDoc};
+use automerge::{ActorId, Automerge, ChangeHash, ReadDoc};
 use serde_json::Value;
 use tokio::sync::{Notify, broadcast};
 use url::Url;
@@ -87,7 +87,13 @@ struct State {
     store: LocalStore,
     /// Documents already read from the store.
     docs: HashMap<DocumentId, Automerge>,
+    /// The actor this phone writes every change under: one per device and user, kept in the local store,
+    /// so the server's actor binding sees one author per phone, not one per app start.
+    actor: ActorId,
 }
+
+/// The local setting holding this phone's actor id (hex).
+pub(crate) const ACTOR: &str = "actor";
 
 impl State {
     /// Compaction only saves space: a failure is logged, and the change that triggered it stays saved.
@@ -101,12 +107,27 @@ impl State {
         if !self.docs.contains_key(&id) {
             match self.store.load(id)? {
                 Some(doc) => {
-                    self.docs.insert(id, doc);
+                    self.docs.insert(id, doc.with_actor(self.actor.clone()));
                 }
                 None => return Ok(None),
             }
         }
         Ok(self.docs.get_mut(&id))
+    }
+
+    /// A new document, written under this phone's actor.
+    fn new_doc(&self) -> Automerge {
+        Automerge::new().with_actor(self.actor.clone())
+    }
+
+    /// Writes under a new actor from now on, kept for the next start: another user logged in on this phone
+    /// (a shared duty phone), and an actor belongs to one user.
+    fn new_actor(&mut self) -> Result<(), ClientError> {
+        let actor = ActorId::random();
+        self.store.set_settings(&[(ACTOR, &actor.to_hex_string())])?;
+        self.actor = actor;
+        self.docs.clear();
+        Ok(())
     }
 }
 
@@ -122,12 +143,20 @@ impl Client {
         std::fs::create_dir_all(data_dir)
             .map_err(|source| ClientError::DataFolder { path: data_dir.display().to_string(), source })?;
         let server = server.map(sync_url).transpose()?;
-        let store = LocalStore::open(&data_dir.join(LOCAL_DB))?;
+        let mut store = LocalStore::open(&data_dir.join(LOCAL_DB))?;
         let storage_id = store.storage_id()?;
+        let actor = match store.setting(ACTOR)?.and_then(|hex| ActorId::try_from(hex.as_str()).ok()) {
+            Some(actor) => actor,
+            None => {
+                let actor = ActorId::random();
+                store.set_settings(&[(ACTOR, &actor.to_hex_string())])?;
+                actor
+            }
+        };
         let (changed, _) = broadcast::channel(1024);
         Ok(Self {
             inner: Arc::new(Inner {
-                state: Mutex::new(State { store, docs: HashMap::new() }),
+                state: Mutex::new(State { store, docs: HashMap::new(), actor }),
                 server,
                 peer_id: format!("zhiban-client-{:016x}", rand::random::<u64>()),
                 storage_id,
@@ -142,7 +171,7 @@ impl Client {
     /// Creates a document from a JSON object; stored locally at once. Returns its id.
     pub fn create_document(&self, initial: &Value) -> Result<DocumentId, ClientError> {
         let id = DocumentId::random();
-        let mut doc = Automerge::new();
+        let mut doc = self.inner.lock().new_doc();
         let mut tx = doc.transaction();
         json::put_root(&mut tx, initial)?;
         // Even an empty document gets a change, as the JavaScript repo's `create()` does: a document with
@@ -211,7 +240,7 @@ impl Client {
         F: FnOnce(&mut Transaction<'_>) -> Result<(), ClientError>,
     {
         let id = DocumentId::random();
-        let mut doc = Automerge::new();
+        let mut doc = self.inner.lock().new_doc();
         let mut tx = doc.transaction();
         fill(&mut tx)?;
         let hash = match tx.commit().0 {
@@ -384,6 +413,10 @@ impl Inner {
         work(&mut self.lock().store)
     }
 
+    pub(crate) fn new_actor(&self) -> Result<(), ClientError> {
+        self.lock().new_actor()
+    }
+
     pub(crate) fn set_connection(&self, state: ConnectionState) {
         *self.connection.lock().unwrap_or_else(|p| p.into_inner()) = state;
     }
@@ -465,7 +498,10 @@ impl Inner {
         let mut guard = self.lock();
         let state = &mut *guard;
         if !state.docs.contains_key(&id) {
-            let doc = state.store.load(id)?.unwrap_or_default();
+            let doc = match state.store.load(id)? {
+                Some(doc) => doc.with_actor(state.actor.clone()),
+                None => state.new_doc(),
+            };
             state.docs.insert(id, doc);
         }
         let Some(doc) = state.docs.get_mut(&id) else { return Ok(false) };

@@ -26,6 +26,9 @@ impl Client {
     pub async fn login(&self, username: &str, password: &str, device_name: &str) -> Result<String, ClientError> {
         let body = json!({"username": username, "password": password, "device_name": device_name});
         let answer = self.inner.auth_post("api/v1/auth/login", &body, "login").await?;
+        if self.logged_in_as()?.is_some_and(|previous| previous != username) {
+            self.inner.new_actor()?;
+        }
         let device = self.inner.keep_tokens(&answer, Some(username))?;
         // Who uses this phone is who logged in: what they do is recorded, and checked, as theirs.
         self.inner.with_store(|store| store.set_settings(&[("person", username), ("device", device_name)]))?;

@@ -380,3 +380,47 @@ async fn a_change_under_another_users_actor_is_refused() {
     push(&mut wang_peer, zhiban_client_core::DocumentId::random(), &mut own).await.expect("own actor");
     desk.server.stop().await.expect("stop");
 }
+
+/// A phone writes under one actor id, kept across app restarts, so the history shows one author per phone;
+/// when another user logs in on the same (shared duty) phone, their changes go under an actor of their own,
+/// which the server's actor binding accepts.
+#[tokio::test]
+async fn a_phone_keeps_one_actor_and_a_second_user_on_it_gets_another() {
+    let desk = desk(Backend::Sqlite).await;
+    desk.accounts
+        .add_user(NewUser {
+            username: "wang".into(),
+            display_name: "王五".into(),
+            unit: "east".into(),
+            roles: vec![Role::UnitOfficer, Role::Admin],
+            password: "another long password".into(),
+        })
+        .await
+        .expect("second user");
+    let phone = zhiban_tests::Phone::new(&desk.server.http_url()).expect("phone");
+    phone.client.login("li", "correct horse battery", "值班室手机").await.expect("li logs in");
+    let id = phone.client.create_document(&json!({"log": "接班"})).expect("create");
+    phone.client.sync_once(Duration::from_secs(10)).await.expect("sync");
+    let phone = phone.restart(&desk.server.http_url()).expect("the app starts again");
+    phone.client.set_path(id, "log", &json!("巡查")).expect("edit after the restart");
+    phone.client.sync_once(Duration::from_secs(10)).await.expect("sync");
+    phone.client.login("wang", "another long password", "值班室手机").await.expect("wang takes over the phone");
+    phone.client.set_path(id, "log", &json!("交班")).expect("wang's edit");
+    phone.client.sync_once(Duration::from_secs(10)).await.expect("wang's change is accepted");
+
+    let (_, answer, _) = desk.login("correct horse battery").await;
+    let token = answer["access_token"].as_str().expect("token");
+    let path = format!("/api/v1/docs/{}/history", id.url());
+    let (_, body) = zhiban_tests::server::http_get_as(desk.server.addr, &path, token).await.expect("history");
+    let history: Value = serde_json::from_str(&body).expect("json");
+    let changes = history["changes"].as_array().expect("changes");
+    let by = |user: &str| -> Vec<&str> {
+        changes.iter().filter(|c| c["username"] == user).filter_map(|c| c["actor"].as_str()).collect()
+    };
+    let (li, wang) = (by("li"), by("wang"));
+    assert_eq!(li.len(), 2, "{history}");
+    assert_eq!(li[0], li[1], "one actor for li's phone, across the restart: {history}");
+    assert_eq!(wang.len(), 1, "{history}");
+    assert_ne!(wang[0], li[0], "wang writes under an actor of his own");
+    desk.server.stop().await.expect("stop");
+}

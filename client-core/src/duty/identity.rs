@@ -24,8 +24,8 @@ pub struct Identity {
 }
 
 impl Client {
-    /// Records who uses this phone and its name. The person is checked against the directory when the
-    /// phone holds one.
+    /// Records who uses this phone and its name (logging in does this). The person is checked against the
+    /// directory when the phone holds one, and must be who logged in.
     pub fn set_identity(&self, person: &str, device: &str) -> Result<(), ClientError> {
         let (person, device) = (person.trim(), device.trim());
         let mut reasons = Vec::new();
@@ -34,6 +34,11 @@ impl Client {
         }
         if device.is_empty() {
             reasons.push("the device name must not be empty".to_owned());
+        }
+        if let Some(user) = self.logged_in_as()?
+            && user != person
+        {
+            reasons.push(format!("this phone is logged in as {user:?}; to work as {person:?}, log in as them"));
         }
         if !person.is_empty()
             && let Ok(directory) = self.directory()
