@@ -366,7 +366,7 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
         }
         Command::Whoami(WhoamiCommand::Show) => match client.identity()? {
             Some(me) => println!("{} on {}", me.person, me.device),
-            None => println!("not set; run `zhiban whoami set PERSON --device NAME`"),
+            None => println!("not set; log in with `zhiban login --username YOU`"),
         },
         Command::Directory(DirectoryCommand::Use { url }) => {
             let id = parse_id(&url)?;

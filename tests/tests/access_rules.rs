@@ -502,3 +502,25 @@ async fn the_api_answers_each_caller_with_what_they_may_see() {
     assert_eq!(status, 200, "but their own unit's");
     office.server.stop().await.expect("stop");
 }
+
+/// The phone refuses, before saving anything, what the server would refuse: the same rules, in the model.
+#[tokio::test]
+async fn the_phone_refuses_locally_what_the_server_would_refuse() {
+    let office = Office::open(Backend::Sqlite).await;
+    let li = office.phone("li").await;
+    li.client.sync_once(SYNC).await.expect("li's documents");
+    let held = li.client.status().expect("status").documents_held;
+    let err = li
+        .client
+        .assess_incident(office.incident, Grade::IV, "", at("2026-10-01T09:30:00+08:00"), &GradeThresholds::default())
+        .expect_err("only the desk assesses");
+    assert!(err.to_string().contains("incident.grade"), "{err}");
+    let err = li
+        .client
+        .issue_instruction("mayor", at("2026-10-01T09:00:00+08:00"), "核实", None, &["east".into()])
+        .expect_err("a reporter does not issue instructions");
+    assert!(err.to_string().contains("instruction.create"), "{err}");
+    let status = li.client.status().expect("status");
+    assert!(status.pending.is_empty() && status.documents_held == held, "nothing was saved: {status:?}");
+    office.server.stop().await.expect("stop");
+}

@@ -242,7 +242,7 @@ async fn bad_input_is_refused_on_the_phone_with_every_reason() {
     let phone = Phone::new(&nowhere()).expect("phone");
     // Nothing set up yet: the phone says what to do.
     let err = phone.client.file_first_report(fire_report(), at("2026-10-01T08:10:00+08:00")).expect_err("no identity");
-    assert!(err.to_string().contains("zhiban whoami set"), "{err}");
+    assert!(err.to_string().contains("zhiban login"), "{err}");
     phone.client.create_directory(&directory()).expect("directory");
     phone.client.set_identity("li", "li-phone").expect("identity");
     let held = phone.client.documents().expect("documents").len();

@@ -64,7 +64,7 @@ impl Client {
     pub(crate) fn require_identity(&self) -> Result<Identity, ClientError> {
         self.identity()?.ok_or_else(|| {
             ClientError::NotSetUp(
-                "this phone does not know who you are; run `zhiban whoami set PERSON --device NAME`".into(),
+                "this phone does not know who you are; log in with `zhiban login --username YOU`".into(),
             )
         })
     }
