@@ -56,12 +56,12 @@ const commands = {
   async get({ url }) {
     return { doc: plain((await handleFor(url)).doc()) }
   },
-  async set({ url, key, value }) {
+  async set({ url, key, value, timeout_ms }) {
     const handle = await handleFor(url)
     handle.change((d) => {
       d[key] = value
     })
-    await confirmed(handle)
+    await confirmed(handle, timeout_ms)
     return { ok: true }
   },
   async wait({ url, key, value, timeout_ms }) {

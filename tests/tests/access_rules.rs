@@ -222,6 +222,14 @@ async fn each_role_changes_exactly_what_it_may() {
                 office.instruction
             })
         };
+        let edit_text = |text: &'static str| -> Edit {
+            Box::new(move |phone, office| {
+                let mut i: Instruction = read(phone, office.instruction);
+                i.text = text.into();
+                put(phone, office.instruction, &i).expect("write");
+                office.instruction
+            })
+        };
         let edit_roster: Edit = Box::new(|phone, office| {
             let mut r: RosterDocument = read(phone, office.roster);
             r.shifts.get_mut("s1").expect("shift").deputy = Some("li".into());
@@ -292,7 +300,23 @@ async fn each_role_changes_exactly_what_it_may() {
                 },
                 new_instruction("mayor"),
             ),
+            (
+                Case { what: "the leader corrects the text before it goes out", user: "mayor", expect: Ok(()) },
+                edit_text("全力处置，注意安全"),
+            ),
+            (
+                Case { what: "a unit officer edits the text", user: "wang", expect: Err("instruction.text") },
+                edit_text("改了"),
+            ),
             (Case { what: "acknowledge for themself", user: "wang", expect: Ok(()) }, acknowledge("wang")),
+            (
+                Case {
+                    what: "the desk edits the text after it was signed for",
+                    user: "desk",
+                    expect: Err("once relayed or acknowledged"),
+                },
+                edit_text("事后改写"),
+            ),
             (
                 Case { what: "acknowledge for someone else", user: "li", expect: Err("instruction.acknowledge") },
                 acknowledge("zhao"),

@@ -166,5 +166,41 @@ async fn a_typed_incident_written_by_javascript_is_checked_and_projected() {
     let (_, list) = http_get_as(server.addr, "/api/v1/incidents", &desk).await.expect("api");
     assert!(!list.contains("伪造的报告"), "{list}");
     let _ = js.quit().await;
+
+    // A leader's instruction to east, signed for from JavaScript by wang, east's duty officer: the server
+    // takes it as wang's and stamps its receipt time; signing in someone else's name is refused.
+    let mayor = Phone::signed_in(&server.http_url(), "mayor").await.expect("the mayor's phone");
+    mayor.client.sync_once(SYNC).await.expect("the mayor's documents");
+    let instruction = mayor
+        .client
+        .issue_instruction("mayor", at("2026-10-02T09:10:00+08:00"), "立即核查燃气管网", None, &["east".into()])
+        .expect("issued");
+    mayor.client.sync_once(SYNC).await.expect("to the server");
+    let ack = |person: &str| {
+        json!({format!("east/{person}"): {"recipient": "east", "person": person, "device": "js",
+               "acknowledged_at": "2026-10-02T09:12:00+08:00", "server_received_at": null}})
+    };
+    let as_wang = server.sync_url_as("wang").await.expect("wang's token");
+    let mut js = JsPeer::start(&as_wang).await.expect("js peer");
+    js.call(json!({"cmd": "find", "url": instruction.url()})).await.expect("wang sees the instruction");
+    let forged = js
+        .try_call(json!({"cmd": "set", "url": instruction.url(), "key": "acknowledgements", "value": ack("zhao"),
+                         "timeout_ms": 2000}))
+        .await
+        .expect("answer");
+    assert!(forged.get("error").is_some(), "signing for zhao is not stored: {forged}");
+    let _ = js.quit().await;
+    let mut js = JsPeer::start(&as_wang).await.expect("js peer");
+    js.call(json!({"cmd": "find", "url": instruction.url()})).await.expect("find");
+    js.call(json!({"cmd": "set", "url": instruction.url(), "key": "acknowledgements", "value": ack("wang")}))
+        .await
+        .expect("wang signs for east");
+    let (_, detail) =
+        http_get_as(server.addr, &format!("/api/v1/instructions/{}", instruction.url()), &desk).await.expect("api");
+    let detail: serde_json::Value = serde_json::from_str(&detail).expect("json");
+    let acks = &detail["recipients"][0]["acknowledgements"];
+    assert_eq!(acks[0]["person"], "wang", "{detail}");
+    assert!(acks[0]["server_received_at"].is_string(), "stamped by the server: {detail}");
+    let _ = js.quit().await;
     server.stop().await.expect("stop");
 }

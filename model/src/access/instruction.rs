@@ -1,7 +1,8 @@
 //! Who may change a leader's instruction. Leaders and the desk issue instructions and add recipients (a
 //! leader in their own name; the desk may record an instruction a leader gave by phone) and the desk relays
-//! them; each recipient adds only their own acknowledgement and progress; feedback comes from a recipient or
-//! the desk, and the desk closes. The text, once issued, stays as issued (the document rules).
+//! them; the desk or the issuing leader may correct the text until it is relayed or acknowledged (then the
+//! document rules keep it as it was); each recipient adds only their own acknowledgement and progress;
+//! feedback comes from a recipient or the desk, and the desk closes.
 
 use super::read::addressed_to;
 use super::{Refusal, Viewer, appended};
@@ -34,6 +35,12 @@ pub(super) fn check(
         return;
     };
 
+    if after.text != before.text && !(desk || (viewer.has(Role::Leader) && before.leader == me)) {
+        refused.push(Refusal::new(
+            "instruction.text",
+            "only the desk or the leader who gave it corrects an instruction's text",
+        ));
+    }
     if (after.recipients != before.recipients || after.incident != before.incident) && !issuer {
         refused.push(Refusal::new(
             "instruction.recipients",

@@ -376,8 +376,13 @@ impl Instruction {
         if self.number != before.number {
             problems.push(InstructionProblem::ServerOnly("the ledger number"));
         }
-        if self.text != before.text || self.leader != before.leader || self.issued_at != before.issued_at {
-            problems.push(InstructionProblem::HistoryRewritten("text, leader or time of issue"));
+        if self.leader != before.leader || self.issued_at != before.issued_at {
+            problems.push(InstructionProblem::HistoryRewritten("leader or time of issue"));
+        }
+        // The text may be corrected until someone has been relayed it or has signed for it; then it is what
+        // people acted on.
+        if self.text != before.text && before.is_out() {
+            problems.push(InstructionProblem::HistoryRewritten("text, once relayed or acknowledged,"));
         }
         for (key, ack) in &before.acknowledgements {
             if self.acknowledgements.get(key) != Some(ack) {
@@ -409,6 +414,11 @@ impl Instruction {
             problems.push(InstructionProblem::HistoryRewritten("closure"));
         }
         problems
+    }
+
+    /// Whether anyone has been relayed it or has acknowledged it.
+    pub fn is_out(&self) -> bool {
+        !self.acknowledgements.is_empty() || self.recipients.values().any(|r| r.relayed_at.is_some())
     }
 
     /// Server side: the acknowledgements not yet stamped with a server receipt time.
@@ -541,7 +551,11 @@ mod tests {
         let problems = after.forbidden_changes_since(&before);
         assert!(problems.contains(&InstructionProblem::ServerOnly("the ledger number")));
         assert!(problems.contains(&InstructionProblem::ServerOnly("the server receipt time")));
-        assert!(problems.contains(&InstructionProblem::HistoryRewritten("text, leader or time of issue")));
+        assert!(problems.contains(&InstructionProblem::HistoryRewritten("text, once relayed or acknowledged,")));
+        // Before anyone had it, the text could still be corrected.
+        let mut corrected = instruction();
+        corrected.text = "全力处置，注意安全".into();
+        assert!(corrected.forbidden_changes_since(&instruction()).is_empty());
     }
 
     #[test]
