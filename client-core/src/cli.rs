@@ -28,10 +28,30 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum PushCommand {
+    /// Print the server's VAPID public key (the `applicationServerKey` to subscribe with).
+    VapidKey,
+    /// Register this device's push subscription (from a browser or a UnifiedPush distributor).
+    Subscribe {
+        #[arg(long)]
+        endpoint: String,
+        /// base64url of the subscription's P-256 public key.
+        #[arg(long)]
+        p256dh: String,
+        /// base64url of the subscription's 16-byte auth secret.
+        #[arg(long)]
+        auth: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Documents on this device.
     #[command(subcommand)]
     Doc(DocCommand),
+    /// Push alerts to this device.
+    #[command(subcommand)]
+    Push(PushCommand),
     /// Send local changes and fetch the server's; exits 0 once nothing is pending.
     Sync {
         /// Give up after this many seconds.
@@ -461,6 +481,11 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
             let password = read_password(&username)?;
             let device_id = client.login(&username, &password, &device).await?;
             println!("logged in as {username} on this device ({device_id})");
+        }
+        Command::Push(PushCommand::VapidKey) => println!("{}", client.vapid_public_key().await?),
+        Command::Push(PushCommand::Subscribe { endpoint, p256dh, auth }) => {
+            client.register_push(&endpoint, &p256dh, &auth).await?;
+            println!("this device receives alerts at {endpoint}");
         }
         Command::Status => {
             let status = client.status()?;

@@ -17,6 +17,7 @@ mod error;
 mod home;
 mod local_store;
 mod login;
+mod push;
 mod server_url;
 mod sync;
 

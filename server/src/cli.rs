@@ -90,6 +90,21 @@ enum UnitCommand {
 }
 
 #[derive(Subcommand)]
+enum VapidCommand {
+    /// Make the server's VAPID key pair for Web Push (kept in the database; only the public key is served).
+    Generate {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// A contact push services may write to about this server's traffic.
+        #[arg(long, default_value = "mailto:duty-office@example.invalid")]
+        subject: String,
+        /// Replace existing keys: every phone must subscribe again.
+        #[arg(long)]
+        replace: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum DeviceCommand {
     /// List devices, of one user or of everyone.
     List {
@@ -185,6 +200,9 @@ enum AdminCommand {
     /// The devices people have logged in from.
     #[command(subcommand)]
     Device(DeviceCommand),
+    /// The server's keys for Web Push.
+    #[command(subcommand)]
+    Vapid(VapidCommand),
     /// Drop every projected row and rebuild the projections from the stored documents. Safe while no
     /// server writes to the database; the instruction ledger is kept.
     Reproject {
@@ -297,6 +315,12 @@ pub async fn main() -> anyhow::Result<()> {
         Command::Admin(AdminCommand::Device(DeviceCommand::Revoke { database, device_id })) => {
             accounts(&database).await?.revoke_device(&device_id, "revoked by an administrator").await?;
             println!("device {device_id} signed out");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::Vapid(VapidCommand::Generate { database, subject, replace })) => {
+            let store = crate::store::open(&database.url).await?;
+            let keys = crate::push::VapidKeys::generate(&store.database(), &subject, replace).await?;
+            println!("VAPID keys made; public key (applicationServerKey): {}", keys.public_key());
             Ok(())
         }
         Command::Demo { database, rules } => {

@@ -7,6 +7,7 @@ pub mod database;
 pub mod duty;
 pub mod js;
 pub mod peer;
+pub mod push_service;
 pub mod server;
 
 pub use database::{Backend, TestDatabase};

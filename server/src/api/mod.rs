@@ -7,6 +7,7 @@ mod error;
 mod history;
 mod incidents;
 mod instructions;
+mod push;
 mod rosters;
 mod time;
 
@@ -27,8 +28,10 @@ use crate::AppState;
         auth::login, auth::refresh, history::history,
         incidents::list, incidents::one, instructions::list, instructions::one,
         rosters::directory, rosters::units, rosters::rosters, rosters::unit_roster, rosters::on_duty,
+        push::vapid_public_key, push::subscribe,
     ),
-    tags((name = "auth"), (name = "history"), (name = "incidents"), (name = "instructions"), (name = "rosters"))
+    tags((name = "auth"), (name = "history"), (name = "incidents"), (name = "instructions"), (name = "rosters"),
+         (name = "push"))
 )]
 pub struct ApiDoc;
 
@@ -47,6 +50,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/rosters", get(rosters::rosters))
         .route("/api/v1/units/{unit}/roster", get(rosters::unit_roster))
         .route("/api/v1/units/{unit}/on-duty", get(rosters::on_duty))
+        .route("/api/v1/push/vapid-public-key", get(push::vapid_public_key))
+        .route("/api/v1/push/subscriptions", post(push::subscribe))
 }
 
 /// A path's document: an id or an `automerge:` URL.

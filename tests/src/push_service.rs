@@ -1,0 +1,211 @@
+//! A Web Push service inside the tests, on loopback: it takes RFC 8030 push requests, verifies the VAPID
+//! JWT's signature with the key the request names (RFC 8292), decrypts the `aes128gcm` payload with the
+//! subscription's private key (RFC 8291), and keeps what it decrypted for the test to look at. Each
+//! subscriber can be told to answer as a real push service does when a subscription is gone (410) or the
+//! sender is throttled (429 with `Retry-After`).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use base64ct::{Base64UrlUnpadded, Encoding};
+use web_push_native::jwt_simple::algorithms::{ES256KeyPair, ES256PublicKey};
+use web_push_native::jwt_simple::prelude::{NoCustomClaims, VerificationOptions};
+use web_push_native::p256::SecretKey;
+use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint;
+
+/// How a subscriber's push service answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Accept,
+    /// 410: the subscription expired or was unsubscribed.
+    Gone,
+    /// 429 with `Retry-After: secs`, this many times, then accept.
+    Throttle {
+        secs: u64,
+        times: u32,
+    },
+}
+
+/// One push as the service decrypted it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub payload: serde_json::Value,
+    pub ttl: Option<u64>,
+    pub urgency: Option<String>,
+    /// The VAPID JWT's `sub` and `aud`.
+    pub subject: String,
+    pub audience: String,
+    /// The VAPID public key the request was signed with (base64url).
+    pub vapid_key: String,
+}
+
+struct Subscriber {
+    secret: SecretKey,
+    auth: [u8; 16],
+    answer: Answer,
+    received: Vec<Received>,
+    /// Requests refused (bad signature, undecryptable), with why.
+    refused: Vec<String>,
+}
+
+#[derive(Default)]
+struct Service {
+    subscribers: HashMap<String, Subscriber>,
+}
+
+/// A subscription as a phone would register it.
+#[derive(Debug, Clone)]
+pub struct TestSubscription {
+    pub id: String,
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+}
+
+pub struct PushService {
+    pub addr: SocketAddr,
+    state: Arc<Mutex<Service>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl PushService {
+    pub async fn start() -> anyhow::Result<Self> {
+        let state = Arc::new(Mutex::new(Service::default()));
+        let app = axum::Router::new().route("/push/{id}", post(push)).with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Self { addr, state, task })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Service> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A new device's subscription: its own key pair and auth secret.
+    pub fn subscribe(&self) -> TestSubscription {
+        let secret = SecretKey::from_slice(&ES256KeyPair::generate().to_bytes()).expect("a P-256 key");
+        let auth: [u8; 16] = rand::random();
+        let id = format!("s{:016x}", rand::random::<u64>());
+        let p256dh = Base64UrlUnpadded::encode_string(secret.public_key().to_encoded_point(false).as_bytes());
+        let subscription = TestSubscription {
+            id: id.clone(),
+            endpoint: format!("http://{}/push/{id}", self.addr),
+            p256dh,
+            auth: Base64UrlUnpadded::encode_string(&auth),
+        };
+        self.lock()
+            .subscribers
+            .insert(id, Subscriber { secret, auth, answer: Answer::Accept, received: Vec::new(), refused: Vec::new() });
+        subscription
+    }
+
+    pub fn answer_with(&self, id: &str, answer: Answer) {
+        if let Some(s) = self.lock().subscribers.get_mut(id) {
+            s.answer = answer;
+        }
+    }
+
+    pub fn received(&self, id: &str) -> Vec<Received> {
+        self.lock().subscribers.get(id).map(|s| s.received.clone()).unwrap_or_default()
+    }
+
+    pub fn refused(&self, id: &str) -> Vec<String> {
+        self.lock().subscribers.get(id).map(|s| s.refused.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for PushService {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// `vapid t=JWT, k=KEY` → (token, key).
+fn vapid_header(headers: &HeaderMap) -> Result<(String, String), String> {
+    let value = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or("no Authorization")?;
+    let rest = value.strip_prefix("vapid ").ok_or("Authorization is not `vapid …`")?;
+    let mut token = None;
+    let mut key = None;
+    for part in rest.split(',') {
+        let part = part.trim();
+        if let Some(t) = part.strip_prefix("t=") {
+            token = Some(t.to_owned());
+        } else if let Some(k) = part.strip_prefix("k=") {
+            key = Some(k.to_owned());
+        }
+    }
+    Ok((token.ok_or("no t=")?, key.ok_or("no k=")?))
+}
+
+fn verify(headers: &HeaderMap) -> Result<(String, String, String), String> {
+    let (token, key) = vapid_header(headers)?;
+    let raw = Base64UrlUnpadded::decode_vec(&key).map_err(|e| format!("k is not base64url: {e}"))?;
+    let public = ES256PublicKey::from_bytes(&raw).map_err(|e| format!("k is not a P-256 key: {e}"))?;
+    let claims = web_push_native::jwt_simple::algorithms::ECDSAP256PublicKeyLike::verify_token::<NoCustomClaims>(
+        &public,
+        &token,
+        Some(VerificationOptions::default()),
+    )
+    .map_err(|e| format!("the VAPID signature does not verify: {e}"))?;
+    let subject = claims.subject.ok_or("the JWT has no sub")?;
+    let audience = claims.audiences.map(|a| a.into_string().unwrap_or_default()).ok_or("the JWT has no aud")?;
+    Ok((subject, audience, key))
+}
+
+async fn push(
+    State(state): State<Arc<Mutex<Service>>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut service = state.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(subscriber) = service.subscribers.get_mut(&id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let (subject, audience, vapid_key) = match verify(&headers) {
+        Ok(v) => v,
+        Err(reason) => {
+            subscriber.refused.push(reason.clone());
+            return (StatusCode::UNAUTHORIZED, reason).into_response();
+        }
+    };
+    if headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()) != Some("aes128gcm") {
+        subscriber.refused.push("Content-Encoding is not aes128gcm".into());
+        return StatusCode::BAD_REQUEST.into_response();
+    }
+    let plain = match web_push_native::decrypt(body.to_vec(), &subscriber.secret, &subscriber.auth.into()) {
+        Ok(plain) => plain,
+        Err(e) => {
+            subscriber.refused.push(format!("cannot decrypt: {e}"));
+            return StatusCode::BAD_REQUEST.into_response();
+        }
+    };
+    match subscriber.answer {
+        Answer::Gone => return StatusCode::GONE.into_response(),
+        Answer::Throttle { secs, times } if times > 0 => {
+            subscriber.answer = if times > 1 { Answer::Throttle { secs, times: times - 1 } } else { Answer::Accept };
+            return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, secs.to_string())]).into_response();
+        }
+        _ => {}
+    }
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    subscriber.received.push(Received {
+        payload: serde_json::from_slice(&plain).unwrap_or(serde_json::Value::Null),
+        ttl: text("ttl").and_then(|t| t.parse().ok()),
+        urgency: text("urgency"),
+        subject,
+        audience,
+        vapid_key,
+    });
+    let location = format!("/message/{}", subscriber.received.len());
+    (StatusCode::CREATED, [(header::LOCATION, location)]).into_response()
+}
