@@ -130,13 +130,17 @@ pub async fn launch_with_tcp_listener(
     }
     let hub_config = HubConfig { clock: config.clock.clone(), ..config.hub.clone() };
     let hub = Hub::start(store, office, hub_config).await?;
+    let scheduler = crate::alerts::scheduler::spawn(hub.office().database.clone(), config.clock.clone());
     let limits = ConnectionLimits { max_frame_bytes: config.max_frame_bytes, keepalive: config.keepalive };
     let accounts = Accounts::new(hub.store().database(), config.clock.clone(), config.accounts.clone());
     let state = AppState { hub, limits, accounts };
     // With the peer's address, for throttling failed logins per address.
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+    let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown)
-        .await?;
+        .await;
+    // Escalations wait in the database for the next server; this one calls nobody once stopped.
+    scheduler.abort();
+    served?;
     // Give in-flight commits a moment; every confirmed change is already durable.
     tokio::time::sleep(Duration::from_millis(50)).await;
     Ok(())

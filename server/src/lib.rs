@@ -2,6 +2,7 @@
 //! default) or PostgreSQL (several servers on one database).
 
 pub mod accounts;
+pub mod alerts;
 pub mod api;
 pub mod app;
 pub mod attachments;

@@ -3,6 +3,7 @@
 
 pub mod calendar;
 pub mod deadlines;
+pub mod escalation;
 pub mod grade;
 pub mod numbering;
 pub mod roster;

@@ -1,6 +1,7 @@
 //! The desk's HTTP JSON API under `/api/v1`, read from the projections; its OpenAPI description is served
 //! at `/api/v1/openapi.json`. Documents are changed through sync, not here: the API only reads.
 
+mod alerts;
 mod auth;
 pub mod caller;
 mod error;
@@ -28,10 +29,10 @@ use crate::AppState;
         auth::login, auth::refresh, history::history,
         incidents::list, incidents::one, instructions::list, instructions::one,
         rosters::directory, rosters::units, rosters::rosters, rosters::unit_roster, rosters::on_duty,
-        push::vapid_public_key, push::subscribe,
+        push::vapid_public_key, push::subscribe, alerts::list,
     ),
     tags((name = "auth"), (name = "history"), (name = "incidents"), (name = "instructions"), (name = "rosters"),
-         (name = "push"))
+         (name = "push"), (name = "alerts"))
 )]
 pub struct ApiDoc;
 
@@ -52,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/units/{unit}/on-duty", get(rosters::on_duty))
         .route("/api/v1/push/vapid-public-key", get(push::vapid_public_key))
         .route("/api/v1/push/subscriptions", post(push::subscribe))
+        .route("/api/v1/alerts", get(alerts::list))
 }
 
 /// A path's document: an id or an `automerge:` URL.

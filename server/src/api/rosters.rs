@@ -10,6 +10,7 @@ use super::error::{ApiError, ApiResult, ErrorBody};
 use super::time;
 use crate::AppState;
 use crate::on_database;
+use crate::projection::on_duty::OnDutyRecord;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DirectoryDocument {
@@ -254,16 +255,6 @@ pub struct OnDuty {
 /// (person id, name, phone)
 type PersonRecord = (String, String, String);
 
-#[derive(sqlx::FromRow)]
-struct OnDutyRecord {
-    kind: String,
-    starts_text: String,
-    ends_text: String,
-    main: Option<String>,
-    deputy: Option<String>,
-    leader: Option<String>,
-}
-
 /// Who is on duty in a unit now (or at `at`): main and deputy officer, and the leader on duty.
 #[utoipa::path(get, path = "/api/v1/units/{unit}/on-duty", params(("unit" = String, Path), AtFilter), tag = "rosters",
     responses((status = 200, body = OnDuty), (status = 404, body = ErrorBody)))]
@@ -278,14 +269,9 @@ pub async fn on_duty(
         return Err(ApiError::not_found(format!("no roster of unit {unit:?} that you may see")));
     }
     let database = &state.hub.office().database;
-    // Where rosters overlap, an accepted one wins over a draft, then the latest period.
-    let sql = "SELECT s.kind, s.starts_text, s.ends_text, s.main, s.deputy, s.leader FROM shifts s \
-               JOIN rosters r ON r.document_id = s.document_id \
-               WHERE s.unit_id = $1 AND s.starts_at <= $2 AND s.ends_at > $2 \
-               ORDER BY CASE r.filing_status WHEN 'accepted' THEN 0 WHEN 'filed' THEN 1 ELSE 2 END, r.period_start DESC";
-    let (found, records, people): (Option<(String, String)>, Vec<OnDutyRecord>, Vec<PersonRecord>) = on_database!(database, pool => {(
+    let records = crate::projection::on_duty::covering(database, &unit, at).await?;
+    let (found, people): (Option<(String, String)>, Vec<PersonRecord>) = on_database!(database, pool => {(
         sqlx::query_as("SELECT name, duty_phone FROM units WHERE unit_id = $1").bind(&unit).fetch_optional(pool).await?,
-        sqlx::query_as(sql).bind(&unit).bind(at).fetch_all(pool).await?,
         sqlx::query_as("SELECT person_id, name, phone FROM people WHERE person_id IN \
                         (SELECT main FROM shifts WHERE unit_id = $1 UNION SELECT deputy FROM shifts WHERE unit_id = $1 \
                          UNION SELECT leader FROM shifts WHERE unit_id = $1)")

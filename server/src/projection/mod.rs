@@ -2,6 +2,7 @@
 //! the documents, for the desk's queries. The documents are the truth; rows are rebuilt from them at will
 //! (`zhiban-server admin reproject`).
 
+pub mod on_duty;
 pub mod rows;
 pub mod write;
 

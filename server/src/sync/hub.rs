@@ -15,6 +15,7 @@ use zhiban_model::{DocumentId, Message, PeerId};
 use super::live_document::{LiveDocument, PeerSync};
 use super::outbound::{ConnectionId, Outbound};
 use super::receipts::{foreign_actors, receipts};
+use crate::alerts;
 use crate::clock::{Clock, SystemClock};
 use crate::homes::DocumentAudience;
 use crate::office::{Office, TypedDocument, check_change};
@@ -132,6 +133,11 @@ impl Hub {
 
     pub(super) fn actor(&self) -> &automerge::ActorId {
         &self.actor
+    }
+
+    /// Now, by the server's clock (the one tests move).
+    pub fn now_millis(&self) -> i64 {
+        self.config.clock.now_millis()
     }
 
     pub(super) fn clock(&self) -> &dyn Clock {
@@ -279,6 +285,9 @@ impl Hub {
                     return Err(SyncError::Store { document: document_id, source });
                 }
             }
+            if let Ok(TypedDocument::Instruction(instruction)) = &typed {
+                self.alert_on_instruction(document_id, &before_typed, instruction).await;
+            }
             if let Ok(TypedDocument::Directory(directory)) = typed {
                 self.office.set_directory(directory);
             }
@@ -345,6 +354,25 @@ impl Hub {
                     document_id: Some(live.id),
                 });
             }
+        }
+    }
+
+    /// A new instruction raises an alert for its recipients; acknowledgements stop their escalation. Failures
+    /// are logged: the instruction is stored whatever happens to its alert.
+    async fn alert_on_instruction(
+        &self,
+        document: DocumentId,
+        before: &Result<TypedDocument, zhiban_model::documents::DocumentError>,
+        instruction: &zhiban_model::documents::instruction::Instruction,
+    ) {
+        if !matches!(before, Ok(TypedDocument::Instruction(_)))
+            && let Err(e) =
+                alerts::raise_for_instruction(&self.office, document, instruction, self.config.clock.now_millis()).await
+        {
+            tracing::error!(%document, error = %e, "cannot raise the alert for a new instruction");
+        }
+        if let Err(e) = alerts::acknowledged(&self.office, document, instruction).await {
+            tracing::error!(%document, error = %e, "cannot record acknowledgements against the alert");
         }
     }
 

@@ -1,0 +1,163 @@
+//! Making the calls of every escalation when they are due. A due call is claimed by one conditional update
+//! that also moves the escalation on and records the call, in one transaction: whichever server (or
+//! restart) claims it makes it, nobody else can, and a claimed call survives a crash as a record not yet
+//! sent, which the next tick sends. So a step is neither lost nor repeated.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use zhiban_model::rules::escalation::next;
+
+use super::{AlertError, chain_from_text};
+use crate::clock::Clock;
+use crate::database::Database;
+use crate::on_database;
+use crate::push::deliver::notify;
+use crate::push::{AlertPayload, PushSender, Urgency};
+
+/// How long a push may live at the push service before it is no use.
+const PUSH_TTL: Duration = Duration::from_secs(600);
+
+type DueRow = (String, String, String, i64, i64, i64, String, Option<String>, String, String);
+type CallRow = (String, String, i64, i64, String, String, Option<String>, String, String);
+
+/// Runs `tick` every second until the handle is aborted (when the server stops). Pushes go out once the
+/// operator has made VAPID keys (looked for at every tick until then); before that, calls are recorded and
+/// not pushed.
+pub fn spawn(database: Database, clock: Arc<dyn Clock>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(1));
+        let mut sender: Option<Arc<dyn PushSender>> = None;
+        loop {
+            interval.tick().await;
+            if sender.is_none()
+                && let Ok(Some(keys)) = crate::push::VapidKeys::load(&database).await
+            {
+                match crate::push::WebPushSender::new(keys) {
+                    Ok(web_push) => sender = Some(Arc::new(web_push)),
+                    Err(e) => tracing::warn!(error = %e, "cannot set up Web Push"),
+                }
+            }
+            if let Err(e) = tick(&database, sender.as_deref(), clock.now_millis()).await {
+                tracing::warn!(error = %e, "alert scheduler tick failed; trying again");
+            }
+        }
+    })
+}
+
+/// Makes every call due at `now`; returns how many calls it claimed.
+pub async fn tick(database: &Database, sender: Option<&dyn PushSender>, now: i64) -> Result<usize, AlertError> {
+    let due: Vec<DueRow> = on_database!(database, pool => {
+        sqlx::query_as(
+            "SELECT r.alert_id, r.recipient, r.chain, r.step, r.round, r.next_at, a.kind, a.document_id, \
+             a.title_class, a.urgency FROM alert_recipients r JOIN alerts a ON a.alert_id = r.alert_id \
+             WHERE r.next_at IS NOT NULL AND r.next_at <= $1 ORDER BY r.next_at LIMIT 200",
+        )
+        .bind(now)
+        .fetch_all(pool)
+        .await?
+    });
+    let mut claimed = 0;
+    for (alert, recipient, chain_text, step, round, next_at, ..) in &due {
+        let chain = chain_from_text(alert, chain_text)?;
+        let Some(current) = chain.get(*step as usize) else { continue };
+        let following = next(&chain, *step as usize, *round as u32);
+        let wait = current.wait_minutes * 60_000;
+        let (new_step, new_round, new_next, exhausted) = match following {
+            Some((s, r)) => (s as i64, r as i64, Some(now + wait), None),
+            // The last call: overdue if nobody acknowledges within the wait.
+            None => (*step, *round, None, Some(now + wait)),
+        };
+        let won = on_database!(database, pool => {
+            let mut tx = pool.begin().await?;
+            let won = sqlx::query(
+                "UPDATE alert_recipients SET step = $1, round = $2, next_at = $3, exhausted_at = $4 \
+                 WHERE alert_id = $5 AND recipient = $6 AND step = $7 AND round = $8 AND next_at = $9 \
+                 AND acknowledged_at IS NULL",
+            )
+            .bind(new_step).bind(new_round).bind(new_next).bind(exhausted)
+            .bind(alert).bind(recipient).bind(step).bind(round).bind(next_at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected() == 1;
+            if won {
+                for person in &current.people {
+                    sqlx::query(
+                        "INSERT INTO alert_calls (alert_id, recipient, step, round, person, called_at, pushed, sent) \
+                         VALUES ($1, $2, $3, $4, $5, $6, 0, FALSE) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(alert).bind(recipient).bind(step).bind(round).bind(person).bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+            won
+        });
+        if won {
+            claimed += 1;
+        }
+    }
+    send_recorded_calls(database, sender, now).await?;
+    Ok(claimed)
+}
+
+/// How long a server may take to push one call before another may take it over.
+const SENDING_LEASE_MS: i64 = 60_000;
+
+/// Pushes every recorded call not yet sent (just claimed, or left by a crash) and marks it sent. Each is
+/// leased first, so two servers do not both push it.
+async fn send_recorded_calls(database: &Database, sender: Option<&dyn PushSender>, now: i64) -> Result<(), AlertError> {
+    let calls: Vec<CallRow> = on_database!(database, pool => {
+        sqlx::query_as(
+            "SELECT c.alert_id, c.recipient, c.step, c.round, c.person, a.kind, a.document_id, a.title_class, \
+             a.urgency FROM alert_calls c JOIN alerts a ON a.alert_id = c.alert_id WHERE c.sent = FALSE \
+             AND (c.sending_until IS NULL OR c.sending_until < $1) ORDER BY c.called_at LIMIT 500",
+        )
+        .bind(now)
+        .fetch_all(pool)
+        .await?
+    });
+    for (alert, recipient, step, round, person, kind, document, title_class, urgency) in calls {
+        let leased = on_database!(database, pool => {
+            sqlx::query(
+                "UPDATE alert_calls SET sending_until = $1 WHERE alert_id = $2 AND recipient = $3 AND step = $4 \
+                 AND round = $5 AND person = $6 AND sent = FALSE AND (sending_until IS NULL OR sending_until < $7)",
+            )
+            .bind(now + SENDING_LEASE_MS).bind(&alert).bind(&recipient).bind(step).bind(round).bind(&person).bind(now)
+            .execute(pool)
+            .await?
+            .rows_affected() == 1
+        });
+        if !leased {
+            continue;
+        }
+        let mut pushed = 0i64;
+        if let Some(sender) = sender {
+            let payload = AlertPayload {
+                kind,
+                document: document.as_ref().and_then(|d| d.parse::<zhiban_model::DocumentId>().ok()).map(|d| d.url()),
+                title_class,
+                urgency: if urgency == "high" { Urgency::High } else { Urgency::Normal },
+                alert: Some(alert.clone()),
+            };
+            match notify(database, sender, &person, &payload, PUSH_TTL).await {
+                Ok(deliveries) => {
+                    pushed =
+                        deliveries.iter().filter(|(_, d)| d.outcome == crate::push::Outcome::Accepted).count() as i64;
+                }
+                Err(e) => tracing::warn!(%alert, %person, error = %e, "cannot push an alert call"),
+            }
+        }
+        on_database!(database, pool => {
+            sqlx::query(
+                "UPDATE alert_calls SET sent = TRUE, pushed = $1 WHERE alert_id = $2 AND recipient = $3 \
+                 AND step = $4 AND round = $5 AND person = $6",
+            )
+            .bind(pushed).bind(&alert).bind(&recipient).bind(step).bind(round).bind(&person)
+            .execute(pool)
+            .await?;
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! The desk's view of alerts: per alert, who was called when, who acknowledged when, what is overdue.
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::caller::Caller;
+use super::error::ApiResult;
+use super::time;
+use crate::AppState;
+use crate::on_database;
+
+#[derive(Serialize, ToSchema)]
+pub struct Call {
+    pub person: String,
+    /// The step of the chain (0 first) and the round within it.
+    pub step: i64,
+    pub round: i64,
+    pub called_at: String,
+    /// Devices whose push service took the push.
+    pub pushed: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RecipientEscalation {
+    pub recipient: String,
+    /// When the next call is due; none once acknowledged or the chain has ended.
+    pub next_call_at: Option<String>,
+    pub acknowledged_at: Option<String>,
+    pub acknowledged_by: Option<String>,
+    /// Nobody acknowledged and the chain has run out.
+    pub overdue: bool,
+    pub calls: Vec<Call>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AlertView {
+    pub alert: String,
+    pub kind: String,
+    pub document: Option<String>,
+    pub title_class: String,
+    pub urgency: String,
+    pub raised_at: String,
+    pub recipients: Vec<RecipientEscalation>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AlertList {
+    pub alerts: Vec<AlertView>,
+}
+
+type AlertRow = (String, String, Option<String>, String, String, i64);
+type RecipientRow = (String, String, Option<i64>, Option<i64>, Option<String>, Option<i64>);
+type CallRow = (String, String, String, i64, i64, i64, i64);
+
+/// Alerts, newest first, with each recipient's escalation and calls.
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", responses((status = 200, body = AlertList)))]
+pub async fn list(caller: Caller, State(state): State<AppState>) -> ApiResult<AlertList> {
+    let database = &state.hub.office().database;
+    let visible = caller.visible(&state).await?;
+    let now = state.hub.now_millis();
+    let (alerts, recipients, calls): (Vec<AlertRow>, Vec<RecipientRow>, Vec<CallRow>) = on_database!(database, pool => {(
+        sqlx::query_as("SELECT alert_id, kind, document_id, title_class, urgency, raised_at FROM alerts ORDER BY raised_at DESC LIMIT 200")
+            .fetch_all(pool).await?,
+        sqlx::query_as("SELECT alert_id, recipient, next_at, acknowledged_at, acknowledged_by, exhausted_at FROM alert_recipients ORDER BY recipient")
+            .fetch_all(pool).await?,
+        sqlx::query_as("SELECT alert_id, recipient, person, step, round, called_at, pushed FROM alert_calls ORDER BY called_at, person")
+            .fetch_all(pool).await?,
+    )});
+    let alerts = alerts
+        .into_iter()
+        .filter(|(_, _, document, ..)| match (&visible, document) {
+            (None, _) => true,
+            (Some(v), Some(d)) => v.contains(d),
+            (Some(_), None) => false,
+        })
+        .map(|(alert, kind, document, title_class, urgency, raised_at)| AlertView {
+            recipients: recipients
+                .iter()
+                .filter(|r| r.0 == alert)
+                .map(|(_, recipient, next_at, acked_at, acked_by, exhausted_at)| RecipientEscalation {
+                    recipient: recipient.clone(),
+                    next_call_at: next_at.map(time::text),
+                    acknowledged_at: acked_at.map(time::text),
+                    acknowledged_by: acked_by.clone(),
+                    overdue: acked_at.is_none() && exhausted_at.is_some_and(|t| t <= now),
+                    calls: calls
+                        .iter()
+                        .filter(|c| c.0 == alert && &c.1 == recipient)
+                        .map(|(_, _, person, step, round, called_at, pushed)| Call {
+                            person: person.clone(),
+                            step: *step,
+                            round: *round,
+                            called_at: time::text(*called_at),
+                            pushed: *pushed,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            document: document.map(|d| super::url(&d)),
+            alert,
+            kind,
+            title_class,
+            urgency,
+            raised_at: time::text(raised_at),
+        })
+        .collect();
+    Ok(Json(AlertList { alerts }))
+}

@@ -1,0 +1,137 @@
+//! An instruction to a unit escalates along its roster until someone signs for it, with a clock the test
+//! moves: the deputy officer on duty is called, called again, then the main officer; the main officer's
+//! acknowledgement, made offline and synced later, stops it there, and the leader on duty is never called.
+//! Every call is a real Web Push the loopback push service verifies and decrypts.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use zhiban_model::documents::roster::{LeaderEntry, RosterDocument, ShiftEntry};
+use zhiban_server::ServerConfig;
+use zhiban_server::clock::ManualClock;
+use zhiban_server::push::VapidKeys;
+use zhiban_tests::duty::{add_people, at, record_directory, small_city};
+use zhiban_tests::push_service::{PushService, TestSubscription};
+use zhiban_tests::{Backend, InProcessServer, Phone, TestDatabase};
+
+const SYNC: Duration = Duration::from_secs(20);
+
+/// Waits (at most 10 s) until `subscription` has received `count` pushes; returns them.
+async fn pushes(service: &PushService, subscription: &TestSubscription, count: usize) -> Vec<serde_json::Value> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let received = service.received(&subscription.id);
+        if received.len() >= count || tokio::time::Instant::now() > deadline {
+            return received.into_iter().map(|r| r.payload).collect();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn phone_with_push(server: &InProcessServer, service: &PushService, user: &str) -> (Phone, TestSubscription) {
+    let phone = Phone::signed_in(&server.http_url(), user).await.expect("phone");
+    phone.client.sync_once(SYNC).await.expect("the phone's documents");
+    let subscription = service.subscribe();
+    phone.client.register_push(&subscription.endpoint, &subscription.p256dh, &subscription.auth).await.expect("push");
+    (phone, subscription)
+}
+
+#[tokio::test]
+async fn an_unacknowledged_instruction_escalates_until_an_offline_acknowledgement_reaches_the_server() {
+    for backend in Backend::available() {
+        let db = TestDatabase::new(backend).await.expect("database");
+        let store = zhiban_server::store::open(&db.url).await.expect("store");
+        VapidKeys::generate(&store.database(), "mailto:desk@duty.example", false).await.expect("VAPID keys");
+        let clock = Arc::new(ManualClock::at_millis(at("2026-10-01T10:00:00+08:00").timestamp_millis()));
+        let config = ServerConfig { database_url: db.url.clone(), clock: clock.clone(), ..ServerConfig::default() };
+        let server = InProcessServer::start_with(config).await.expect("server");
+        record_directory(&server.http_url(), &small_city()).await.expect("directory");
+        add_people(&db.url, &small_city()).await.expect("accounts");
+        let service = PushService::start().await.expect("push service");
+
+        // East's roster for the day: zhao is the deputy officer, wang the main, east-chief the leader.
+        let (wang, wang_push) = phone_with_push(&server, &service, "wang").await;
+        let mut roster = RosterDocument::new(
+            "east",
+            chrono::NaiveDate::from_ymd_opt(2026, 10, 1).expect("d").and_hms_opt(8, 0, 0).expect("t"),
+            chrono::NaiveDate::from_ymd_opt(2026, 10, 2).expect("d").and_hms_opt(8, 0, 0).expect("t"),
+        );
+        roster.shifts.insert(
+            "s1".into(),
+            ShiftEntry {
+                start: "2026-10-01T08:00".into(),
+                end: "2026-10-02T08:00".into(),
+                main: Some("wang".into()),
+                deputy: Some("zhao".into()),
+                on_post: true,
+            },
+        );
+        roster.leaders.insert(
+            "l1".into(),
+            LeaderEntry {
+                start: "2026-10-01T08:00".into(),
+                end: "2026-10-02T08:00".into(),
+                leader: Some("east-chief".into()),
+            },
+        );
+        wang.client.create_roster(&roster).expect("roster");
+        wang.client.sync_once(SYNC).await.expect("roster to the server");
+        let (_zhao, zhao_push) = phone_with_push(&server, &service, "zhao").await;
+        let (_chief, chief_push) = phone_with_push(&server, &service, "east-chief").await;
+
+        // The mayor instructs east.
+        let mayor = Phone::signed_in(&server.http_url(), "mayor").await.expect("mayor");
+        mayor.client.sync_once(SYNC).await.expect("the mayor's documents");
+        let instruction = mayor
+            .client
+            .issue_instruction("mayor", at("2026-10-01T10:00:00+08:00"), "立即组织排查", None, &["east".into()])
+            .expect("issued");
+        mayor.client.sync_once(SYNC).await.expect("to the server");
+
+        // The deputy officer is called at once, with a push that says only what to fetch.
+        let first = pushes(&service, &zhao_push, 1).await;
+        assert_eq!(first.len(), 1, "{backend:?}: the deputy officer is called");
+        assert_eq!(first[0]["kind"], "instruction");
+        assert_eq!(first[0]["document"], instruction.url());
+        assert_eq!(first[0]["urgency"], "high");
+        assert_eq!(first[0]["title_class"], "新的领导批示");
+        assert!(!first[0].to_string().contains("立即组织排查"), "no instruction text in a push");
+
+        // Three minutes without an answer: the deputy again; three more: the main officer.
+        clock.advance(Duration::from_secs(180));
+        assert_eq!(pushes(&service, &zhao_push, 2).await.len(), 2, "{backend:?}: the deputy, again");
+        assert!(service.received(&wang_push.id).is_empty(), "not the main officer yet");
+        clock.advance(Duration::from_secs(180));
+        assert_eq!(pushes(&service, &wang_push, 1).await.len(), 1, "{backend:?}: then the main officer");
+
+        // Wang signs for it on his phone, offline; the server does not know yet and calls him again.
+        wang.client.fetch(instruction, SYNC).await.expect("wang has the instruction");
+        wang.client.acknowledge(instruction, Some("east"), at("2026-10-01T10:06:30+08:00")).expect("signed offline");
+        clock.advance(Duration::from_secs(180));
+        assert_eq!(pushes(&service, &wang_push, 2).await.len(), 2, "{backend:?}: called again while offline");
+
+        // The acknowledgement arrives: the escalation stops; the leader on duty is never called.
+        wang.client.sync_once(SYNC).await.expect("the acknowledgement to the server");
+        for _ in 0..3 {
+            clock.advance(Duration::from_secs(600));
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+        }
+        assert_eq!(service.received(&wang_push.id).len(), 2, "{backend:?}: no more calls to wang");
+        assert_eq!(service.received(&zhao_push.id).len(), 2, "{backend:?}: no more calls to zhao");
+        assert!(service.received(&chief_push.id).is_empty(), "{backend:?}: the leader was never called");
+
+        // The desk sees who was called when and who acknowledged.
+        let token = zhiban_tests::accounts::login(&server.http_url(), "desk").await.expect("desk");
+        let (_, body) = zhiban_tests::server::http_get_as(server.addr, "/api/v1/alerts", &token).await.expect("alerts");
+        let alerts: serde_json::Value = serde_json::from_str(&body).expect("json");
+        let east = &alerts["alerts"][0]["recipients"][0];
+        assert_eq!(east["recipient"], "east", "{alerts}");
+        assert_eq!(east["acknowledged_by"], "wang", "{alerts}");
+        assert_eq!(east["overdue"], false);
+        let called: Vec<&str> =
+            east["calls"].as_array().expect("calls").iter().filter_map(|c| c["person"].as_str()).collect();
+        assert_eq!(called, vec!["zhao", "zhao", "wang", "wang"], "{backend:?}: {alerts}");
+        assert!(east["calls"].as_array().expect("calls").iter().all(|c| c["pushed"] == 1), "{alerts}");
+        server.stop().await.expect("stop");
+    }
+}
