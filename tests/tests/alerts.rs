@@ -135,3 +135,66 @@ async fn an_unacknowledged_instruction_escalates_until_an_offline_acknowledgemen
         server.stop().await.expect("stop");
     }
 }
+
+/// The escalation lives in the database: a server stopped mid-chain calls nobody; the next server started on
+/// the database goes on from the next step without repeating one; two servers sharing the database make
+/// each call once between them.
+#[tokio::test]
+async fn an_escalation_resumes_after_a_restart_and_two_servers_make_each_call_once() {
+    for backend in Backend::available() {
+        let db = TestDatabase::new(backend).await.expect("database");
+        let store = zhiban_server::store::open(&db.url).await.expect("store");
+        VapidKeys::generate(&store.database(), "mailto:desk@duty.example", false).await.expect("VAPID keys");
+        let clock = Arc::new(ManualClock::at_millis(at("2026-10-01T10:00:00+08:00").timestamp_millis()));
+        let config = || ServerConfig { database_url: db.url.clone(), clock: clock.clone(), ..ServerConfig::default() };
+        let first = InProcessServer::start_with(config()).await.expect("server");
+        record_directory(&first.http_url(), &small_city()).await.expect("directory");
+        add_people(&db.url, &small_city()).await.expect("accounts");
+        let service = PushService::start().await.expect("push service");
+        let (wang, wang_push) = phone_with_push(&first, &service, "wang").await;
+        let mut roster = RosterDocument::new(
+            "east",
+            chrono::NaiveDate::from_ymd_opt(2026, 10, 1).expect("d").and_hms_opt(8, 0, 0).expect("t"),
+            chrono::NaiveDate::from_ymd_opt(2026, 10, 2).expect("d").and_hms_opt(8, 0, 0).expect("t"),
+        );
+        roster.shifts.insert(
+            "s1".into(),
+            ShiftEntry {
+                start: "2026-10-01T08:00".into(),
+                end: "2026-10-02T08:00".into(),
+                main: Some("wang".into()),
+                deputy: Some("zhao".into()),
+                on_post: true,
+            },
+        );
+        wang.client.create_roster(&roster).expect("roster");
+        wang.client.sync_once(SYNC).await.expect("roster to the server");
+        let (_zhao, zhao_push) = phone_with_push(&first, &service, "zhao").await;
+        let mayor = Phone::signed_in(&first.http_url(), "mayor").await.expect("mayor");
+        mayor.client.sync_once(SYNC).await.expect("the mayor's documents");
+        mayor
+            .client
+            .issue_instruction("mayor", at("2026-10-01T10:00:00+08:00"), "核查", None, &["east".into()])
+            .expect("issued");
+        mayor.client.sync_once(SYNC).await.expect("to the server");
+        assert_eq!(pushes(&service, &zhao_push, 1).await.len(), 1, "{backend:?}: the first call");
+        first.stop().await.expect("stop");
+
+        // Stopped: the next call is due but nobody makes it.
+        clock.advance(Duration::from_secs(180));
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        assert_eq!(service.received(&zhao_push.id).len(), 1, "{backend:?}: a stopped server calls nobody");
+
+        // Two servers on the database: the due call is made once, the next step too.
+        let second = InProcessServer::start_with(config()).await.expect("second server");
+        let third = InProcessServer::start_with(config()).await.expect("third server");
+        assert_eq!(pushes(&service, &zhao_push, 2).await.len(), 2, "{backend:?}: resumed");
+        clock.advance(Duration::from_secs(180));
+        assert_eq!(pushes(&service, &wang_push, 1).await.len(), 1, "{backend:?}: the next step");
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        assert_eq!(service.received(&zhao_push.id).len(), 2, "{backend:?}: no call repeated");
+        assert_eq!(service.received(&wang_push.id).len(), 1, "{backend:?}: no call made twice");
+        second.stop().await.expect("stop");
+        third.stop().await.expect("stop");
+    }
+}

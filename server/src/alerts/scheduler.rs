@@ -98,7 +98,7 @@ pub async fn tick(database: &Database, sender: Option<&dyn PushSender>, now: i64
             claimed += 1;
         }
     }
-    send_recorded_calls(database, sender, now).await?;
+    send_recorded_calls(database, sender).await?;
     Ok(claimed)
 }
 
@@ -106,8 +106,10 @@ pub async fn tick(database: &Database, sender: Option<&dyn PushSender>, now: i64
 const SENDING_LEASE_MS: i64 = 60_000;
 
 /// Pushes every recorded call not yet sent (just claimed, or left by a crash) and marks it sent. Each is
-/// leased first, so two servers do not both push it.
-async fn send_recorded_calls(database: &Database, sender: Option<&dyn PushSender>, now: i64) -> Result<(), AlertError> {
+/// leased first, so two servers do not both push it. Leases run on the machine's clock, not the office's:
+/// they are about how long a server may take, not about when calls are due.
+async fn send_recorded_calls(database: &Database, sender: Option<&dyn PushSender>) -> Result<(), AlertError> {
+    let now = chrono::Utc::now().timestamp_millis();
     let calls: Vec<CallRow> = on_database!(database, pool => {
         sqlx::query_as(
             "SELECT c.alert_id, c.recipient, c.step, c.round, c.person, a.kind, a.document_id, a.title_class, \
