@@ -52,6 +52,8 @@ enum Command {
     /// Push alerts to this device.
     #[command(subcommand)]
     Push(PushCommand),
+    /// Alerts the server raised: who was called when, who acknowledged, what is overdue.
+    Alerts,
     /// Send local changes and fetch the server's; exits 0 once nothing is pending.
     Sync {
         /// Give up after this many seconds.
@@ -482,6 +484,10 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
             let device_id = client.login(&username, &password, &device).await?;
             println!("logged in as {username} on this device ({device_id})");
         }
+        Command::Alerts => {
+            let answer = client.api_get("api/v1/alerts", "the alerts request").await?;
+            print_alerts(&answer);
+        }
         Command::Push(PushCommand::VapidKey) => println!("{}", client.vapid_public_key().await?),
         Command::Push(PushCommand::Subscribe { endpoint, p256dh, auth }) => {
             client.register_push(&endpoint, &p256dh, &auth).await?;
@@ -620,4 +626,41 @@ fn read_password(username: &str) -> Result<String, ClientError> {
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).map_err(unreadable)?;
     Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+/// One block per alert: each recipient's state, then its calls.
+fn print_alerts(answer: &serde_json::Value) {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_owned();
+    let alerts = answer["alerts"].as_array().cloned().unwrap_or_default();
+    if alerts.is_empty() {
+        println!("no alerts");
+    }
+    for alert in &alerts {
+        println!(
+            "{}  {}  {}  raised {}",
+            text(&alert["alert"]),
+            text(&alert["title_class"]),
+            text(&alert["document"]),
+            text(&alert["raised_at"])
+        );
+        for r in alert["recipients"].as_array().cloned().unwrap_or_default() {
+            let state = if let Some(by) = r["acknowledged_by"].as_str() {
+                format!("acknowledged by {by} at {}", text(&r["acknowledged_at"]))
+            } else if r["overdue"] == true {
+                "OVERDUE: nobody acknowledged".to_owned()
+            } else {
+                format!("waiting; next call {}", text(&r["next_call_at"]))
+            };
+            println!("  {}: {state}", text(&r["recipient"]));
+            for c in r["calls"].as_array().cloned().unwrap_or_default() {
+                println!(
+                    "    called {} at {} (step {}, {} device(s))",
+                    text(&c["person"]),
+                    text(&c["called_at"]),
+                    c["step"],
+                    c["pushed"]
+                );
+            }
+        }
+    }
 }

@@ -132,6 +132,28 @@ async fn an_unacknowledged_instruction_escalates_until_an_offline_acknowledgemen
             east["calls"].as_array().expect("calls").iter().filter_map(|c| c["person"].as_str()).collect();
         assert_eq!(called, vec!["zhao", "zhao", "wang", "wang"], "{backend:?}: {alerts}");
         assert!(east["calls"].as_array().expect("calls").iter().all(|c| c["pushed"] == 1), "{alerts}");
+
+        // And on the command line.
+        let folder = tempfile::tempdir().expect("folder");
+        let zhiban = |args: &[&str]| {
+            let mut command = tokio::process::Command::new(zhiban_tests::server::program("test-zhiban"));
+            command.arg("--data").arg(folder.path()).args(["--server", &server.http_url()]).args(args);
+            command.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped());
+            command
+        };
+        let mut login = zhiban(&["login", "--username", "desk"]).spawn().expect("login");
+        let password = zhiban_tests::accounts::password_of("desk");
+        tokio::io::AsyncWriteExt::write_all(
+            &mut login.stdin.take().expect("stdin"),
+            format!("{password}\n").as_bytes(),
+        )
+        .await
+        .expect("password");
+        assert!(login.wait().await.expect("login").success());
+        let shown = zhiban(&["alerts"]).output().await.expect("alerts");
+        let shown = String::from_utf8_lossy(&shown.stdout);
+        assert!(shown.contains("east: acknowledged by wang"), "{shown}");
+        assert!(shown.contains("called zhao") && shown.contains("called wang"), "{shown}");
         server.stop().await.expect("stop");
     }
 }
