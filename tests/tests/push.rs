@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use zhiban_model::documents::directory::Role;
-use zhiban_server::push::deliver::notify;
+use zhiban_server::push::deliver::{notify, retry_due};
 use zhiban_server::push::{AlertPayload, Outcome, Urgency, VapidKeys, WebPushSender, subscriptions};
 use zhiban_tests::push_service::{Answer, PushService};
 use zhiban_tests::server::program;
@@ -82,6 +82,21 @@ async fn a_push_reaches_the_device_signed_and_encrypted_and_the_push_services_an
             .expect("notify");
         assert_eq!(deliveries[0].1.outcome, Outcome::Throttled { retry_after: Duration::from_secs(7) });
 
+        // Throttled, then tried again after the push service's Retry-After, and accepted.
+        service.answer_with(&device.id, Answer::Throttle { secs: 1, times: 1 });
+        let before = service.received(&device.id).len();
+        let deliveries = notify(&database, &sender, "mayor", &alert("automerge:xyz"), Duration::from_secs(600))
+            .await
+            .expect("notify");
+        assert_eq!(deliveries[0].1.outcome, Outcome::Throttled { retry_after: Duration::from_secs(1) });
+        let early = retry_due(&database, &sender, Duration::from_secs(600)).await.expect("retry");
+        assert_eq!(early, 0, "neither throttled delivery is due yet");
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        retry_due(&database, &sender, Duration::from_secs(600)).await.expect("retry");
+        let received = service.received(&device.id);
+        assert_eq!(received.len(), before + 1, "{backend:?}: the retry got through");
+        assert_eq!(received.last().expect("push").payload["document"], "automerge:xyz");
+
         // Gone: the subscription is removed.
         service.answer_with(&device.id, Answer::Gone);
         let deliveries = notify(&database, &sender, "mayor", &alert("automerge:ghi"), Duration::from_secs(600))
@@ -104,12 +119,16 @@ async fn a_push_reaches_the_device_signed_and_encrypted_and_the_push_services_an
             .await
             .expect("deliveries"),
         };
+        let mut outcomes = outcomes;
+        outcomes.sort();
         assert_eq!(
             outcomes,
             vec![
                 ("accepted".to_owned(), Some(201), false),
+                ("accepted".to_owned(), Some(201), false),
+                ("gone".to_owned(), Some(410), false),
                 ("throttled".to_owned(), Some(429), true),
-                ("gone".to_owned(), Some(410), false)
+                ("throttled".to_owned(), Some(429), true),
             ],
             "{backend:?}"
         );

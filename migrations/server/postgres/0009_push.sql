@@ -28,10 +28,15 @@ CREATE TABLE push_deliveries (
     kind          TEXT NOT NULL,                -- what the alert is about: instruction, incident, …
     document_id   TEXT,
     urgency       TEXT NOT NULL,
+    title_class   TEXT NOT NULL,
+    alert_id      TEXT,
+    attempt       BIGINT NOT NULL,              -- 1 for the first try of this push to this endpoint
     outcome       TEXT NOT NULL,                -- accepted, gone, throttled, failed
     http_status   BIGINT,
     detail        TEXT NOT NULL,
     attempted_at  BIGINT NOT NULL,
-    retry_at      BIGINT                        -- when a throttled or failed delivery may be tried again
+    retry_at      BIGINT,                       -- when a throttled or failed delivery may be tried again
+    retried       BOOLEAN NOT NULL              -- a later attempt was made (or claimed)
 );
+CREATE INDEX push_deliveries_to_retry ON push_deliveries (retry_at);
 CREATE INDEX push_deliveries_by_endpoint ON push_deliveries (endpoint, attempted_at);

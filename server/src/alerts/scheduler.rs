@@ -41,6 +41,11 @@ pub fn spawn(database: Database, clock: Arc<dyn Clock>) -> tokio::task::JoinHand
             if let Err(e) = tick(&database, sender.as_deref(), clock.now_millis()).await {
                 tracing::warn!(error = %e, "alert scheduler tick failed; trying again");
             }
+            if let Some(sender) = &sender
+                && let Err(e) = crate::push::deliver::retry_due(&database, sender.as_ref(), PUSH_TTL).await
+            {
+                tracing::warn!(error = %e, "cannot retry pushes; trying again");
+            }
         }
     })
 }
