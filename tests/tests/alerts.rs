@@ -36,45 +36,45 @@ async fn phone_with_push(server: &InProcessServer, service: &PushService, user: 
     (phone, subscription)
 }
 
+/// The small city with VAPID keys, a server whose clock the test moves (10:00 on 1 October), and a
+/// loopback push service.
+async fn office_with_push(backend: Backend) -> (TestDatabase, Arc<ManualClock>, InProcessServer, PushService) {
+    let db = TestDatabase::new(backend).await.expect("database");
+    let store = zhiban_server::store::open(&db.url).await.expect("store");
+    VapidKeys::generate(&store.database(), "mailto:desk@duty.example", false).await.expect("VAPID keys");
+    let clock = Arc::new(ManualClock::at_millis(at("2026-10-01T10:00:00+08:00").timestamp_millis()));
+    let config = ServerConfig { database_url: db.url.clone(), clock: clock.clone(), ..ServerConfig::default() };
+    let server = InProcessServer::start_with(config).await.expect("server");
+    record_directory(&server.http_url(), &small_city()).await.expect("directory");
+    add_people(&db.url, &small_city()).await.expect("accounts");
+    let service = PushService::start().await.expect("push service");
+    (db, clock, server, service)
+}
+
+/// East's roster for the day: zhao is the deputy officer, wang the main, east-chief the leader.
+fn east_roster() -> RosterDocument {
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 10, d).expect("d").and_hms_opt(8, 0, 0).expect("t");
+    let mut roster = RosterDocument::new("east", day(1), day(2));
+    let (start, end) = ("2026-10-01T08:00".to_owned(), "2026-10-02T08:00".to_owned());
+    let shift = ShiftEntry {
+        start: start.clone(),
+        end: end.clone(),
+        main: Some("wang".into()),
+        deputy: Some("zhao".into()),
+        on_post: true,
+    };
+    roster.shifts.insert("s1".into(), shift);
+    roster.leaders.insert("l1".into(), LeaderEntry { start, end, leader: Some("east-chief".into()) });
+    roster
+}
+
 #[tokio::test]
 async fn an_unacknowledged_instruction_escalates_until_an_offline_acknowledgement_reaches_the_server() {
     for backend in Backend::available() {
-        let db = TestDatabase::new(backend).await.expect("database");
-        let store = zhiban_server::store::open(&db.url).await.expect("store");
-        VapidKeys::generate(&store.database(), "mailto:desk@duty.example", false).await.expect("VAPID keys");
-        let clock = Arc::new(ManualClock::at_millis(at("2026-10-01T10:00:00+08:00").timestamp_millis()));
-        let config = ServerConfig { database_url: db.url.clone(), clock: clock.clone(), ..ServerConfig::default() };
-        let server = InProcessServer::start_with(config).await.expect("server");
-        record_directory(&server.http_url(), &small_city()).await.expect("directory");
-        add_people(&db.url, &small_city()).await.expect("accounts");
-        let service = PushService::start().await.expect("push service");
+        let (_db, clock, server, service) = office_with_push(backend).await;
 
-        // East's roster for the day: zhao is the deputy officer, wang the main, east-chief the leader.
         let (wang, wang_push) = phone_with_push(&server, &service, "wang").await;
-        let mut roster = RosterDocument::new(
-            "east",
-            chrono::NaiveDate::from_ymd_opt(2026, 10, 1).expect("d").and_hms_opt(8, 0, 0).expect("t"),
-            chrono::NaiveDate::from_ymd_opt(2026, 10, 2).expect("d").and_hms_opt(8, 0, 0).expect("t"),
-        );
-        roster.shifts.insert(
-            "s1".into(),
-            ShiftEntry {
-                start: "2026-10-01T08:00".into(),
-                end: "2026-10-02T08:00".into(),
-                main: Some("wang".into()),
-                deputy: Some("zhao".into()),
-                on_post: true,
-            },
-        );
-        roster.leaders.insert(
-            "l1".into(),
-            LeaderEntry {
-                start: "2026-10-01T08:00".into(),
-                end: "2026-10-02T08:00".into(),
-                leader: Some("east-chief".into()),
-            },
-        );
-        wang.client.create_roster(&roster).expect("roster");
+        wang.client.create_roster(&east_roster()).expect("roster");
         wang.client.sync_once(SYNC).await.expect("roster to the server");
         let (_zhao, zhao_push) = phone_with_push(&server, &service, "zhao").await;
         let (_chief, chief_push) = phone_with_push(&server, &service, "east-chief").await;
@@ -164,32 +164,10 @@ async fn an_unacknowledged_instruction_escalates_until_an_offline_acknowledgemen
 #[tokio::test]
 async fn an_escalation_resumes_after_a_restart_and_two_servers_make_each_call_once() {
     for backend in Backend::available() {
-        let db = TestDatabase::new(backend).await.expect("database");
-        let store = zhiban_server::store::open(&db.url).await.expect("store");
-        VapidKeys::generate(&store.database(), "mailto:desk@duty.example", false).await.expect("VAPID keys");
-        let clock = Arc::new(ManualClock::at_millis(at("2026-10-01T10:00:00+08:00").timestamp_millis()));
+        let (db, clock, first, service) = office_with_push(backend).await;
         let config = || ServerConfig { database_url: db.url.clone(), clock: clock.clone(), ..ServerConfig::default() };
-        let first = InProcessServer::start_with(config()).await.expect("server");
-        record_directory(&first.http_url(), &small_city()).await.expect("directory");
-        add_people(&db.url, &small_city()).await.expect("accounts");
-        let service = PushService::start().await.expect("push service");
         let (wang, wang_push) = phone_with_push(&first, &service, "wang").await;
-        let mut roster = RosterDocument::new(
-            "east",
-            chrono::NaiveDate::from_ymd_opt(2026, 10, 1).expect("d").and_hms_opt(8, 0, 0).expect("t"),
-            chrono::NaiveDate::from_ymd_opt(2026, 10, 2).expect("d").and_hms_opt(8, 0, 0).expect("t"),
-        );
-        roster.shifts.insert(
-            "s1".into(),
-            ShiftEntry {
-                start: "2026-10-01T08:00".into(),
-                end: "2026-10-02T08:00".into(),
-                main: Some("wang".into()),
-                deputy: Some("zhao".into()),
-                on_post: true,
-            },
-        );
-        wang.client.create_roster(&roster).expect("roster");
+        wang.client.create_roster(&east_roster()).expect("roster");
         wang.client.sync_once(SYNC).await.expect("roster to the server");
         let (_zhao, zhao_push) = phone_with_push(&first, &service, "zhao").await;
         let mayor = Phone::signed_in(&first.http_url(), "mayor").await.expect("mayor");
