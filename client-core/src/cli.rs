@@ -45,6 +45,15 @@ enum PushCommand {
 }
 
 #[derive(Subcommand)]
+enum AlertsCommand {
+    /// Acknowledge an alert (收到) on this device; it reaches the server at the next sync.
+    Ack {
+        /// The alert's id (al_…), as the push and `zhiban alerts` show it.
+        alert: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Documents on this device.
     #[command(subcommand)]
@@ -53,7 +62,13 @@ enum Command {
     #[command(subcommand)]
     Push(PushCommand),
     /// Alerts the server raised: who was called when, who acknowledged, what is overdue.
-    Alerts,
+    Alerts {
+        /// Only alerts still open.
+        #[arg(long)]
+        open: bool,
+        #[command(subcommand)]
+        action: Option<AlertsCommand>,
+    },
     /// Send local changes and fetch the server's; exits 0 once nothing is pending.
     Sync {
         /// Give up after this many seconds.
@@ -484,8 +499,13 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
             let device_id = client.login(&username, &password, &device).await?;
             println!("logged in as {username} on this device ({device_id})");
         }
-        Command::Alerts => {
-            let answer = client.api_get("api/v1/alerts", "the alerts request").await?;
+        Command::Alerts { action: Some(AlertsCommand::Ack { alert }), .. } => {
+            client.acknowledge_alert(&alert, office_now())?;
+            println!("acknowledged {alert} on this device; `zhiban sync` takes it to the server");
+        }
+        Command::Alerts { open, action: None } => {
+            let path = if open { "api/v1/alerts?open=true" } else { "api/v1/alerts" };
+            let answer = client.api_get(path, "the alerts request").await?;
             print_alerts(&answer);
         }
         Command::Push(PushCommand::VapidKey) => println!("{}", client.vapid_public_key().await?),
@@ -646,6 +666,8 @@ fn print_alerts(answer: &serde_json::Value) {
         for r in alert["recipients"].as_array().cloned().unwrap_or_default() {
             let state = if let Some(by) = r["acknowledged_by"].as_str() {
                 format!("acknowledged by {by} at {}", text(&r["acknowledged_at"]))
+            } else if let Some(resolution) = alert["resolution"].as_str() {
+                format!("ended: {resolution}")
             } else if r["overdue"] == true {
                 "OVERDUE: nobody acknowledged".to_owned()
             } else {

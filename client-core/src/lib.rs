@@ -10,6 +10,7 @@
 //! # Ok(()) }
 //! ```
 
+mod alerts;
 pub mod cli;
 mod client;
 pub mod duty;

@@ -30,6 +30,11 @@ impl ManualClock {
     pub fn advance(&self, by: Duration) {
         self.0.fetch_add(by.as_millis() as i64, Ordering::SeqCst);
     }
+
+    /// Moves the clock to `millis` (unix ms), days ahead say.
+    pub fn set_millis(&self, millis: i64) {
+        self.0.store(millis, Ordering::SeqCst);
+    }
 }
 
 impl Clock for ManualClock {

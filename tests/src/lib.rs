@@ -3,6 +3,7 @@
 //! protocol peers. Everything runs for real on loopback.
 
 pub mod accounts;
+pub mod alerting;
 pub mod database;
 pub mod duty;
 pub mod js;

@@ -349,10 +349,19 @@ async fn each_role_changes_exactly_what_it_may() {
             ),
             (Case { what: "a reporter writes a plain document", user: "li", expect: Err("rule typed") }, plain),
             (
-                Case { what: "a reporter writes their own home", user: "li", expect: Err("home.server") },
+                Case { what: "a reporter rewrites their own home", user: "li", expect: Err("home.server") },
                 Box::new(|phone, _| {
                     let home = phone.client.home_document().expect("home").expect("logged in");
-                    phone.client.set_path(home, "person", &json!("li")).ok();
+                    phone.client.set_path(home, "person", &json!("wang")).ok();
+                    home
+                }),
+            ),
+            (
+                Case { what: "a reporter acknowledges an alert in their own home", user: "li", expect: Ok(()) },
+                Box::new(|phone, _| {
+                    let home = phone.client.home_document().expect("home").expect("logged in");
+                    let now = zhiban_client_core::duty::office_now();
+                    phone.client.acknowledge_alert("al_0123456789abcdef01234567", now).expect("acknowledged");
                     home
                 }),
             ),

@@ -3,75 +3,19 @@
 //! acknowledgement, made offline and synced later, stops it there, and the leader on duty is never called.
 //! Every call is a real Web Push the loopback push service verifies and decrypts.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use zhiban_model::documents::roster::{LeaderEntry, RosterDocument, ShiftEntry};
 use zhiban_server::ServerConfig;
-use zhiban_server::clock::ManualClock;
-use zhiban_server::push::VapidKeys;
-use zhiban_tests::duty::{add_people, at, record_directory, small_city};
-use zhiban_tests::push_service::{PushService, TestSubscription};
-use zhiban_tests::{Backend, InProcessServer, Phone, TestDatabase};
+use zhiban_tests::alerting::{SYNC, east_roster, office_with_push, phone_with_push, pushes};
+use zhiban_tests::duty::{at, small_city};
+use zhiban_tests::{Backend, InProcessServer, Phone};
 
-const SYNC: Duration = Duration::from_secs(20);
-
-/// Waits (at most 10 s) until `subscription` has received `count` pushes; returns them.
-async fn pushes(service: &PushService, subscription: &TestSubscription, count: usize) -> Vec<serde_json::Value> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let received = service.received(&subscription.id);
-        if received.len() >= count || tokio::time::Instant::now() > deadline {
-            return received.into_iter().map(|r| r.payload).collect();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn phone_with_push(server: &InProcessServer, service: &PushService, user: &str) -> (Phone, TestSubscription) {
-    let phone = Phone::signed_in(&server.http_url(), user).await.expect("phone");
-    phone.client.sync_once(SYNC).await.expect("the phone's documents");
-    let subscription = service.subscribe();
-    phone.client.register_push(&subscription.endpoint, &subscription.p256dh, &subscription.auth).await.expect("push");
-    (phone, subscription)
-}
-
-/// The small city with VAPID keys, a server whose clock the test moves (10:00 on 1 October), and a
-/// loopback push service.
-async fn office_with_push(backend: Backend) -> (TestDatabase, Arc<ManualClock>, InProcessServer, PushService) {
-    let db = TestDatabase::new(backend).await.expect("database");
-    let store = zhiban_server::store::open(&db.url).await.expect("store");
-    VapidKeys::generate(&store.database(), "mailto:desk@duty.example", false).await.expect("VAPID keys");
-    let clock = Arc::new(ManualClock::at_millis(at("2026-10-01T10:00:00+08:00").timestamp_millis()));
-    let config = ServerConfig { database_url: db.url.clone(), clock: clock.clone(), ..ServerConfig::default() };
-    let server = InProcessServer::start_with(config).await.expect("server");
-    record_directory(&server.http_url(), &small_city()).await.expect("directory");
-    add_people(&db.url, &small_city()).await.expect("accounts");
-    let service = PushService::start().await.expect("push service");
-    (db, clock, server, service)
-}
-
-/// East's roster for the day: zhao is the deputy officer, wang the main, east-chief the leader.
-fn east_roster() -> RosterDocument {
-    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 10, d).expect("d").and_hms_opt(8, 0, 0).expect("t");
-    let mut roster = RosterDocument::new("east", day(1), day(2));
-    let (start, end) = ("2026-10-01T08:00".to_owned(), "2026-10-02T08:00".to_owned());
-    let shift = ShiftEntry {
-        start: start.clone(),
-        end: end.clone(),
-        main: Some("wang".into()),
-        deputy: Some("zhao".into()),
-        on_post: true,
-    };
-    roster.shifts.insert("s1".into(), shift);
-    roster.leaders.insert("l1".into(), LeaderEntry { start, end, leader: Some("east-chief".into()) });
-    roster
-}
+const TEN_O_CLOCK: &str = "2026-10-01T10:00:00+08:00";
 
 #[tokio::test]
 async fn an_unacknowledged_instruction_escalates_until_an_offline_acknowledgement_reaches_the_server() {
     for backend in Backend::available() {
-        let (_db, clock, server, service) = office_with_push(backend).await;
+        let (_db, clock, server, service) = office_with_push(backend, &small_city(), TEN_O_CLOCK).await;
 
         let (wang, wang_push) = phone_with_push(&server, &service, "wang").await;
         wang.client.create_roster(&east_roster()).expect("roster");
@@ -164,7 +108,7 @@ async fn an_unacknowledged_instruction_escalates_until_an_offline_acknowledgemen
 #[tokio::test]
 async fn an_escalation_resumes_after_a_restart_and_two_servers_make_each_call_once() {
     for backend in Backend::available() {
-        let (db, clock, first, service) = office_with_push(backend).await;
+        let (db, clock, first, service) = office_with_push(backend, &small_city(), TEN_O_CLOCK).await;
         let config = || ServerConfig { database_url: db.url.clone(), clock: clock.clone(), ..ServerConfig::default() };
         let (wang, wang_push) = phone_with_push(&first, &service, "wang").await;
         wang.client.create_roster(&east_roster()).expect("roster");

@@ -16,6 +16,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use zhiban_model::DocumentId;
 use zhiban_model::access::Viewer;
 use zhiban_model::documents::directory::Directory;
+use zhiban_model::documents::home::Home;
 use zhiban_model::documents::incident::Incident;
 use zhiban_model::documents::instruction::Instruction;
 use zhiban_model::documents::roster::RosterDocument;
@@ -56,7 +57,7 @@ macro_rules! typed {
         }
     )*};
 }
-typed!(Directory, Incident, Instruction, RosterDocument);
+typed!(Directory, Incident, Instruction, RosterDocument, Home);
 
 /// The gate the server passes every change through, passed here first (`zhiban_model::gate`): no new
 /// problems, no forbidden edits, and only what the logged-in person may do.

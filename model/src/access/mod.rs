@@ -11,6 +11,7 @@
 //! attachment, a lifecycle step, an acknowledgement. Each refusal names its rule, so a person told "no"
 //! can see which rule said so.
 
+mod home;
 mod incident;
 mod instruction;
 mod read;
@@ -84,8 +85,9 @@ pub fn check_write(
                 refused.push(Refusal::new("directory.admin", "only an administrator changes the directory"));
             }
         }
+        (Some(TypedDocument::Home(b)), TypedDocument::Home(a)) => home::check(viewer, b, a, &mut refused),
         (_, TypedDocument::Home(_)) => {
-            refused.push(Refusal::new("home.server", "a home document is written only by the server"));
+            refused.push(Refusal::new("home.server", "a home document is made only by the server"));
         }
         (_, TypedDocument::Untyped | TypedDocument::Other(_)) => {
             if !viewer.has(Role::Admin) {

@@ -132,6 +132,12 @@ impl Directory {
         read_document(doc, KIND, SCHEMA)
     }
 
+    /// The city's General Duty Office, the desk: the unit at the top of the tree (the first, by id, if the
+    /// directory has several tops).
+    pub fn desk_unit(&self) -> Option<&str> {
+        self.units.iter().find(|(_, u)| u.parent.is_none()).map(|(id, _)| id.as_str())
+    }
+
     /// Every problem, in a stable order; empty when the directory holds together.
     pub fn problems(&self) -> Vec<DirectoryProblem> {
         let mut problems = Vec::new();

@@ -1,6 +1,11 @@
-//! A person's home document: the list of documents they may see, written only by the server. A phone syncs
-//! it first and then exactly the documents it lists; when an entry disappears the phone removes its copy
+//! A person's home document: the list of documents they may see, written by the server. A phone syncs it
+//! first and then exactly the documents it lists; when an entry disappears the phone removes its copy
 //! (keeping aside any local change the server never accepted).
+//!
+//! The one part its person writes is `acknowledged`: their receipts for alerts (收到), made on the phone,
+//! offline if need be, and carried to the server by sync like any change. An instruction is signed for in
+//! the instruction itself; every other alert (a serious incident, a report or feedback due, a roster to
+//! file) is acknowledged here.
 
 use std::collections::BTreeMap;
 
@@ -26,14 +31,41 @@ pub struct Home {
     pub person: String,
     /// Keyed by document id (bs58check, as in an `automerge:` URL without the prefix).
     pub documents: BTreeMap<String, HomeEntry>,
+    /// The person's receipts for alerts, keyed by alert id. Absent in homes written before receipts existed.
+    #[autosurgeon(missing = "BTreeMap::new")]
+    pub acknowledged: BTreeMap<String, AlertReceipt>,
+}
+
+/// A person's receipt for an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
+pub struct AlertReceipt {
+    /// When the person acknowledged, by the phone's clock (RFC 3339).
+    pub at: String,
+    /// The device it was made on.
+    pub device: String,
 }
 
 impl Home {
     pub fn new(person: &str) -> Self {
-        Self { kind: KIND.to_owned(), schema: SCHEMA, person: person.to_owned(), documents: BTreeMap::new() }
+        Self {
+            kind: KIND.to_owned(),
+            schema: SCHEMA,
+            person: person.to_owned(),
+            documents: BTreeMap::new(),
+            acknowledged: BTreeMap::new(),
+        }
     }
 
     pub fn read<R: autosurgeon::ReadDoc + automerge::ReadDoc>(doc: &R) -> Result<Self, DocumentError> {
         read_document(doc, KIND, SCHEMA)
+    }
+
+    /// Receipts in `self` that `before` did not have.
+    pub fn new_receipts<'a>(&'a self, before: Option<&Home>) -> Vec<(&'a str, &'a AlertReceipt)> {
+        self.acknowledged
+            .iter()
+            .filter(|(id, _)| before.is_none_or(|b| !b.acknowledged.contains_key(*id)))
+            .map(|(id, r)| (id.as_str(), r))
+            .collect()
     }
 }

@@ -6,6 +6,7 @@ pub mod deadlines;
 pub mod escalation;
 pub mod grade;
 pub mod numbering;
+pub mod reminders;
 pub mod roster;
 
 use chrono::FixedOffset;

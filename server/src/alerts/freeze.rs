@@ -10,14 +10,18 @@ use crate::accounts::Accounts;
 use crate::office::Office;
 use crate::projection::on_duty::on_duty;
 
-pub(super) async fn for_unit(
+/// The chain of one recipient: `unit` is the duty room the chain's ranks are taken from (the recipient
+/// unit, or a person recipient's own unit), `person` the person addressed, if one is.
+pub(super) async fn freeze(
     office: &Office,
     chain: &EscalationChain,
     unit: &str,
+    person: Option<&str>,
     now: i64,
 ) -> Result<Vec<FrozenStep>, AlertError> {
     let duty = on_duty(&office.database, unit, now).await?;
     let directory = office.directory();
+    let mut viewers = None;
     let mut frozen = Vec::new();
     for step in &chain.steps {
         let mut people: Vec<String> = Vec::new();
@@ -33,17 +37,19 @@ pub(super) async fn for_unit(
                         .filter(|(_, p)| p.unit == unit && p.rank == Rank::Principal)
                         .map(|(id, _)| id.clone()),
                 ),
-                Callee::Role(role) => people.extend(
-                    Accounts::active_viewers(&office.database)
-                        .await?
-                        .into_iter()
-                        .filter(|v| v.unit == unit && v.has(*role))
-                        .map(|v| v.person),
-                ),
-                Callee::Person(person) => people.push(person.clone()),
+                Callee::Role(role) => {
+                    if viewers.is_none() {
+                        viewers = Some(Accounts::active_viewers(&office.database).await?);
+                    }
+                    let holders = viewers.iter().flatten().filter(|v| v.unit == unit && v.has(*role));
+                    people.extend(holders.map(|v| v.person.clone()))
+                }
+                Callee::Person(id) => people.push(id.clone()),
+                Callee::Recipient => people.extend(person.map(str::to_owned)),
             }
         }
-        people.dedup();
+        let mut seen = std::collections::BTreeSet::new();
+        people.retain(|p| seen.insert(p.clone()));
         if !people.is_empty() {
             frozen.push(FrozenStep { people, wait_minutes: step.wait_minutes, times: step.times });
         }

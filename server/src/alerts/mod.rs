@@ -1,18 +1,31 @@
 //! Alerts: what the server raises when something needs a person at once, and how it escalates along the
 //! roster until someone acknowledges. An alert has one escalation per recipient (a unit, or a person), with
 //! its chain of people frozen when the alert starts (`freeze.rs`); the scheduler (`scheduler.rs`) makes
-//! each call when it is due, exactly once across restarts and servers; an acknowledgement that reaches the
-//! server by sync stops that recipient's escalation.
+//! each call when it is due, exactly once across restarts and servers. An escalation stops when its
+//! recipient acknowledges (`acknowledge.rs`: an instruction signed for, or a receipt in the person's home);
+//! a whole alert ends when its situation clears (`resolve`: the report came, the feedback was given).
 //!
-//! Raised today: a new leader's instruction, for each of its recipients. (Incidents, deadlines and roster
-//! filings come with the rest of issue 5.)
+//! Raised: a new instruction, for each recipient (`instruction.rs`); a new or upgraded incident of grade Ⅲ
+//! or higher, or sensitive, for the desk and the leader on duty (`incident.rs`); and, by the watch over
+//! what falls due (`watch.rs`), a follow-up report due, an instruction's feedback due or overdue, a holiday
+//! roster not filed.
+//!
+//! Every alert has a key naming its situation (`instruction:<document>`, `incident:<document>:grade:III`,
+//! …), unique in the database: the same situation is alerted once, however many servers notice it.
 
+mod acknowledge;
 mod freeze;
+mod incident;
+mod instruction;
 pub mod scheduler;
+pub mod watch;
+
+pub use acknowledge::{acknowledged_in_home, acknowledged_instruction};
+pub use incident::raise_for_incident;
+pub use instruction::raise_for_instruction;
 
 use zhiban_model::DocumentId;
-use zhiban_model::documents::instruction::{Instruction, RecipientKind};
-use zhiban_model::rules::escalation::{EscalationChain, FrozenStep};
+use zhiban_model::rules::escalation::{ChainFor, FrozenStep};
 
 use crate::office::Office;
 use crate::on_database;
@@ -23,6 +36,118 @@ pub enum AlertError {
     Database(#[from] sqlx::Error),
     #[error("alert {0}: the stored chain does not read: {1}")]
     Chain(String, String),
+}
+
+/// Who an alert is for: a unit's duty room, or a person.
+#[derive(Debug, Clone)]
+pub struct AlertRecipient {
+    /// The recipient's id: a unit id or a person id.
+    pub id: String,
+    /// The duty room whose ranks the chain calls: the unit itself, or the person's own unit.
+    pub unit: String,
+    /// The person addressed, for a person recipient.
+    pub person: Option<String>,
+    pub chain: ChainFor,
+}
+
+impl AlertRecipient {
+    pub fn unit(unit: &str, chain: ChainFor) -> Self {
+        Self { id: unit.to_owned(), unit: unit.to_owned(), person: None, chain }
+    }
+
+    /// A person, with their unit from the directory (empty if they are not in it: their chain then calls
+    /// only them).
+    pub fn person(office: &Office, person: &str) -> Self {
+        let unit = office.directory().people.get(person).map(|p| p.unit.clone()).unwrap_or_default();
+        Self { id: person.to_owned(), unit, person: Some(person.to_owned()), chain: ChainFor::Person }
+    }
+}
+
+/// An alert about to be raised.
+#[derive(Debug, Clone)]
+pub struct NewAlert {
+    /// Names the situation; an alert with the same key is not raised twice.
+    pub key: String,
+    /// `instruction`, `incident`, `report_due`, `feedback_due`, `roster_filing`.
+    pub kind: &'static str,
+    pub document: Option<DocumentId>,
+    /// The few words a phone shows (新的领导批示, 较大及以上突发事件, …); never the report's text.
+    pub title_class: String,
+    /// `high` wakes a sleeping phone.
+    pub urgency: &'static str,
+    pub recipients: Vec<AlertRecipient>,
+}
+
+/// Raises `alert` at `now`, every recipient's chain frozen as the rosters stand now, each first call due
+/// at once. Returns the new alert's id, or `None` if an alert with its key exists (raised before, or by
+/// another server at the same moment).
+pub async fn raise(office: &Office, alert: NewAlert, now: i64) -> Result<Option<String>, AlertError> {
+    let exists: Option<String> = on_database!(&office.database, pool => {
+        sqlx::query_scalar("SELECT alert_id FROM alerts WHERE alert_key = $1").bind(&alert.key).fetch_optional(pool).await?
+    });
+    if exists.is_some() {
+        return Ok(None);
+    }
+    let mut chains = Vec::new();
+    for recipient in &alert.recipients {
+        let chain = office.rules.escalation.get(recipient.chain);
+        let frozen = freeze::freeze(office, chain, &recipient.unit, recipient.person.as_deref(), now).await?;
+        chains.push((recipient.id.clone(), frozen));
+    }
+    let id = format!("al_{:024x}", rand::random::<u128>() >> 32);
+    let document = alert.document.map(|d| d.to_string());
+    let raised = on_database!(&office.database, pool => {
+        let mut tx = pool.begin().await?;
+        // The key is unique: of two servers raising the same situation at once, one inserts nothing.
+        let inserted = sqlx::query(
+            "INSERT INTO alerts (alert_id, alert_key, kind, document_id, title_class, urgency, raised_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        )
+        .bind(&id).bind(&alert.key).bind(alert.kind).bind(&document).bind(&alert.title_class)
+        .bind(alert.urgency).bind(now)
+        .execute(&mut *tx).await?.rows_affected() == 1;
+        if inserted {
+            for (recipient, frozen) in &chains {
+                // A chain with nobody to call is over before it starts: shown as overdue.
+                let (next_at, exhausted) = if frozen.is_empty() { (None, Some(now)) } else { (Some(now), None) };
+                sqlx::query("INSERT INTO alert_recipients (alert_id, recipient, chain, step, round, next_at, exhausted_at) \
+                             VALUES ($1, $2, $3, 0, 0, $4, $5) ON CONFLICT DO NOTHING")
+                    .bind(&id).bind(recipient).bind(chain_to_text(frozen)).bind(next_at).bind(exhausted)
+                    .execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        inserted
+    });
+    if !raised {
+        return Ok(None);
+    }
+    tracing::info!(alert = %id, key = %alert.key, recipients = chains.len(), "alert raised");
+    Ok(Some(id))
+}
+
+/// Ends the alert with `key` because its situation cleared (`resolution` says how): nobody is called any
+/// more. Returns whether an open alert was ended.
+pub async fn resolve(office: &Office, key: &str, resolution: &str, now: i64) -> Result<bool, AlertError> {
+    let ended = on_database!(&office.database, pool => {
+        let mut tx = pool.begin().await?;
+        let id: Option<String> = sqlx::query_scalar(
+            "UPDATE alerts SET resolved_at = $1, resolution = $2 WHERE alert_key = $3 AND resolved_at IS NULL \
+             RETURNING alert_id",
+        )
+        .bind(now).bind(resolution).bind(key)
+        .fetch_optional(&mut *tx).await?;
+        if let Some(id) = &id {
+            sqlx::query("UPDATE alert_recipients SET next_at = NULL WHERE alert_id = $1 AND acknowledged_at IS NULL")
+                .bind(id).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        id.is_some()
+    });
+    if ended {
+        tracing::info!(%key, %resolution, "alert ended: its situation cleared");
+    }
+    Ok(ended)
 }
 
 /// A frozen chain as stored.
@@ -53,69 +178,4 @@ pub(crate) fn chain_from_text(alert: &str, text: &str) -> Result<Vec<FrozenStep>
             })
         })
         .collect()
-}
-
-/// A new instruction: each recipient is alerted at once, a unit along its chain (deputy officer on duty,
-/// main officer, leader on duty, unit head), a person directly, three times. Nothing happens if the
-/// instruction was alerted already (another server, or a repeated message).
-pub async fn raise_for_instruction(
-    office: &Office,
-    document: DocumentId,
-    instruction: &Instruction,
-    now: i64,
-) -> Result<Option<String>, AlertError> {
-    let key = document.to_string();
-    let existing: Option<String> = on_database!(&office.database, pool => {
-        sqlx::query_scalar("SELECT alert_id FROM alerts WHERE document_id = $1 AND kind = 'instruction'")
-            .bind(&key).fetch_optional(pool).await?
-    });
-    if existing.is_some() {
-        return Ok(None);
-    }
-    let chain = EscalationChain::default();
-    let mut recipients = Vec::new();
-    for (id, recipient) in &instruction.recipients {
-        let frozen = match recipient.kind {
-            RecipientKind::Person => vec![FrozenStep { people: vec![id.clone()], wait_minutes: 3, times: 3 }],
-            RecipientKind::Unit => freeze::for_unit(office, &chain, id, now).await?,
-        };
-        recipients.push((id.clone(), frozen));
-    }
-    let alert = format!("al_{:024x}", rand::random::<u128>() >> 32);
-    on_database!(&office.database, pool => {
-        let mut tx = pool.begin().await?;
-        sqlx::query("INSERT INTO alerts (alert_id, kind, document_id, title_class, urgency, raised_at) \
-                     VALUES ($1, 'instruction', $2, '新的领导批示', 'high', $3)")
-            .bind(&alert).bind(&key).bind(now).execute(&mut *tx).await?;
-        for (recipient, frozen) in &recipients {
-            // A chain with nobody to call is over before it starts: shown as overdue.
-            let (next_at, exhausted) = if frozen.is_empty() { (None, Some(now)) } else { (Some(now), None) };
-            sqlx::query("INSERT INTO alert_recipients (alert_id, recipient, chain, step, round, next_at, exhausted_at) \
-                         VALUES ($1, $2, $3, 0, 0, $4, $5)")
-                .bind(&alert).bind(recipient).bind(chain_to_text(frozen)).bind(next_at).bind(exhausted)
-                .execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-    });
-    tracing::info!(%alert, document = %document, recipients = recipients.len(), "alert raised for a new instruction");
-    Ok(Some(alert))
-}
-
-/// Acknowledgements the server has stamped stop their recipient's escalation, at the server's receipt time.
-pub async fn acknowledged(office: &Office, document: DocumentId, instruction: &Instruction) -> Result<(), AlertError> {
-    let key = document.to_string();
-    for ack in instruction.acknowledgements.values() {
-        let Some(received) = &ack.server_received_at else { continue };
-        let at = chrono::DateTime::parse_from_rfc3339(received).map(|t| t.timestamp_millis()).unwrap_or_default();
-        on_database!(&office.database, pool => {
-            sqlx::query(
-                "UPDATE alert_recipients SET acknowledged_at = $1, acknowledged_by = $2, next_at = NULL \
-                 WHERE recipient = $3 AND acknowledged_at IS NULL \
-                 AND alert_id IN (SELECT alert_id FROM alerts WHERE document_id = $4)",
-            )
-            .bind(at).bind(&ack.person).bind(&ack.recipient).bind(&key)
-            .execute(pool).await?;
-        });
-    }
-    Ok(())
 }

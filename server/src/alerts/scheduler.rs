@@ -11,6 +11,7 @@ use zhiban_model::rules::escalation::next;
 use super::{AlertError, chain_from_text};
 use crate::clock::Clock;
 use crate::database::Database;
+use crate::office::Office;
 use crate::on_database;
 use crate::push::deliver::notify;
 use crate::push::{AlertPayload, PushSender, Urgency};
@@ -21,15 +22,34 @@ const PUSH_TTL: Duration = Duration::from_secs(600);
 type DueRow = (String, String, String, i64, i64, i64, String, Option<String>, String, String);
 type CallRow = (String, String, i64, i64, String, String, Option<String>, String, String);
 
-/// Runs `tick` every second until the handle is aborted (when the server stops). Pushes go out once the
-/// operator has made VAPID keys (looked for at every tick until then); before that, calls are recorded and
-/// not pushed.
-pub fn spawn(database: Database, clock: Arc<dyn Clock>) -> tokio::task::JoinHandle<()> {
+/// How often the watch looks at what falls due: each time the office's clock has moved on this much, and at
+/// least every this many seconds of the machine's.
+const WATCH_EVERY_MS: i64 = 15_000;
+
+/// Runs `tick` every second until the handle is aborted (when the server stops), and the watch over what
+/// falls due whenever the office's clock has moved on 15 s since the last. Pushes go out once the operator
+/// has made VAPID keys (looked for at every tick until then); before that, calls are recorded and not
+/// pushed.
+pub fn spawn(office: Office, clock: Arc<dyn Clock>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let database = office.database.clone();
         let mut interval = tokio::time::interval(Duration::from_secs(1));
         let mut sender: Option<Arc<dyn PushSender>> = None;
+        let mut watched_at: Option<(i64, tokio::time::Instant)> = None;
         loop {
             interval.tick().await;
+            let now = clock.now_millis();
+            let watch_due = watched_at.is_none_or(|(office, machine)| {
+                now - office >= WATCH_EVERY_MS || now < office || machine.elapsed().as_millis() as i64 >= WATCH_EVERY_MS
+            });
+            if watch_due {
+                match super::watch::watch(&office, now).await {
+                    Ok(watched) if watched != Default::default() => tracing::info!(?watched, "deadlines watched"),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "cannot watch deadlines; trying again"),
+                }
+                watched_at = Some((now, tokio::time::Instant::now()));
+            }
             if sender.is_none()
                 && let Ok(Some(keys)) = crate::push::VapidKeys::load(&database).await
             {
@@ -38,7 +58,7 @@ pub fn spawn(database: Database, clock: Arc<dyn Clock>) -> tokio::task::JoinHand
                     Err(e) => tracing::warn!(error = %e, "cannot set up Web Push"),
                 }
             }
-            if let Err(e) = tick(&database, sender.as_deref(), clock.now_millis()).await {
+            if let Err(e) = tick(&database, sender.as_deref(), now).await {
                 tracing::warn!(error = %e, "alert scheduler tick failed; trying again");
             }
             if let Some(sender) = &sender

@@ -9,9 +9,24 @@
 //!   "grade_thresholds": { "deaths": [30, 10, 3], "serious_injuries": [100, 50, 10],
 //!                         "direct_loss_cny": [100000000, 50000000, 10000000] },
 //!   "instruction_clocks": { "relay_minutes": 5, "feedback_working_days": 3 },
-//!   "office_hours": { "start": "08:30", "end": "17:30" }
+//!   "office_hours": { "start": "08:30", "end": "17:30" },
+//!   "escalation": {
+//!     "instruction": [ { "notify": ["deputy"], "wait_minutes": 3, "times": 2 },
+//!                      { "notify": ["main", "role:unit_officer"], "wait_minutes": 3, "times": 2 },
+//!                      { "notify": ["leader"], "wait_minutes": 5, "times": 2 },
+//!                      { "notify": ["unit_head", "person:p_city_director"], "wait_minutes": 10, "times": 1 } ]
+//!   },
+//!   "reminders": { "follow_up_every_hours": 24, "report_due_before_minutes": 60,
+//!                  "feedback_due_before_hours": 24, "roster_filing_working_days_before": 3,
+//!                  "roster_filing_remind_days_before": 2 }
 //! }
 //! ```
+//!
+//! Escalation chains are named `instruction` (a unit an instruction is addressed to), `person` (a person
+//! addressed directly), `serious_incident` (the desk, for grade Ⅲ and above or sensitive), `report_due`,
+//! `feedback_due` and `roster_filing`; a chain given replaces that chain whole. Callees: `deputy`, `main`,
+//! `leader` (on duty now in the recipient's unit), `unit_head`, `role:CODE` (the unit's people with that
+//! role), `person:ID`, and `recipient` (the person addressed).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -20,6 +35,7 @@ use chrono::{Duration, NaiveTime};
 use serde::Deserialize;
 use zhiban_model::rules::calendar::HolidayCalendar;
 use zhiban_model::rules::deadlines::ReportingRule;
+use zhiban_model::rules::escalation::{Callee, ChainFor, EscalationChain, EscalationStep};
 use zhiban_model::rules::grade::ColumnBounds;
 
 use super::DutyRules;
@@ -50,6 +66,32 @@ struct RulesFile {
     grade_thresholds: Option<ThresholdsEntry>,
     instruction_clocks: Option<ClocksEntry>,
     office_hours: Option<OfficeHoursEntry>,
+    #[serde(default)]
+    escalation: BTreeMap<String, Vec<StepEntry>>,
+    reminders: Option<RemindersEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepEntry {
+    notify: Vec<String>,
+    wait_minutes: i64,
+    #[serde(default = "once")]
+    times: u32,
+}
+
+fn once() -> u32 {
+    1
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RemindersEntry {
+    follow_up_every_hours: Option<i64>,
+    report_due_before_minutes: Option<i64>,
+    feedback_due_before_hours: Option<i64>,
+    roster_filing_working_days_before: Option<u32>,
+    roster_filing_remind_days_before: Option<i64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -161,8 +203,71 @@ impl DutyRules {
                 return Err("office_hours.end must be after office_hours.start".into());
             }
         }
+        for (name, steps) in file.escalation {
+            let which = ChainFor::parse(&name).ok_or_else(|| {
+                let known: Vec<&str> = ChainFor::ALL.iter().map(|c| c.code()).collect();
+                format!("escalation: {name:?} is not a chain (known: {})", known.join(", "))
+            })?;
+            self.escalation.set(which, chain(&name, steps)?);
+        }
+        if let Some(r) = file.reminders {
+            self.apply_reminders(r)?;
+        }
         Ok(())
     }
+
+    fn apply_reminders(&mut self, r: RemindersEntry) -> Result<(), String> {
+        let positive = |field: &str, value: i64| {
+            if value > 0 { Ok(value) } else { Err(format!("reminders.{field} must be positive")) }
+        };
+        let rules = &mut self.reminders;
+        if let Some(h) = r.follow_up_every_hours {
+            rules.follow_up_every = Duration::hours(positive("follow_up_every_hours", h)?);
+        }
+        if let Some(m) = r.report_due_before_minutes {
+            rules.report_due_before = Duration::minutes(positive("report_due_before_minutes", m)?);
+        }
+        if let Some(h) = r.feedback_due_before_hours {
+            rules.feedback_due_before = Duration::hours(positive("feedback_due_before_hours", h)?);
+        }
+        if let Some(d) = r.roster_filing_working_days_before {
+            rules.roster_filing_working_days_before = d;
+        }
+        if let Some(d) = r.roster_filing_remind_days_before {
+            rules.roster_filing_remind_days_before = positive("roster_filing_remind_days_before", d)?;
+        }
+        Ok(())
+    }
+}
+
+/// A chain from the rules file, every step checked.
+fn chain(name: &str, steps: Vec<StepEntry>) -> Result<EscalationChain, String> {
+    if steps.is_empty() {
+        return Err(format!("escalation.{name}: a chain needs at least one step"));
+    }
+    let steps = steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let at = format!("escalation.{name}[{i}]");
+            if s.notify.is_empty() {
+                return Err(format!("{at}.notify: a step calls someone"));
+            }
+            if s.wait_minutes <= 0 {
+                return Err(format!("{at}.wait_minutes must be positive"));
+            }
+            if s.times == 0 {
+                return Err(format!("{at}.times must be at least 1"));
+            }
+            let notify = s
+                .notify
+                .iter()
+                .map(|c| Callee::parse(c).map_err(|e| format!("{at}.notify: {e}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(EscalationStep { notify, wait_minutes: s.wait_minutes, times: s.times })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(EscalationChain { steps })
 }
 
 #[cfg(test)]
@@ -200,11 +305,43 @@ mod tests {
             (r#"{"grade_thresholds": {"deaths": [3, 10, 30]}}"#, "grade_thresholds.deaths"),
             (r#"{"office_hours": {"start": "8am", "end": "17:30"}}"#, "office_hours.start"),
             (r#"{"deadlines": {}}"#, "unknown field `deadlines`"),
+            (r#"{"escalation": {"mayor": [{"notify": ["main"], "wait_minutes": 3}]}}"#, "\"mayor\" is not a chain"),
+            (r#"{"escalation": {"instruction": []}}"#, "escalation.instruction: a chain needs"),
+            (
+                r#"{"escalation": {"instruction": [{"notify": ["boss"], "wait_minutes": 3}]}}"#,
+                "escalation.instruction[0].notify",
+            ),
+            (
+                r#"{"escalation": {"person": [{"notify": ["recipient"], "wait_minutes": 0}]}}"#,
+                "escalation.person[0].wait_minutes",
+            ),
+            (r#"{"reminders": {"follow_up_every_hours": -1}}"#, "reminders.follow_up_every_hours"),
         ] {
             let file = write(text);
             let e = DutyRules::load(Some(file.path()), None).expect_err(text).to_string();
             assert!(e.contains(expected), "{text}: {e}");
         }
+    }
+
+    #[test]
+    fn an_escalation_chain_from_the_rules_file_replaces_that_chain_only() {
+        use zhiban_model::documents::directory::Role;
+        let file = write(
+            r#"{"escalation": {"instruction": [
+                    {"notify": ["main", "role:unit_officer"], "wait_minutes": 2, "times": 3},
+                    {"notify": ["person:p_director"], "wait_minutes": 10}]},
+                "reminders": {"feedback_due_before_hours": 8}}"#,
+        );
+        let rules = DutyRules::load(Some(file.path()), None).expect("valid");
+        let chain = &rules.escalation.instruction;
+        assert_eq!(chain.steps.len(), 2);
+        assert_eq!(chain.steps[0].notify, vec![Callee::Main, Callee::Role(Role::UnitOfficer)]);
+        assert_eq!((chain.steps[0].wait_minutes, chain.steps[0].times), (2, 3));
+        assert_eq!(chain.steps[1].notify, vec![Callee::Person("p_director".into())]);
+        assert_eq!(chain.steps[1].times, 1, "times defaults to once");
+        assert_eq!(rules.escalation.person, DutyRules::default().escalation.person);
+        assert_eq!(rules.reminders.feedback_due_before, Duration::hours(8));
+        assert_eq!(rules.reminders.follow_up_every, Duration::hours(24));
     }
 
     #[test]

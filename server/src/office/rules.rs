@@ -2,7 +2,9 @@
 
 use zhiban_model::rules::calendar::HolidayCalendar;
 use zhiban_model::rules::deadlines::{InstructionClocks, ReportingDeadlines};
+use zhiban_model::rules::escalation::EscalationChains;
 use zhiban_model::rules::grade::GradeThresholds;
+use zhiban_model::rules::reminders::ReminderRules;
 use zhiban_model::rules::roster::OfficeHours;
 
 #[derive(Debug, Clone)]
@@ -12,6 +14,10 @@ pub struct DutyRules {
     pub instruction_clocks: InstructionClocks,
     pub calendar: HolidayCalendar,
     pub office_hours: OfficeHours,
+    /// Who is called, in order, for each kind of alert.
+    pub escalation: EscalationChains,
+    /// When deadlines are reminded.
+    pub reminders: ReminderRules,
 }
 
 impl Default for DutyRules {
@@ -22,6 +28,8 @@ impl Default for DutyRules {
             instruction_clocks: InstructionClocks::default(),
             calendar: HolidayCalendar::shipped(),
             office_hours: OfficeHours::default(),
+            escalation: EscalationChains::default(),
+            reminders: ReminderRules::default(),
         }
     }
 }

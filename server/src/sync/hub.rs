@@ -285,9 +285,7 @@ impl Hub {
                     return Err(SyncError::Store { document: document_id, source });
                 }
             }
-            if let Ok(TypedDocument::Instruction(instruction)) = &typed {
-                self.alert_on_instruction(document_id, &before_typed, instruction).await;
-            }
+            self.alert_on_change(document_id, &before_typed, &typed).await;
             if let Ok(TypedDocument::Directory(directory)) = typed {
                 self.office.set_directory(directory);
             }
@@ -357,22 +355,46 @@ impl Hub {
         }
     }
 
-    /// A new instruction raises an alert for its recipients; acknowledgements stop their escalation. Failures
-    /// are logged: the instruction is stored whatever happens to its alert.
-    async fn alert_on_instruction(
+    /// What a stored change means for alerts: a new instruction alerts its recipients, and its
+    /// acknowledgements stop their escalation; a new or upgraded serious incident alerts the desk and the
+    /// leader on duty; receipts in a home stop their person's escalations. Failures are logged: the change
+    /// is stored whatever happens to its alert.
+    async fn alert_on_change(
         &self,
         document: DocumentId,
         before: &Result<TypedDocument, zhiban_model::documents::DocumentError>,
-        instruction: &zhiban_model::documents::instruction::Instruction,
+        after: &Result<TypedDocument, zhiban_model::documents::DocumentError>,
     ) {
-        if !matches!(before, Ok(TypedDocument::Instruction(_)))
-            && let Err(e) =
-                alerts::raise_for_instruction(&self.office, document, instruction, self.config.clock.now_millis()).await
-        {
-            tracing::error!(%document, error = %e, "cannot raise the alert for a new instruction");
-        }
-        if let Err(e) = alerts::acknowledged(&self.office, document, instruction).await {
-            tracing::error!(%document, error = %e, "cannot record acknowledgements against the alert");
+        let now = self.config.clock.now_millis();
+        let office = &self.office;
+        let outcome = match (before, after) {
+            (Ok(TypedDocument::Instruction(_)), Ok(TypedDocument::Instruction(after))) => {
+                alerts::acknowledged_instruction(office, document, after).await
+            }
+            (_, Ok(TypedDocument::Instruction(after))) => {
+                match alerts::raise_for_instruction(office, document, after, now).await {
+                    Ok(_) => alerts::acknowledged_instruction(office, document, after).await,
+                    Err(e) => Err(e),
+                }
+            }
+            (before, Ok(TypedDocument::Incident(after))) => {
+                let before = match before {
+                    Ok(TypedDocument::Incident(b)) => Some(b),
+                    _ => None,
+                };
+                alerts::raise_for_incident(office, document, before, after, now).await.map(|_| ())
+            }
+            (before, Ok(TypedDocument::Home(after))) => {
+                let before = match before {
+                    Ok(TypedDocument::Home(b)) => Some(b),
+                    _ => None,
+                };
+                alerts::acknowledged_in_home(office, before, after, now).await.map(|_| ())
+            }
+            _ => Ok(()),
+        };
+        if let Err(e) = outcome {
+            tracing::error!(%document, error = %e, "cannot update alerts for a stored change");
         }
     }
 
