@@ -1,15 +1,52 @@
-//! Acknowledging alerts on the phone (收到). An instruction is signed for in the instruction itself
+//! The alerts that called this person, as their home lists them (so a phone learns of them at sync even
+//! when no push reached it), and acknowledging them on the phone (收到). An instruction is signed for in the instruction itself
 //! (`acknowledge`); any other alert — a serious incident, a report or feedback due, a roster to file — is
 //! acknowledged with a receipt in the user's home document, offline if need be. The receipt reaches the
 //! server with the next sync and stops the calls to this person's duty room.
 
 use chrono::{DateTime, FixedOffset};
+use zhiban_model::DocumentId;
 use zhiban_model::documents::home::{AlertReceipt, Home};
 
 use crate::client::Client;
 use crate::error::ClientError;
 
+/// An alert that called this person and that they have not acknowledged on this phone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenAlert {
+    pub alert: String,
+    /// `instruction`, `incident`, `report_due`, `feedback_due`, `roster_filing`.
+    pub kind: String,
+    /// The document to open, if the alert is about one.
+    pub document: Option<DocumentId>,
+    pub title_class: String,
+    pub urgency: String,
+    /// When the server first called this person (RFC 3339).
+    pub called_at: String,
+}
+
 impl Client {
+    /// Open alerts for this person, most recent call first, as of the last sync of their home.
+    pub fn open_alerts(&self) -> Result<Vec<OpenAlert>, ClientError> {
+        let Some(home) = self.home_document()? else { return Ok(Vec::new()) };
+        let Some(home) = self.inner.read_doc(home, |doc| Home::read(doc).ok())?.flatten() else {
+            return Ok(Vec::new());
+        };
+        let mut open: Vec<OpenAlert> = home
+            .unacknowledged_alerts()
+            .map(|(id, a)| OpenAlert {
+                alert: id.clone(),
+                kind: a.kind.clone(),
+                document: a.document.as_deref().and_then(|d| d.parse().ok()),
+                title_class: a.title_class.clone(),
+                urgency: a.urgency.clone(),
+                called_at: a.called_at.clone(),
+            })
+            .collect();
+        open.sort_by(|a, b| b.called_at.cmp(&a.called_at));
+        Ok(open)
+    }
+
     /// Acknowledges `alert` (the id in the push that woke the phone) at `at`, by the phone's clock.
     /// Acknowledging twice keeps the first receipt.
     pub fn acknowledge_alert(&self, alert: &str, at: DateTime<FixedOffset>) -> Result<(), ClientError> {

@@ -46,6 +46,8 @@ enum PushCommand {
 
 #[derive(Subcommand)]
 enum AlertsCommand {
+    /// The alerts that called you and that you have not acknowledged, as of the last sync (works offline).
+    Mine,
     /// Acknowledge an alert (收到) on this device; it reaches the server at the next sync.
     Ack {
         /// The alert's id (al_…), as the push and `zhiban alerts` show it.
@@ -502,6 +504,16 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
         Command::Alerts { action: Some(AlertsCommand::Ack { alert }), .. } => {
             client.acknowledge_alert(&alert, office_now())?;
             println!("acknowledged {alert} on this device; `zhiban sync` takes it to the server");
+        }
+        Command::Alerts { action: Some(AlertsCommand::Mine), .. } => {
+            let open = client.open_alerts()?;
+            if open.is_empty() {
+                println!("no open alerts for you (as of the last sync)");
+            }
+            for a in open {
+                let document = a.document.map(|d| d.url()).unwrap_or_default();
+                println!("{}  {}  {}  {}  called {}", a.alert, a.urgency, a.title_class, document, a.called_at);
+            }
         }
         Command::Alerts { open, action: None } => {
             let path = if open { "api/v1/alerts?open=true" } else { "api/v1/alerts" };

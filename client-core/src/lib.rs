@@ -22,6 +22,7 @@ mod push;
 mod server_url;
 mod sync;
 
+pub use alerts::OpenAlert;
 pub use client::{Client, ConnectionState, DocumentStatus, RefusedDocument, SyncHandle, SyncStatus};
 pub use duty::{
     AttachmentUpload, Contact, FiledReport, Identity, IncidentView, OnDuty, PendingAcknowledgement, ShiftOfMine,

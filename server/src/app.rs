@@ -130,7 +130,7 @@ pub async fn launch_with_tcp_listener(
     }
     let hub_config = HubConfig { clock: config.clock.clone(), ..config.hub.clone() };
     let hub = Hub::start(store, office, hub_config).await?;
-    let scheduler = crate::alerts::scheduler::spawn(hub.office().clone(), config.clock.clone());
+    let scheduler = crate::alerts::scheduler::spawn(hub.office().clone(), config.clock.clone(), hub.clone());
     let limits = ConnectionLimits { max_frame_bytes: config.max_frame_bytes, keepalive: config.keepalive };
     let accounts = Accounts::new(hub.store().database(), config.clock.clone(), config.accounts.clone());
     let state = AppState { hub, limits, accounts };

@@ -95,8 +95,25 @@ async fn a_serious_incident_wakes_the_desk_and_the_leader_on_duty_until_one_ackn
         }
         let alert = pushes(&service, &mayor_push, 1).await[0]["alert"].as_str().expect("alert id").to_owned();
 
+        // The desk's home lists the alert too, for a phone no push reached.
+        let listed = |phone: &Phone| phone.client.open_alerts().expect("open alerts");
+        let mut listed_on_desk = Vec::new();
+        for _ in 0..20 {
+            desk.client.sync_once(SYNC).await.expect("the desk's home");
+            listed_on_desk = listed(&desk);
+            if !listed_on_desk.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        assert_eq!(listed_on_desk.len(), 1, "{backend:?}: {listed_on_desk:?}");
+        assert_eq!((listed_on_desk[0].alert.as_str(), listed_on_desk[0].kind.as_str()), (alert.as_str(), "incident"));
+        assert_eq!(listed_on_desk[0].document, Some(incident));
+
         // The mayor acknowledges on his phone, offline; the server does not know and calls again.
+        mayor.client.sync_once(SYNC).await.expect("the mayor's home");
         mayor.client.acknowledge_alert(&alert, at("2026-10-01T10:01:00+08:00")).expect("acknowledged offline");
+        assert!(listed(&mayor).is_empty(), "acknowledged on this phone: no longer open here");
         clock.advance(Duration::from_secs(180));
         assert_eq!(pushes(&service, &mayor_push, 2).await.len(), 2, "{backend:?}: the mayor again");
         assert_eq!(pushes(&service, &desk_push, 2).await.len(), 2, "{backend:?}: the desk again");
@@ -117,6 +134,8 @@ async fn a_serious_incident_wakes_the_desk_and_the_leader_on_duty_until_one_ackn
             assert!(on_device.contains("10:01:00"), "the phone's time is kept: {recipient}");
         }
         assert_eq!(alerts[0]["recipients"].as_array().map(Vec::len), Some(2), "the desk and the leader on duty");
+        desk.client.sync_once(SYNC).await.expect("the desk's home");
+        assert!(listed(&desk).is_empty(), "{backend:?}: answered, so off the desk's list: {:?}", listed(&desk));
 
         // A follow-up raises the toll to twelve dead: grade Ⅱ, and everyone is woken again.
         li.client.add_follow_up(incident, dead(12), at("2026-10-01T10:30:00+08:00")).expect("follow-up");

@@ -17,6 +17,7 @@ mod acknowledge;
 mod freeze;
 mod incident;
 mod instruction;
+pub mod lists;
 pub mod scheduler;
 pub mod watch;
 

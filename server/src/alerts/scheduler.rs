@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use zhiban_model::rules::escalation::next;
 
+use super::lists::AlertLists;
 use super::{AlertError, chain_from_text};
 use crate::clock::Clock;
 use crate::database::Database;
@@ -30,7 +31,7 @@ const WATCH_EVERY_MS: i64 = 15_000;
 /// falls due whenever the office's clock has moved on 15 s since the last. Pushes go out once the operator
 /// has made VAPID keys (looked for at every tick until then); before that, calls are recorded and not
 /// pushed.
-pub fn spawn(office: Office, clock: Arc<dyn Clock>) -> tokio::task::JoinHandle<()> {
+pub fn spawn(office: Office, clock: Arc<dyn Clock>, lists: Arc<dyn AlertLists>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let database = office.database.clone();
         let mut interval = tokio::time::interval(Duration::from_secs(1));
@@ -44,7 +45,16 @@ pub fn spawn(office: Office, clock: Arc<dyn Clock>) -> tokio::task::JoinHandle<(
             });
             if watch_due {
                 match super::watch::watch(&office, now).await {
-                    Ok(watched) if watched != Default::default() => tracing::info!(?watched, "deadlines watched"),
+                    Ok(watched) if watched != Default::default() => {
+                        tracing::info!(?watched, "deadlines watched");
+                        // Alerts that ended leave the lists of the people they called.
+                        match super::lists::with_keys(&database, &watched.ended).await {
+                            Ok(ended) => {
+                                lists.refresh(super::lists::called_for(&database, &ended).await.unwrap_or_default())
+                            }
+                            Err(e) => tracing::warn!(error = %e, "cannot find the alerts that ended"),
+                        }
+                    }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "cannot watch deadlines; trying again"),
                 }
@@ -58,8 +68,14 @@ pub fn spawn(office: Office, clock: Arc<dyn Clock>) -> tokio::task::JoinHandle<(
                     Err(e) => tracing::warn!(error = %e, "cannot set up Web Push"),
                 }
             }
-            if let Err(e) = tick(&database, sender.as_deref(), now).await {
-                tracing::warn!(error = %e, "alert scheduler tick failed; trying again");
+            match claim_due(&database, now).await {
+                // The people about to be called find the alert in their homes' lists too: a phone the
+                // push does not reach learns of it at its next sync.
+                Ok(called) => lists.refresh(called),
+                Err(e) => tracing::warn!(error = %e, "cannot claim the calls due; trying again"),
+            }
+            if let Err(e) = send_recorded_calls(&database, sender.as_deref()).await {
+                tracing::warn!(error = %e, "cannot push the calls made; trying again");
             }
             if let Some(sender) = &sender
                 && let Err(e) = crate::push::deliver::retry_due(&database, sender.as_ref(), PUSH_TTL).await
@@ -70,8 +86,8 @@ pub fn spawn(office: Office, clock: Arc<dyn Clock>) -> tokio::task::JoinHandle<(
     })
 }
 
-/// Makes every call due at `now`; returns how many calls it claimed.
-pub async fn tick(database: &Database, sender: Option<&dyn PushSender>, now: i64) -> Result<usize, AlertError> {
+/// Claims every call due at `now`, recording each; returns the people to call.
+async fn claim_due(database: &Database, now: i64) -> Result<Vec<String>, AlertError> {
     let due: Vec<DueRow> = on_database!(database, pool => {
         sqlx::query_as(
             "SELECT r.alert_id, r.recipient, r.chain, r.step, r.round, r.next_at, a.kind, a.document_id, \
@@ -82,7 +98,7 @@ pub async fn tick(database: &Database, sender: Option<&dyn PushSender>, now: i64
         .fetch_all(pool)
         .await?
     });
-    let mut claimed = 0;
+    let mut called = Vec::new();
     for (alert, recipient, chain_text, step, round, next_at, ..) in &due {
         let chain = chain_from_text(alert, chain_text)?;
         let Some(current) = chain.get(*step as usize) else { continue };
@@ -120,11 +136,12 @@ pub async fn tick(database: &Database, sender: Option<&dyn PushSender>, now: i64
             won
         });
         if won {
-            claimed += 1;
+            called.extend(current.people.iter().cloned());
         }
     }
-    send_recorded_calls(database, sender).await?;
-    Ok(claimed)
+    called.sort();
+    called.dedup();
+    Ok(called)
 }
 
 /// How long a server may take to push one call before another may take it over.

@@ -8,12 +8,41 @@ use zhiban_model::access::{Audience, Viewer};
 use zhiban_model::documents::TypedDocument;
 use zhiban_model::documents::home::{Home, HomeEntry};
 
+use std::sync::Weak;
+
+use tokio::sync::mpsc::UnboundedReceiver;
+
 use super::hub::Hub;
 use super::live_document::LiveDocument;
 use super::receipts::receipts;
 use crate::accounts::Accounts;
+use crate::alerts;
 use crate::homes::{DocumentAudience, audiences, entries_for, home_document_id, listed_for};
 use crate::store::{NewChunk, StoreError};
+
+impl alerts::lists::AlertLists for Hub {
+    fn refresh(&self, people: Vec<String>) {
+        self.refresh_alert_lists_of(people);
+    }
+}
+
+/// Rewrites the alert lists of the people the hub is told of, until the hub is gone.
+pub(super) async fn refresh_alert_lists(hub: Weak<Hub>, mut people: UnboundedReceiver<Vec<String>>) {
+    while let Some(mut batch) = people.recv().await {
+        // Take whatever else is waiting too, and do each person once.
+        while let Ok(more) = people.try_recv() {
+            batch.extend(more);
+        }
+        batch.sort();
+        batch.dedup();
+        let Some(hub) = hub.upgrade() else { return };
+        for person in batch {
+            if let Err(e) = hub.refresh_alert_list(&person).await {
+                tracing::warn!(%person, error = %e, "cannot list the open alerts in a home");
+            }
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum HomeError {
@@ -23,6 +52,8 @@ pub enum HomeError {
     Store(#[from] StoreError),
     #[error("cannot write the home document: {0}")]
     Write(String),
+    #[error(transparent)]
+    Alerts(#[from] crate::alerts::AlertError),
 }
 
 impl Hub {
@@ -36,11 +67,18 @@ impl Hub {
         Ok(id)
     }
 
-    /// Brings `viewer`'s home, loaded in `live`, in line with every document's audience.
+    /// Brings `viewer`'s home, loaded in `live`, in line with every document's audience and the alerts
+    /// open for them.
     pub(super) async fn reconcile_home(&self, live: &mut LiveDocument, viewer: &Viewer) -> Result<(), HomeError> {
         let all = audiences::all(&self.office().database).await?;
         let entries = entries_for(viewer, &all, &*self.office().directory());
-        self.write_home(live, &viewer.person, |home| home.documents = entries).await?;
+        let listed =
+            alerts::lists::open_for(&self.office().database, &viewer.person, self.clock().now_millis()).await?;
+        self.write_home(live, &viewer.person, |home| {
+            home.documents = entries;
+            home.alerts = listed;
+        })
+        .await?;
         live.home_reconciled = true;
         Ok(())
     }
@@ -85,6 +123,29 @@ impl Hub {
             .await?;
         }
         Ok(())
+    }
+
+    /// Asks for the alert lists of `people`'s homes to be brought up to date, soon.
+    pub fn refresh_alert_lists_of(&self, people: Vec<String>) {
+        if !people.is_empty() {
+            // Fails only when the hub is going away, and the homes with it.
+            let _ = self.alert_lists.send(people);
+        }
+    }
+
+    /// Rewrites the list of open alerts in `person`'s home. A home not made yet is left: it gets its list
+    /// when first used.
+    async fn refresh_alert_list(&self, person: &str) -> Result<(), HomeError> {
+        let listed = alerts::lists::open_for(&self.office().database, person, self.clock().now_millis()).await?;
+        let home = self.home_of(person).await?;
+        let slot = self.slot(home);
+        let mut guard = slot.live.lock().await;
+        let live = &mut *guard;
+        live.ensure_loaded(self.store()).await?;
+        if !live.exists() {
+            return Ok(());
+        }
+        self.write_home(live, person, |h| h.alerts = listed).await
     }
 
     /// Applies `edit` to the home in `live` as the server's own change, stores it, and sends it to the

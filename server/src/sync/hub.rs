@@ -88,6 +88,9 @@ pub struct Hub {
     next_connection: AtomicU64,
     /// Home document ids already looked up, by person.
     homes: Mutex<HashMap<String, DocumentId>>,
+    /// People whose homes' alert lists may have changed, for a task that rewrites them (not inline: the
+    /// change that prompts it may hold the very home's lock).
+    pub(super) alert_lists: tokio::sync::mpsc::UnboundedSender<Vec<String>>,
 }
 
 impl Hub {
@@ -95,6 +98,7 @@ impl Hub {
     pub async fn start(store: Arc<dyn Store>, office: Office, config: HubConfig) -> Result<Arc<Self>, StoreError> {
         let storage_id = store.storage_id().await?;
         let suffix = format!("{:016x}", rand::random::<u64>());
+        let (alert_lists, people_to_refresh) = tokio::sync::mpsc::unbounded_channel();
         let hub = Arc::new(Self {
             committer: GroupCommitter::start(store.clone()),
             store,
@@ -107,7 +111,9 @@ impl Hub {
             documents: Mutex::new(HashMap::new()),
             next_connection: AtomicU64::new(1),
             homes: Mutex::new(HashMap::new()),
+            alert_lists,
         });
+        tokio::spawn(super::homes::refresh_alert_lists(Arc::downgrade(&hub), people_to_refresh));
         if let Some(notices) = hub.store.change_notices() {
             tokio::spawn(follow_other_servers(Arc::downgrade(&hub), notices));
         }
@@ -367,8 +373,10 @@ impl Hub {
     ) {
         let now = self.config.clock.now_millis();
         let office = &self.office;
+        let mut affected = Vec::new();
         let outcome = match (before, after) {
             (Ok(TypedDocument::Instruction(_)), Ok(TypedDocument::Instruction(after))) => {
+                affected = alerts::lists::about(&office.database, &document.to_string()).await.unwrap_or_default();
                 alerts::acknowledged_instruction(office, document, after).await
             }
             (_, Ok(TypedDocument::Instruction(after))) => {
@@ -389,12 +397,20 @@ impl Hub {
                     Ok(TypedDocument::Home(b)) => Some(b),
                     _ => None,
                 };
+                affected = after.new_receipts(before).into_iter().map(|(id, _)| id.to_owned()).collect();
                 alerts::acknowledged_in_home(office, before, after, now).await.map(|_| ())
             }
             _ => Ok(()),
         };
         if let Err(e) = outcome {
             tracing::error!(%document, error = %e, "cannot update alerts for a stored change");
+        }
+        // Whoever these alerts called: their homes' lists may have lost an alert.
+        if !affected.is_empty() {
+            match alerts::lists::called_for(&office.database, &affected).await {
+                Ok(people) => self.refresh_alert_lists_of(people),
+                Err(e) => tracing::warn!(%document, error = %e, "cannot tell whose alert lists changed"),
+            }
         }
     }
 
