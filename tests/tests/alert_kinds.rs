@@ -185,7 +185,9 @@ async fn the_watch_reminds_of_follow_ups_and_feedback_and_ends_each_reminder_whe
         tokio::time::sleep(Duration::from_millis(2000)).await;
         assert!(alerts_seen_by_desk(&server, "?kind=report_due").await["alerts"][0].is_null(), "not yet");
         clock.advance(Duration::from_secs(3600 + 60));
-        let due = alerts_when(&server, "?kind=report_due", |a| !a.is_empty()).await;
+        let due =
+            alerts_when(&server, "?kind=report_due", |a| !a.is_empty() && !called(&a[0]["recipients"][0]).is_empty())
+                .await;
         assert_eq!(due.len(), 1, "{backend:?}: {due:?}");
         assert_eq!(due[0]["title_class"], "续报时限将至");
         assert_eq!(due[0]["document"], incident.url());
@@ -210,7 +212,10 @@ async fn the_watch_reminds_of_follow_ups_and_feedback_and_ends_each_reminder_whe
         assert_eq!(near[0]["document"], instruction.url());
         assert_eq!(near[0]["recipients"][0]["recipient"], "east");
         clock.set_millis(at("2026-10-11T00:30:00+08:00").timestamp_millis());
-        let overdue = alerts_when(&server, "?kind=feedback_due", |a| a.len() == 2).await;
+        // Ready once the overdue alert's first calls are made (the watch raises it, the next tick calls).
+        let overdue =
+            alerts_when(&server, "?kind=feedback_due", |a| a.len() == 2 && !called(&a[0]["recipients"][0]).is_empty())
+                .await;
         let titles: Vec<&str> = overdue.iter().filter_map(|a| a["title_class"].as_str()).collect();
         assert_eq!(titles, vec!["批示反馈已逾期", "批示反馈期限将至"], "{backend:?}: newest first");
         assert_eq!(overdue[1]["resolution"], "已逾期", "the reminder gives way to the overdue alert");
@@ -243,7 +248,10 @@ async fn units_that_have_not_filed_their_holiday_roster_are_reminded_along_the_c
             office_with_rules(backend, &small_city(), "2026-09-27T09:00:00+08:00", rules.clone()).await;
         // The directory came after the server's first look: the next look (a minute on) sees the units.
         clock.advance(Duration::from_secs(60));
-        let reminded = alerts_when(&server, "?kind=roster_filing", |a| a.len() == 2).await;
+        let east_called = |a: &serde_json::Value| {
+            a["recipients"][0]["recipient"] == "east" && !called(&a["recipients"][0]).is_empty()
+        };
+        let reminded = alerts_when(&server, "?kind=roster_filing", |a| a.len() == 2 && a.iter().any(east_called)).await;
         let units: Vec<&str> = reminded.iter().filter_map(|a| a["recipients"][0]["recipient"].as_str()).collect();
         assert_eq!(units.len(), 2, "{backend:?}: east and water, not the desk itself: {reminded:?}");
         assert!(units.contains(&"east") && units.contains(&"water"), "{units:?}");

@@ -60,7 +60,7 @@ async fn a_push_reaches_the_device_signed_and_encrypted_and_the_push_services_an
             .await
             .expect("notify");
         assert_eq!(deliveries.len(), 1);
-        assert_eq!(deliveries[0].1.outcome, Outcome::Accepted, "{backend:?}: {:?}", deliveries[0].1);
+        assert_eq!(deliveries[0].delivery.outcome, Outcome::Accepted, "{backend:?}: {:?}", deliveries[0].delivery);
         assert!(service.refused(&device.id).is_empty(), "{:?}", service.refused(&device.id));
         let received = service.received(&device.id);
         assert_eq!(received.len(), 1);
@@ -80,7 +80,7 @@ async fn a_push_reaches_the_device_signed_and_encrypted_and_the_push_services_an
         let deliveries = notify(&database, &sender, "mayor", &alert("automerge:def"), Duration::from_secs(600))
             .await
             .expect("notify");
-        assert_eq!(deliveries[0].1.outcome, Outcome::Throttled { retry_after: Duration::from_secs(7) });
+        assert_eq!(deliveries[0].delivery.outcome, Outcome::Throttled { retry_after: Duration::from_secs(7) });
 
         // Throttled, then tried again after the push service's Retry-After, and accepted.
         service.answer_with(&device.id, Answer::Throttle { secs: 1, times: 1 });
@@ -88,7 +88,7 @@ async fn a_push_reaches_the_device_signed_and_encrypted_and_the_push_services_an
         let deliveries = notify(&database, &sender, "mayor", &alert("automerge:xyz"), Duration::from_secs(600))
             .await
             .expect("notify");
-        assert_eq!(deliveries[0].1.outcome, Outcome::Throttled { retry_after: Duration::from_secs(1) });
+        assert_eq!(deliveries[0].delivery.outcome, Outcome::Throttled { retry_after: Duration::from_secs(1) });
         let early = retry_due(&database, &sender, Duration::from_secs(600)).await.expect("retry");
         assert_eq!(early, 0, "neither throttled delivery is due yet");
         tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -102,7 +102,7 @@ async fn a_push_reaches_the_device_signed_and_encrypted_and_the_push_services_an
         let deliveries = notify(&database, &sender, "mayor", &alert("automerge:ghi"), Duration::from_secs(600))
             .await
             .expect("notify");
-        assert_eq!(deliveries[0].1.outcome, Outcome::Gone);
+        assert_eq!(deliveries[0].delivery.outcome, Outcome::Gone);
         assert!(subscriptions::of_user(&database, "mayor").await.expect("subscriptions").is_empty());
 
         let outcomes: Vec<(String, Option<i64>, bool)> = match &database {

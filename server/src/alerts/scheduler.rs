@@ -6,6 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::StreamExt;
+
 use zhiban_model::rules::escalation::next;
 
 use super::lists::AlertLists;
@@ -14,7 +16,8 @@ use crate::clock::Clock;
 use crate::database::Database;
 use crate::office::Office;
 use crate::on_database;
-use crate::push::deliver::notify;
+use crate::push::Outcome;
+use crate::push::deliver::{Made, push_to, record};
 use crate::push::{AlertPayload, PushSender, Urgency};
 
 /// How long a push may live at the push service before it is no use.
@@ -86,31 +89,70 @@ pub fn spawn(office: Office, clock: Arc<dyn Clock>, lists: Arc<dyn AlertLists>) 
     })
 }
 
+/// Calls claimed per transaction: one commit for many, so a thousand recipients cost a few commits.
+const CLAIM_BATCH: i64 = 500;
+/// Pushes in flight at once.
+const SEND_CONCURRENCY: usize = 32;
+
 /// Claims every call due at `now`, recording each; returns the people to call.
 async fn claim_due(database: &Database, now: i64) -> Result<Vec<String>, AlertError> {
+    let mut called = Vec::new();
+    // Batch after batch until nothing is due (a bounded number per tick, so sending is not starved).
+    for _ in 0..20 {
+        let (claimed, full) = claim_batch(database, now).await?;
+        called.extend(claimed);
+        if !full {
+            break;
+        }
+    }
+    called.sort();
+    called.dedup();
+    Ok(called)
+}
+
+/// One batch of due calls claimed in one transaction; returns the people to call, and whether the batch
+/// was full (more may be due).
+async fn claim_batch(database: &Database, now: i64) -> Result<(Vec<String>, bool), AlertError> {
     let due: Vec<DueRow> = on_database!(database, pool => {
         sqlx::query_as(
             "SELECT r.alert_id, r.recipient, r.chain, r.step, r.round, r.next_at, a.kind, a.document_id, \
              a.title_class, a.urgency FROM alert_recipients r JOIN alerts a ON a.alert_id = r.alert_id \
-             WHERE r.next_at IS NOT NULL AND r.next_at <= $1 ORDER BY r.next_at LIMIT 200",
+             WHERE r.next_at IS NOT NULL AND r.next_at <= $1 ORDER BY r.next_at LIMIT $2",
         )
         .bind(now)
+        .bind(CLAIM_BATCH)
         .fetch_all(pool)
         .await?
     });
-    let mut called = Vec::new();
+    let full = due.len() as i64 == CLAIM_BATCH;
+    let mut moves = Vec::new();
     for (alert, recipient, chain_text, step, round, next_at, ..) in &due {
         let chain = chain_from_text(alert, chain_text)?;
         let Some(current) = chain.get(*step as usize) else { continue };
-        let following = next(&chain, *step as usize, *round as u32);
         let wait = current.wait_minutes * 60_000;
-        let (new_step, new_round, new_next, exhausted) = match following {
+        let (new_step, new_round, new_next, exhausted) = match next(&chain, *step as usize, *round as u32) {
             Some((s, r)) => (s as i64, r as i64, Some(now + wait), None),
             // The last call: overdue if nobody acknowledges within the wait.
             None => (*step, *round, None, Some(now + wait)),
         };
-        let won = on_database!(database, pool => {
-            let mut tx = pool.begin().await?;
+        moves.push((
+            alert,
+            recipient,
+            *step,
+            *round,
+            *next_at,
+            new_step,
+            new_round,
+            new_next,
+            exhausted,
+            current.people.clone(),
+        ));
+    }
+    let called = on_database!(database, pool => {
+        let mut tx = pool.begin().await?;
+        let mut called = Vec::new();
+        for (alert, recipient, step, round, next_at, new_step, new_round, new_next, exhausted, people) in &moves {
+            // Conditional on the escalation being where we read it: of two servers, one moves it.
             let won = sqlx::query(
                 "UPDATE alert_recipients SET step = $1, round = $2, next_at = $3, exhausted_at = $4 \
                  WHERE alert_id = $5 AND recipient = $6 AND step = $7 AND round = $8 AND next_at = $9 \
@@ -121,34 +163,32 @@ async fn claim_due(database: &Database, now: i64) -> Result<Vec<String>, AlertEr
             .execute(&mut *tx)
             .await?
             .rows_affected() == 1;
-            if won {
-                for person in &current.people {
-                    sqlx::query(
-                        "INSERT INTO alert_calls (alert_id, recipient, step, round, person, called_at, pushed, sent) \
-                         VALUES ($1, $2, $3, $4, $5, $6, 0, FALSE) ON CONFLICT DO NOTHING",
-                    )
-                    .bind(alert).bind(recipient).bind(step).bind(round).bind(person).bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
+            if !won {
+                continue;
             }
-            tx.commit().await?;
-            won
-        });
-        if won {
-            called.extend(current.people.iter().cloned());
+            for person in people {
+                sqlx::query(
+                    "INSERT INTO alert_calls (alert_id, recipient, step, round, person, called_at, pushed, sent) \
+                     VALUES ($1, $2, $3, $4, $5, $6, 0, FALSE) ON CONFLICT DO NOTHING",
+                )
+                .bind(alert).bind(recipient).bind(step).bind(round).bind(person).bind(now)
+                .execute(&mut *tx)
+                .await?;
+                called.push(person.clone());
+            }
         }
-    }
-    called.sort();
-    called.dedup();
-    Ok(called)
+        tx.commit().await?;
+        called
+    });
+    Ok((called, full))
 }
 
 /// How long a server may take to push one call before another may take it over.
 const SENDING_LEASE_MS: i64 = 60_000;
 
-/// Pushes every recorded call not yet sent (just claimed, or left by a crash) and marks it sent. Each is
-/// leased first, so two servers do not both push it. Leases run on the machine's clock, not the office's:
+/// Pushes every recorded call not yet sent (just claimed, or left by a crash) and marks it sent. The calls
+/// are leased first, in one transaction, so two servers do not both push one; pushed a few dozen at a time;
+/// then recorded, with every delivery, in one more. Leases run on the machine's clock, not the office's:
 /// they are about how long a server may take, not about when calls are due.
 async fn send_recorded_calls(database: &Database, sender: Option<&dyn PushSender>) -> Result<(), AlertError> {
     let now = chrono::Utc::now().timestamp_millis();
@@ -156,52 +196,74 @@ async fn send_recorded_calls(database: &Database, sender: Option<&dyn PushSender
         sqlx::query_as(
             "SELECT c.alert_id, c.recipient, c.step, c.round, c.person, a.kind, a.document_id, a.title_class, \
              a.urgency FROM alert_calls c JOIN alerts a ON a.alert_id = c.alert_id WHERE c.sent = FALSE \
-             AND (c.sending_until IS NULL OR c.sending_until < $1) ORDER BY c.called_at LIMIT 500",
+             AND (c.sending_until IS NULL OR c.sending_until < $1) ORDER BY c.called_at LIMIT 1000",
         )
         .bind(now)
         .fetch_all(pool)
         .await?
     });
-    for (alert, recipient, step, round, person, kind, document, title_class, urgency) in calls {
-        let leased = on_database!(database, pool => {
-            sqlx::query(
+    if calls.is_empty() {
+        return Ok(());
+    }
+    let leased: Vec<CallRow> = on_database!(database, pool => {
+        let mut tx = pool.begin().await?;
+        let mut leased = Vec::new();
+        for call in calls {
+            let (alert, recipient, step, round, person, ..) = &call;
+            let won = sqlx::query(
                 "UPDATE alert_calls SET sending_until = $1 WHERE alert_id = $2 AND recipient = $3 AND step = $4 \
                  AND round = $5 AND person = $6 AND sent = FALSE AND (sending_until IS NULL OR sending_until < $7)",
             )
-            .bind(now + SENDING_LEASE_MS).bind(&alert).bind(&recipient).bind(step).bind(round).bind(&person).bind(now)
-            .execute(pool)
+            .bind(now + SENDING_LEASE_MS).bind(alert).bind(recipient).bind(step).bind(round).bind(person).bind(now)
+            .execute(&mut *tx)
             .await?
-            .rows_affected() == 1
-        });
-        if !leased {
-            continue;
+            .rows_affected() == 1;
+            if won {
+                leased.push(call);
+            }
         }
-        let mut pushed = 0i64;
-        if let Some(sender) = sender {
+        tx.commit().await?;
+        leased
+    });
+    let pushed: Vec<(CallRow, Vec<Made>)> = futures_util::stream::iter(leased)
+        .map(|call| async move {
+            let Some(sender) = sender else { return (call, Vec::new()) };
+            let (alert, _, _, _, person, kind, document, title_class, urgency) = &call;
             let payload = AlertPayload {
-                kind,
+                kind: kind.clone(),
                 document: document.as_ref().and_then(|d| d.parse::<zhiban_model::DocumentId>().ok()).map(|d| d.url()),
-                title_class,
+                title_class: title_class.clone(),
                 urgency: if urgency == "high" { Urgency::High } else { Urgency::Normal },
                 alert: Some(alert.clone()),
             };
-            match notify(database, sender, &person, &payload, PUSH_TTL).await {
-                Ok(deliveries) => {
-                    pushed =
-                        deliveries.iter().filter(|(_, d)| d.outcome == crate::push::Outcome::Accepted).count() as i64;
+            match push_to(database, sender, person, &payload, PUSH_TTL).await {
+                Ok(made) => (call, made),
+                Err(e) => {
+                    tracing::warn!(%alert, %person, error = %e, "cannot push an alert call");
+                    (call, Vec::new())
                 }
-                Err(e) => tracing::warn!(%alert, %person, error = %e, "cannot push an alert call"),
             }
-        }
-        on_database!(database, pool => {
+        })
+        .buffer_unordered(SEND_CONCURRENCY)
+        .collect()
+        .await;
+    let deliveries: Vec<Made> = pushed.iter().flat_map(|(_, made)| made.iter().cloned()).collect();
+    if let Err(e) = record(database, &deliveries).await {
+        tracing::warn!(error = %e, "cannot record the pushes made");
+    }
+    on_database!(database, pool => {
+        let mut tx = pool.begin().await?;
+        for ((alert, recipient, step, round, person, ..), made) in &pushed {
+            let accepted = made.iter().filter(|m| m.delivery.outcome == Outcome::Accepted).count() as i64;
             sqlx::query(
                 "UPDATE alert_calls SET sent = TRUE, pushed = $1 WHERE alert_id = $2 AND recipient = $3 \
                  AND step = $4 AND round = $5 AND person = $6",
             )
-            .bind(pushed).bind(&alert).bind(&recipient).bind(step).bind(round).bind(&person)
-            .execute(pool)
+            .bind(accepted).bind(alert).bind(recipient).bind(step).bind(round).bind(person)
+            .execute(&mut *tx)
             .await?;
-        });
-    }
+        }
+        tx.commit().await?;
+    });
     Ok(())
 }

@@ -13,62 +13,98 @@ pub const FIRST_BACKOFF: Duration = Duration::from_secs(30);
 /// A push that still fails after this many attempts is given up (and stays recorded as failed).
 pub const MAX_ATTEMPTS: i64 = 5;
 
-/// Sends `payload` to every device of `username`; returns each delivery.
+/// One push made, to be recorded.
+#[derive(Debug, Clone)]
+pub struct Made {
+    pub endpoint: String,
+    pub username: String,
+    pub payload: AlertPayload,
+    pub delivery: Delivery,
+    /// 1 for the first try.
+    pub attempt: i64,
+}
+
+/// Sends `payload` to every device of `username` and records each delivery; returns them.
 pub async fn notify(
     database: &Database,
     sender: &dyn PushSender,
     username: &str,
     payload: &AlertPayload,
     ttl: Duration,
-) -> Result<Vec<(String, Delivery)>, PushError> {
-    let mut deliveries = Vec::new();
-    for subscription in subscriptions::of_user(database, username).await? {
-        let delivery = sender.send(&subscription, payload, ttl).await;
-        record(database, &subscription.endpoint, username, payload, &delivery, 1).await?;
-        if delivery.outcome == Outcome::Gone {
-            tracing::info!(%username, endpoint = %subscription.endpoint, "push subscription gone; removed");
-            subscriptions::remove(database, &subscription.endpoint).await?;
-        }
-        deliveries.push((subscription.endpoint, delivery));
-    }
-    Ok(deliveries)
+) -> Result<Vec<Made>, PushError> {
+    let made = push_to(database, sender, username, payload, ttl).await?;
+    record(database, &made).await?;
+    Ok(made)
 }
 
-async fn record(
+/// Sends `payload` to every device of `username`, recording nothing yet (the caller records a batch at once).
+pub async fn push_to(
     database: &Database,
-    endpoint: &str,
+    sender: &dyn PushSender,
     username: &str,
     payload: &AlertPayload,
-    delivery: &Delivery,
-    attempt: i64,
-) -> Result<(), PushError> {
+    ttl: Duration,
+) -> Result<Vec<Made>, PushError> {
+    let mut made = Vec::new();
+    for subscription in subscriptions::of_user(database, username).await? {
+        let delivery = sender.send(&subscription, payload, ttl).await;
+        made.push(Made {
+            endpoint: subscription.endpoint,
+            username: username.to_owned(),
+            payload: payload.clone(),
+            delivery,
+            attempt: 1,
+        });
+    }
+    Ok(made)
+}
+
+/// Records pushes made, in one transaction: each delivery with what the push service answered and when it
+/// may be tried again; the subscriptions that took one; those the push service says are gone, removed.
+pub async fn record(database: &Database, made: &[Made]) -> Result<(), PushError> {
+    if made.is_empty() {
+        return Ok(());
+    }
     // Retries wait on the machine's clock: the push service's `Retry-After` is about real time.
     let now = chrono::Utc::now().timestamp_millis();
-    let retry_at = match &delivery.outcome {
-        _ if attempt >= MAX_ATTEMPTS => None,
-        Outcome::Throttled { retry_after } => Some(now + retry_after.as_millis() as i64),
-        Outcome::Failed { retry: true } => {
-            Some(now + ((FIRST_BACKOFF.as_millis() as i64) << (attempt - 1).clamp(0, 10)))
-        }
-        _ => None,
-    };
-    let id = format!("pd_{:032x}", rand::random::<u128>());
     on_database!(database, pool => {
-        sqlx::query(
-            "INSERT INTO push_deliveries (delivery_id, endpoint, username, kind, document_id, urgency, title_class, \
-             alert_id, attempt, outcome, http_status, detail, attempted_at, retry_at, retried) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, FALSE)",
-        )
-        .bind(&id).bind(endpoint).bind(username).bind(&payload.kind).bind(&payload.document)
-        .bind(payload.urgency.header()).bind(&payload.title_class).bind(&payload.alert).bind(attempt)
-        .bind(delivery.outcome.name()).bind(delivery.http_status.map(i64::from))
-        .bind(&delivery.detail).bind(now).bind(retry_at)
-        .execute(pool)
-        .await?;
-        if delivery.outcome == Outcome::Accepted {
-            sqlx::query("UPDATE push_subscriptions SET last_ok_at = $1 WHERE endpoint = $2")
-                .bind(now).bind(endpoint).execute(pool).await?;
+        let mut tx = pool.begin().await?;
+        for m in made {
+            let retry_at = match &m.delivery.outcome {
+                _ if m.attempt >= MAX_ATTEMPTS => None,
+                Outcome::Throttled { retry_after } => Some(now + retry_after.as_millis() as i64),
+                Outcome::Failed { retry: true } => {
+                    Some(now + ((FIRST_BACKOFF.as_millis() as i64) << (m.attempt - 1).clamp(0, 10)))
+                }
+                _ => None,
+            };
+            let id = format!("pd_{:032x}", rand::random::<u128>());
+            let payload = &m.payload;
+            sqlx::query(
+                "INSERT INTO push_deliveries (delivery_id, endpoint, username, kind, document_id, urgency, title_class, \
+                 alert_id, attempt, outcome, http_status, detail, attempted_at, retry_at, retried) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, FALSE)",
+            )
+            .bind(&id).bind(&m.endpoint).bind(&m.username).bind(&payload.kind).bind(&payload.document)
+            .bind(payload.urgency.header()).bind(&payload.title_class).bind(&payload.alert).bind(m.attempt)
+            .bind(m.delivery.outcome.name()).bind(m.delivery.http_status.map(i64::from))
+            .bind(&m.delivery.detail).bind(now).bind(retry_at)
+            .execute(&mut *tx)
+            .await?;
+            match m.delivery.outcome {
+                Outcome::Accepted => {
+                    sqlx::query("UPDATE push_subscriptions SET last_ok_at = $1 WHERE endpoint = $2")
+                        .bind(now).bind(&m.endpoint).execute(&mut *tx).await?;
+                }
+                Outcome::Gone => {
+                    tracing::info!(username = %m.username, endpoint = %m.endpoint, "push subscription gone; removed");
+                    sqlx::query("DELETE FROM push_subscriptions WHERE endpoint = $1")
+                        .bind(&m.endpoint).execute(&mut *tx).await?;
+                }
+                _ => {}
+            }
         }
+        tx.commit().await?;
     });
     Ok(())
 }
@@ -106,10 +142,7 @@ pub async fn retry_due(database: &Database, sender: &dyn PushSender, ttl: Durati
         let urgency = if urgency == "high" { super::Urgency::High } else { super::Urgency::Normal };
         let payload = AlertPayload { kind, document, title_class, urgency, alert };
         let delivery = sender.send(&subscription, &payload, ttl).await;
-        record(database, &endpoint, &username, &payload, &delivery, attempt + 1).await?;
-        if delivery.outcome == Outcome::Gone {
-            subscriptions::remove(database, &endpoint).await?;
-        }
+        record(database, &[Made { endpoint, username, payload, delivery, attempt: attempt + 1 }]).await?;
         retried += 1;
     }
     Ok(retried)

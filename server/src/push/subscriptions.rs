@@ -76,11 +76,3 @@ pub async fn of_user(database: &Database, username: &str) -> Result<Vec<Subscrip
     });
     Ok(rows.into_iter().map(|(endpoint, p256dh, auth)| Subscription { endpoint, p256dh, auth }).collect())
 }
-
-/// The push service says the subscription is gone (404/410): forget it.
-pub async fn remove(database: &Database, endpoint: &str) -> Result<(), PushError> {
-    on_database!(database, pool => {
-        sqlx::query("DELETE FROM push_subscriptions WHERE endpoint = $1").bind(endpoint).execute(pool).await?;
-    });
-    Ok(())
-}
