@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -43,6 +44,8 @@ pub struct Received {
     pub audience: String,
     /// The VAPID public key the request was signed with (base64url).
     pub vapid_key: String,
+    /// When the service accepted it, for the alert benchmark's latencies.
+    pub accepted_at: Instant,
 }
 
 struct Subscriber {
@@ -57,6 +60,30 @@ struct Subscriber {
 #[derive(Default)]
 struct Service {
     subscribers: HashMap<String, Subscriber>,
+    /// Pushes accepted and requests refused, across every subscriber.
+    accepted: usize,
+    refused: usize,
+    /// Requests being handled now, and the most there ever were at once: how parallel the sender is.
+    in_flight: usize,
+    most_in_flight: usize,
+}
+
+/// Counts a request as in flight until it is answered, whichever way.
+struct InFlight<'a>(&'a Mutex<Service>);
+
+impl<'a> InFlight<'a> {
+    fn start(state: &'a Mutex<Service>) -> Self {
+        let mut service = state.lock().unwrap_or_else(|p| p.into_inner());
+        service.in_flight += 1;
+        service.most_in_flight = service.most_in_flight.max(service.in_flight);
+        Self(state)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).in_flight -= 1;
+    }
 }
 
 /// A subscription as a phone would register it.
@@ -121,6 +148,17 @@ impl PushService {
     pub fn refused(&self, id: &str) -> Vec<String> {
         self.lock().subscribers.get(id).map(|s| s.refused.clone()).unwrap_or_default()
     }
+
+    /// (pushes accepted, requests refused) across every subscriber: cheap enough to poll.
+    pub fn totals(&self) -> (usize, usize) {
+        let service = self.lock();
+        (service.accepted, service.refused)
+    }
+
+    /// The most push requests that were being handled at once.
+    pub fn most_in_flight(&self) -> usize {
+        self.lock().most_in_flight
+    }
 }
 
 impl Drop for PushService {
@@ -161,32 +199,54 @@ fn verify(headers: &HeaderMap) -> Result<(String, String, String), String> {
     Ok((subject, audience, key))
 }
 
+/// What a push request carried once its signature checked out and its payload decrypted.
+struct Checked {
+    subject: String,
+    audience: String,
+    vapid_key: String,
+    plain: Vec<u8>,
+}
+
+fn check(
+    headers: &HeaderMap,
+    body: Bytes,
+    secret: &SecretKey,
+    auth: &[u8; 16],
+) -> Result<Checked, (StatusCode, String)> {
+    let (subject, audience, vapid_key) = verify(headers).map_err(|reason| (StatusCode::UNAUTHORIZED, reason))?;
+    if headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()) != Some("aes128gcm") {
+        return Err((StatusCode::BAD_REQUEST, "Content-Encoding is not aes128gcm".into()));
+    }
+    let plain = web_push_native::decrypt(body.to_vec(), secret, &(*auth).into())
+        .map_err(|e| (StatusCode::BAD_REQUEST, format!("cannot decrypt: {e}")))?;
+    Ok(Checked { subject, audience, vapid_key, plain })
+}
+
 async fn push(
     State(state): State<Arc<Mutex<Service>>>,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let mut service = state.lock().unwrap_or_else(|p| p.into_inner());
+    let _in_flight = InFlight::start(&state);
+    let lock = || state.lock().unwrap_or_else(|p| p.into_inner());
+    // The signature check and decryption are the costly part: they run outside the lock, so pushes to
+    // different subscribers are checked in parallel as at a real push service.
+    let Some((secret, auth)) = lock().subscribers.get(&id).map(|s| (s.secret.clone(), s.auth)) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let checked = check(&headers, body, &secret, &auth);
+    let mut service = lock();
+    let service = &mut *service;
     let Some(subscriber) = service.subscribers.get_mut(&id) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let (subject, audience, vapid_key) = match verify(&headers) {
-        Ok(v) => v,
-        Err(reason) => {
+    let Checked { subject, audience, vapid_key, plain } = match checked {
+        Ok(checked) => checked,
+        Err((status, reason)) => {
             subscriber.refused.push(reason.clone());
-            return (StatusCode::UNAUTHORIZED, reason).into_response();
-        }
-    };
-    if headers.get(header::CONTENT_ENCODING).and_then(|v| v.to_str().ok()) != Some("aes128gcm") {
-        subscriber.refused.push("Content-Encoding is not aes128gcm".into());
-        return StatusCode::BAD_REQUEST.into_response();
-    }
-    let plain = match web_push_native::decrypt(body.to_vec(), &subscriber.secret, &subscriber.auth.into()) {
-        Ok(plain) => plain,
-        Err(e) => {
-            subscriber.refused.push(format!("cannot decrypt: {e}"));
-            return StatusCode::BAD_REQUEST.into_response();
+            service.refused += 1;
+            return (status, reason).into_response();
         }
     };
     match subscriber.answer {
@@ -205,7 +265,9 @@ async fn push(
         subject,
         audience,
         vapid_key,
+        accepted_at: Instant::now(),
     });
+    service.accepted += 1;
     let location = format!("/message/{}", subscriber.received.len());
     (StatusCode::CREATED, [(header::LOCATION, location)]).into_response()
 }

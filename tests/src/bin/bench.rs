@@ -7,6 +7,8 @@
 //! fresh SQLite file, or on `--database URL`, adds the accounts it needs (an administrator for the set-up,
 //! the field reporter `li` for the typed phones), and reports the server's peak RSS. Against a running
 //! server, give the tokens: `--setup-token` (an administrator's) and `--token` (the phones').
+//!
+//! `zhiban-bench alerts --recipients 1000` measures an instruction's push fan-out instead (`alerts.rs`).
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -15,15 +17,20 @@ use anyhow::Context;
 use automerge::Automerge;
 use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
 use automerge::transaction::Transactable;
-use clap::Parser;
+use clap::{Parser, Subcommand};
 use zhiban_model::{DocumentId, Message};
 use zhiban_tests::accounts::with_token;
 use zhiban_tests::peer::Received;
 use zhiban_tests::{RawPeer, covers};
 
+#[path = "bench/alerts.rs"]
+mod alerts;
+
 #[derive(Parser, Debug)]
-#[command(about = "Sync benchmark: phones push changes into a zhiban server")]
+#[command(about = "Sync benchmark: phones push changes into a zhiban server", args_conflicts_with_subcommands = true)]
 struct Args {
+    #[command(subcommand)]
+    mode: Option<Mode>,
     /// Simulated phones, each with its own connection.
     #[arg(long, default_value_t = 50)]
     clients: usize,
@@ -52,13 +59,24 @@ struct Args {
     token: Option<String>,
 }
 
+#[derive(Subcommand, Debug)]
+enum Mode {
+    /// One leader's instruction to N persons: time until the push service has accepted every push.
+    Alerts(alerts::AlertArgs),
+}
+
 fn main() -> anyhow::Result<()> {
-    // `zhiban-bench serve …` is the server itself, so the benchmark can start it as a separate process.
-    if std::env::args().nth(1).as_deref() == Some("serve") {
+    // `zhiban-bench serve …` and `zhiban-bench admin …` are the server's own command line, so the benchmark
+    // can start the server as a separate process and make its VAPID keys as an operator does.
+    if matches!(std::env::args().nth(1).as_deref(), Some("serve" | "admin")) {
         return zhiban_server::cli::main();
     }
-    let args = Args::parse();
-    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(run(args))
+    let mut args = Args::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    match args.mode.take() {
+        Some(Mode::Alerts(alert_args)) => runtime.block_on(alerts::run(alert_args)),
+        None => runtime.block_on(run(args)),
+    }
 }
 
 struct StartedServer {
