@@ -230,12 +230,20 @@ async fn push(
 ) -> Response {
     let _in_flight = InFlight::start(&state);
     let lock = || state.lock().unwrap_or_else(|p| p.into_inner());
-    // The signature check and decryption are the costly part: they run outside the lock, so pushes to
-    // different subscribers are checked in parallel as at a real push service.
+    // The signature check and decryption are the costly part: they run outside the lock and off the async
+    // workers, so requests keep being taken while others are checked, and the count in flight is the
+    // sender's, not how many workers this process has.
     let Some((secret, auth)) = lock().subscribers.get(&id).map(|s| (s.secret.clone(), s.auth)) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let checked = check(&headers, body, &secret, &auth);
+    let checking = tokio::task::spawn_blocking(move || {
+        let checked = check(&headers, body, &secret, &auth);
+        (headers, checked)
+    });
+    let (headers, checked) = match checking.await {
+        Ok(done) => done,
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("the check failed: {e}")).into_response(),
+    };
     let mut service = lock();
     let service = &mut *service;
     let Some(subscriber) = service.subscribers.get_mut(&id) else {
