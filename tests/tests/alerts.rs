@@ -20,7 +20,7 @@ async fn an_unacknowledged_instruction_escalates_until_an_offline_acknowledgemen
         let (wang, wang_push) = phone_with_push(&server, &service, "wang").await;
         wang.client.create_roster(&east_roster()).expect("roster");
         wang.client.sync_once(SYNC).await.expect("roster to the server");
-        let (_zhao, zhao_push) = phone_with_push(&server, &service, "zhao").await;
+        let (zhao, zhao_push) = phone_with_push(&server, &service, "zhao").await;
         let (_chief, chief_push) = phone_with_push(&server, &service, "east-chief").await;
 
         // The mayor instructs east.
@@ -53,6 +53,9 @@ async fn an_unacknowledged_instruction_escalates_until_an_offline_acknowledgemen
         wang.client.acknowledge(instruction, Some("east"), at("2026-10-01T10:06:30+08:00")).expect("signed offline");
         clock.advance(Duration::from_secs(180));
         assert_eq!(pushes(&service, &wang_push, 2).await.len(), 2, "{backend:?}: called again while offline");
+        zhao.client.sync_once(SYNC).await.expect("zhao's home");
+        let listed = zhao.client.open_alerts().expect("zhao's open alerts");
+        assert_eq!(listed.len(), 1, "{backend:?}: the deputy's home lists the alert: {listed:?}");
 
         // The acknowledgement arrives: the escalation stops; the leader on duty is never called.
         wang.client.sync_once(SYNC).await.expect("the acknowledgement to the server");
@@ -63,6 +66,9 @@ async fn an_unacknowledged_instruction_escalates_until_an_offline_acknowledgemen
         assert_eq!(service.received(&wang_push.id).len(), 2, "{backend:?}: no more calls to wang");
         assert_eq!(service.received(&zhao_push.id).len(), 2, "{backend:?}: no more calls to zhao");
         assert!(service.received(&chief_push.id).is_empty(), "{backend:?}: the leader was never called");
+        // Answered for east, the alert leaves the home of everyone it called for east.
+        zhao.client.sync_once(SYNC).await.expect("zhao's home");
+        assert!(zhao.client.open_alerts().expect("open alerts").is_empty(), "{backend:?}: answered, not listed");
 
         // The desk sees who was called when and who acknowledged.
         let token = zhiban_tests::accounts::login(&server.http_url(), "desk").await.expect("desk");

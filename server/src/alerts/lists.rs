@@ -43,37 +43,3 @@ pub async fn open_for(database: &Database, person: &str, now: i64) -> Result<BTr
         })
         .collect())
 }
-
-/// Everyone called for the alerts with these ids.
-pub async fn called_for(database: &Database, alerts: &[String]) -> Result<Vec<String>, AlertError> {
-    let mut people = Vec::new();
-    for alert in alerts {
-        let called: Vec<String> = on_database!(database, pool => {
-            sqlx::query_scalar("SELECT DISTINCT person FROM alert_calls WHERE alert_id = $1")
-                .bind(alert).fetch_all(pool).await?
-        });
-        people.extend(called);
-    }
-    people.sort();
-    people.dedup();
-    Ok(people)
-}
-
-/// The ids of the alerts about `document`.
-pub async fn about(database: &Database, document: &str) -> Result<Vec<String>, AlertError> {
-    Ok(on_database!(database, pool => {
-        sqlx::query_scalar("SELECT alert_id FROM alerts WHERE document_id = $1").bind(document).fetch_all(pool).await?
-    }))
-}
-
-/// The ids of the alerts with these keys.
-pub async fn with_keys(database: &Database, keys: &[String]) -> Result<Vec<String>, AlertError> {
-    let mut ids = Vec::new();
-    for key in keys {
-        let id: Option<String> = on_database!(database, pool => {
-            sqlx::query_scalar("SELECT alert_id FROM alerts WHERE alert_key = $1").bind(key).fetch_optional(pool).await?
-        });
-        ids.extend(id);
-    }
-    Ok(ids)
-}

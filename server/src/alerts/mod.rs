@@ -83,6 +83,8 @@ pub struct NewAlert {
 /// at once. Returns the new alert's id, or `None` if an alert with its key exists (raised before, or by
 /// another server at the same moment).
 pub async fn raise(office: &Office, alert: NewAlert, now: i64) -> Result<Option<String>, AlertError> {
+    // The watch raises every situation it sees each time it looks; one already raised costs this one look-up,
+    // not freezing its chains (roster reads per recipient) again only for the insert to do nothing.
     let exists: Option<String> = on_database!(&office.database, pool => {
         sqlx::query_scalar("SELECT alert_id FROM alerts WHERE alert_key = $1").bind(&alert.key).fetch_optional(pool).await?
     });
@@ -128,9 +130,15 @@ pub async fn raise(office: &Office, alert: NewAlert, now: i64) -> Result<Option<
 }
 
 /// Ends the alert with `key` because its situation cleared (`resolution` says how): nobody is called any
-/// more. Returns whether an open alert was ended.
-pub async fn resolve(office: &Office, key: &str, resolution: &str, now: i64) -> Result<bool, AlertError> {
-    let ended = on_database!(&office.database, pool => {
+/// more. Returns `None` if no open alert has that key, else the people it called, whose homes' alert lists
+/// lose it.
+pub async fn resolve(
+    office: &Office,
+    key: &str,
+    resolution: &str,
+    now: i64,
+) -> Result<Option<Vec<String>>, AlertError> {
+    let called = on_database!(&office.database, pool => {
         let mut tx = pool.begin().await?;
         let id: Option<String> = sqlx::query_scalar(
             "UPDATE alerts SET resolved_at = $1, resolution = $2 WHERE alert_key = $3 AND resolved_at IS NULL \
@@ -138,17 +146,21 @@ pub async fn resolve(office: &Office, key: &str, resolution: &str, now: i64) -> 
         )
         .bind(now).bind(resolution).bind(key)
         .fetch_optional(&mut *tx).await?;
+        let mut called = None;
         if let Some(id) = &id {
             sqlx::query("UPDATE alert_recipients SET next_at = NULL WHERE alert_id = $1 AND acknowledged_at IS NULL")
                 .bind(id).execute(&mut *tx).await?;
+            let people: Vec<String> = sqlx::query_scalar("SELECT DISTINCT person FROM alert_calls WHERE alert_id = $1")
+                .bind(id).fetch_all(&mut *tx).await?;
+            called = Some(people);
         }
         tx.commit().await?;
-        id.is_some()
+        called
     });
-    if ended {
+    if called.is_some() {
         tracing::info!(%key, %resolution, "alert ended: its situation cleared");
     }
-    Ok(ended)
+    Ok(called)
 }
 
 /// A frozen chain as stored.

@@ -49,14 +49,9 @@ pub fn spawn(office: Office, clock: Arc<dyn Clock>, lists: Arc<dyn AlertLists>) 
             if watch_due {
                 match super::watch::watch(&office, now).await {
                     Ok(watched) if watched != Default::default() => {
-                        tracing::info!(?watched, "deadlines watched");
+                        tracing::info!(raised = ?watched.raised, ended = ?watched.ended, "deadlines watched");
                         // Alerts that ended leave the lists of the people they called.
-                        match super::lists::with_keys(&database, &watched.ended).await {
-                            Ok(ended) => {
-                                lists.refresh(super::lists::called_for(&database, &ended).await.unwrap_or_default())
-                            }
-                            Err(e) => tracing::warn!(error = %e, "cannot find the alerts that ended"),
-                        }
+                        lists.refresh(watched.unlisted);
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "cannot watch deadlines; trying again"),

@@ -9,6 +9,8 @@
 //! - A holiday's roster is filed a set number of working days before the holiday: every unit that has not
 //!   filed one covering the holiday is reminded from a few days before the deadline until it files.
 
+use std::collections::HashSet;
+
 use chrono::{Duration, NaiveDate, TimeZone};
 use zhiban_model::DocumentId;
 use zhiban_model::rules::escalation::ChainFor;
@@ -19,11 +21,13 @@ use super::{AlertError, AlertRecipient, NewAlert, raise, resolve};
 use crate::office::Office;
 use crate::on_database;
 
-/// What one watch did, for logs and tests.
+/// What one watch did: the keys of the alerts raised and ended (for the log), and the people the ended
+/// alerts had called, whose homes' alert lists lose them.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Watched {
     pub raised: Vec<String>,
     pub ended: Vec<String>,
+    pub unlisted: Vec<String>,
 }
 
 /// Looks at everything that falls due, as of `now` (unix ms, the office's clock).
@@ -67,8 +71,9 @@ async fn resolve_into(
     now: i64,
     watched: &mut Watched,
 ) -> Result<(), AlertError> {
-    if resolve(office, key, resolution, now).await? {
+    if let Some(called) = resolve(office, key, resolution, now).await? {
         watched.ended.push(key.to_owned());
+        watched.unlisted.extend(called);
     }
     Ok(())
 }
@@ -181,20 +186,20 @@ fn filing_key(unit: &str, holiday: &Holiday) -> String {
     format!("roster_filing:{unit}:{}", holiday.first_day)
 }
 
-/// Whether `unit` has filed a roster covering `holiday`: from its first day (a roster often starts at the
-/// morning handover) to its last.
-async fn has_filed(office: &Office, unit: &str, holiday: &Holiday) -> Result<bool, AlertError> {
+/// The units that have filed a roster covering `holiday`: from its first day (a roster often starts at the
+/// morning handover) to its last. One query per holiday, however many units.
+async fn filed_for(office: &Office, holiday: &Holiday) -> Result<HashSet<String>, AlertError> {
     let first_day_ends = start_of(holiday.first_day + Duration::days(1));
     let last_day_starts = start_of(holiday.last_day);
-    let filed: Option<String> = on_database!(&office.database, pool => {
+    let filed: Vec<String> = on_database!(&office.database, pool => {
         sqlx::query_scalar(
-            "SELECT document_id FROM rosters WHERE unit_id = $1 AND filing_status IN ('filed', 'accepted') \
-             AND period_start < $2 AND period_end > $3 LIMIT 1",
+            "SELECT DISTINCT unit_id FROM rosters WHERE filing_status IN ('filed', 'accepted') \
+             AND period_start < $1 AND period_end > $2",
         )
-        .bind(unit).bind(first_day_ends).bind(last_day_starts)
-        .fetch_optional(pool).await?
+        .bind(first_day_ends).bind(last_day_starts)
+        .fetch_all(pool).await?
     });
-    Ok(filed.is_some())
+    Ok(filed.into_iter().collect())
 }
 
 async fn roster_filing(office: &Office, now: i64, watched: &mut Watched) -> Result<(), AlertError> {
@@ -214,11 +219,9 @@ async fn roster_filing(office: &Office, now: i64, watched: &mut Watched) -> Resu
         if now < roster_filing_reminder(deadline, &rules.reminders).timestamp_millis() {
             continue;
         }
+        let filed = filed_for(office, &holiday).await?;
         // The desk files with itself: it is not reminded.
-        for unit in directory.units.keys().filter(|u| Some(*u) != desk.as_ref()) {
-            if has_filed(office, unit, &holiday).await? {
-                continue;
-            }
+        for unit in directory.units.keys().filter(|u| Some(*u) != desk.as_ref() && !filed.contains(*u)) {
             let alert = NewAlert {
                 key: filing_key(unit, &holiday),
                 kind: "roster_filing",
@@ -238,10 +241,10 @@ async fn roster_filing(office: &Office, now: i64, watched: &mut Watched) -> Resu
             resolve_into(office, &key, "节日已开始，未按时报备", now, watched).await?;
             continue;
         }
-        let holiday = holidays_between(&rules.calendar, first_day, first_day).into_iter().next();
-        if let Some(holiday) = holiday
-            && has_filed(office, unit, &holiday).await?
-        {
+        let Some(holiday) = holidays_between(&rules.calendar, first_day, first_day).into_iter().next() else {
+            continue;
+        };
+        if filed_for(office, &holiday).await?.contains(unit) {
             resolve_into(office, &key, "已报备", now, watched).await?;
         }
     }

@@ -373,15 +373,19 @@ impl Hub {
     ) {
         let now = self.config.clock.now_millis();
         let office = &self.office;
-        let mut affected = Vec::new();
         let outcome = match (before, after) {
-            (Ok(TypedDocument::Instruction(_)), Ok(TypedDocument::Instruction(after))) => {
-                affected = alerts::lists::about(&office.database, &document.to_string()).await.unwrap_or_default();
-                alerts::acknowledged_instruction(office, document, after).await
-            }
-            (_, Ok(TypedDocument::Instruction(after))) => {
-                match alerts::raise_for_instruction(office, document, after, now).await {
-                    Ok(_) => alerts::acknowledged_instruction(office, document, after).await,
+            (before, Ok(TypedDocument::Instruction(after))) => {
+                let before = match before {
+                    Ok(TypedDocument::Instruction(b)) => Some(b),
+                    _ => None,
+                };
+                let raised = if before.is_none() {
+                    alerts::raise_for_instruction(office, document, after, now).await
+                } else {
+                    Ok(None)
+                };
+                match raised {
+                    Ok(_) => alerts::acknowledged_instruction(office, document, before, after).await,
                     Err(e) => Err(e),
                 }
             }
@@ -390,27 +394,21 @@ impl Hub {
                     Ok(TypedDocument::Incident(b)) => Some(b),
                     _ => None,
                 };
-                alerts::raise_for_incident(office, document, before, after, now).await.map(|_| ())
+                alerts::raise_for_incident(office, document, before, after, now).await.map(|_| Vec::new())
             }
             (before, Ok(TypedDocument::Home(after))) => {
                 let before = match before {
                     Ok(TypedDocument::Home(b)) => Some(b),
                     _ => None,
                 };
-                affected = after.new_receipts(before).into_iter().map(|(id, _)| id.to_owned()).collect();
-                alerts::acknowledged_in_home(office, before, after, now).await.map(|_| ())
+                alerts::acknowledged_in_home(office, before, after, now).await
             }
-            _ => Ok(()),
+            _ => Ok(Vec::new()),
         };
-        if let Err(e) = outcome {
-            tracing::error!(%document, error = %e, "cannot update alerts for a stored change");
-        }
-        // Whoever these alerts called: their homes' lists may have lost an alert.
-        if !affected.is_empty() {
-            match alerts::lists::called_for(&office.database, &affected).await {
-                Ok(people) => self.refresh_alert_lists_of(people),
-                Err(e) => tracing::warn!(%document, error = %e, "cannot tell whose alert lists changed"),
-            }
+        match outcome {
+            // Whoever the answered alerts called: their homes' lists lose them.
+            Ok(unlisted) => self.refresh_alert_lists_of(unlisted),
+            Err(e) => tracing::error!(%document, error = %e, "cannot update alerts for a stored change"),
         }
     }
 
