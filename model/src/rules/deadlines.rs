@@ -1,11 +1,11 @@
 //! Reporting deadlines per grade, counted from the time the unit received the information (接报时间), and
 //! the instruction clocks: relay within minutes, feedback within working days.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone};
+use chrono::{DateTime, Duration, FixedOffset};
 
 use super::calendar::{HolidayCalendar, Reckoned};
 use super::grade::{Grade, GradeSuggestion};
-use super::office_time_zone;
+use super::{end_of_day, office_time_zone};
 
 /// How long after receipt the verbal (phone) and the written report are due, per grade.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,9 +112,7 @@ impl InstructionClocks {
         let zone = office_time_zone();
         let issued_day = issued_at.with_timezone(&zone).date_naive();
         let day = calendar.add_working_days(issued_day, self.feedback_working_days);
-        let end_of_day = day.value.and_time(NaiveTime::from_hms_opt(23, 59, 59).expect("valid time"));
-        let value = zone.from_local_datetime(&end_of_day).single().expect("UTC+8 has no gaps or folds");
-        Reckoned { value, provisional: day.provisional }
+        Reckoned { value: end_of_day(day.value), provisional: day.provisional }
     }
 }
 

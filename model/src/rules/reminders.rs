@@ -2,10 +2,10 @@
 //! leaders' instructions, and rosters to file before a holiday. The server's watch raises an alert once a
 //! reminder is due and ends it when the thing is done; these are the numbers and dates it goes by.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate};
 
 use super::calendar::{DayKind, HolidayCalendar};
-use super::office_time_zone;
+use super::end_of_day;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReminderRules {
@@ -74,12 +74,7 @@ pub fn roster_filing_deadline(
             counted += 1;
         }
     }
-    end_of(day)
-}
-
-fn end_of(day: NaiveDate) -> DateTime<FixedOffset> {
-    let end = day.and_time(NaiveTime::from_hms_opt(23, 59, 59).expect("valid time"));
-    office_time_zone().from_local_datetime(&end).single().expect("UTC+8 has no gaps or folds")
+    end_of_day(day)
 }
 
 /// When units are reminded to file a holiday's roster.

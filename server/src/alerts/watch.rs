@@ -11,11 +11,11 @@
 
 use std::collections::HashSet;
 
-use chrono::{Duration, NaiveDate, TimeZone};
+use chrono::{Duration, NaiveDate};
 use zhiban_model::DocumentId;
 use zhiban_model::rules::escalation::ChainFor;
-use zhiban_model::rules::office_time_zone;
 use zhiban_model::rules::reminders::{Holiday, holidays_between, roster_filing_deadline, roster_filing_reminder};
+use zhiban_model::rules::{office_time_zone, start_of_day};
 
 use super::{AlertError, AlertRecipient, NewAlert, raise, resolve};
 use crate::office::Office;
@@ -178,8 +178,7 @@ async fn instruction_feedback(office: &Office, now: i64, watched: &mut Watched) 
 }
 
 fn start_of(day: NaiveDate) -> i64 {
-    let midnight = day.and_hms_opt(0, 0, 0).expect("valid time");
-    office_time_zone().from_local_datetime(&midnight).single().expect("UTC+8 has no gaps").timestamp_millis()
+    start_of_day(day).timestamp_millis()
 }
 
 fn filing_key(unit: &str, holiday: &Holiday) -> String {

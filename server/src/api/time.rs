@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use zhiban_model::documents::time::format_instant;
-use zhiban_model::rules::office_time_zone;
+use zhiban_model::rules::{office_time_zone, start_of_day};
 
 use super::error::ApiError;
 
@@ -23,10 +23,8 @@ pub fn parse(name: &str, value: &str) -> Result<i64, ApiError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(value) {
         return Ok(t.timestamp_millis());
     }
-    if let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d")
-        && let Some(t) = office_time_zone().from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default()).single()
-    {
-        return Ok(t.timestamp_millis());
+    if let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        return Ok(start_of_day(day).timestamp_millis());
     }
     Err(ApiError::bad_request(format!(
         "{name}={value:?} is neither a time like 2026-10-01T08:00:00+08:00 nor a date like 2026-10-01"
