@@ -6,6 +6,7 @@ pub mod document_id;
 pub mod documents;
 pub mod gate;
 pub mod json;
+pub mod push;
 pub mod rules;
 pub mod wire;
 

@@ -10,6 +10,7 @@ use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::caller::Caller;
 use super::error::{ApiError, ErrorBody};
 use crate::AppState;
 use crate::accounts::{LoginError, Tokens};
@@ -119,5 +120,16 @@ pub async fn refresh(State(state): State<AppState>, Json(request): Json<RefreshR
             Err(e) => e.into_response(),
         },
         Err(e) => refused(e),
+    }
+}
+
+/// Signs this device out: its tokens stop working at once (its push subscriptions with them), as when an
+/// administrator revokes it. The phone forgets its tokens whether or not it reached the server.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204, description = "signed out"), (status = 401, body = ErrorBody)))]
+pub async fn logout(caller: Caller, State(state): State<AppState>) -> Response {
+    match state.accounts.revoke_device(&caller.principal.device_id, "signed out on the device").await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => ApiError { status: StatusCode::SERVICE_UNAVAILABLE, reason: e.to_string() }.into_response(),
     }
 }

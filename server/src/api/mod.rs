@@ -26,7 +26,7 @@ use crate::AppState;
 #[openapi(
     info(title = "Zhiban duty desk API", description = "Incidents, instructions, rosters and who is on duty, for the city's duty desk. Read-only: documents change through sync."),
     paths(
-        auth::login, auth::refresh, history::history,
+        auth::login, auth::refresh, auth::logout, history::history,
         incidents::list, incidents::one, instructions::list, instructions::one,
         rosters::directory, rosters::units, rosters::rosters, rosters::unit_roster, rosters::on_duty,
         push::vapid_public_key, push::subscribe, alerts::list,
@@ -41,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/auth/refresh", post(auth::refresh))
+        .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/docs/{document}/history", get(history::history))
         .route("/api/v1/incidents", get(incidents::list))
         .route("/api/v1/incidents/{document}", get(incidents::one))

@@ -1,19 +1,18 @@
 //! Waking phones with Web Push: standard RFC 8030 delivery, RFC 8291 `aes128gcm` payload encryption and
 //! RFC 8292 VAPID, so the same subscriptions serve browsers and Android phones through UnifiedPush
 //! distributors (where Google's push service is not reachable). The server's VAPID keys (`vapid.rs`), the
-//! devices' subscriptions (`subscriptions.rs`), what a push carries (`payload.rs`) and the sender
+//! devices' subscriptions (`subscriptions.rs`), what a push carries (`zhiban_model::push`, which the phone reads too) and the sender
 //! (`sender.rs`), behind the `PushSender` trait so APNs or FCM can come later.
 
 pub mod deliver;
-pub mod payload;
 pub mod sender;
 pub mod subscriptions;
 pub mod vapid;
 
-pub use payload::{AlertPayload, Urgency};
 pub use sender::{Delivery, Outcome, PushSender, WebPushSender};
 pub use subscriptions::Subscription;
 pub use vapid::VapidKeys;
+pub use zhiban_model::push::{AlertPayload, Urgency};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PushError {

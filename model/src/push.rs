@@ -1,5 +1,5 @@
-//! What a push carries: only what the phone needs to fetch and show the alert. No report text leaves the
-//! server in a push; the phone syncs the document it points to.
+//! What a push carries, as the server writes it and the phone reads it: only what the phone needs to fetch
+//! and show the alert. No report text leaves the server in a push; the phone syncs the document it points to.
 
 use serde::{Deserialize, Serialize};
 
