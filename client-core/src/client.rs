@@ -357,6 +357,16 @@ impl Client {
         sync::sync_until_settled(&self.inner, timeout).await
     }
 
+    /// Asks for a document this phone does not hold at the next sync (an alert's, when the push came
+    /// offline); a sync running now fetches it at once.
+    pub fn want(&self, id: DocumentId) -> Result<(), ClientError> {
+        if !self.holds(id)? {
+            self.inner.lock().store.want(id)?;
+            self.inner.local_change.notify_one();
+        }
+        Ok(())
+    }
+
     /// Fetches a document this phone does not hold yet. `Unavailable` if the server does not have it.
     pub async fn fetch(&self, id: DocumentId, timeout: Duration) -> Result<(), ClientError> {
         if self.holds(id)? {
@@ -425,15 +435,18 @@ impl Inner {
         self.connection.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Documents to sync: the home document first, then those held and those wanted, less those whose
-    /// changes the server refused (sending them again would only be refused again).
+    /// Documents to sync, most important first (below), less those whose changes the server refused (sending them again would only be refused again).
     pub(crate) fn sync_targets(&self) -> Result<Vec<DocumentId>, ClientError> {
         let home = self.home_document()?;
         let state = self.lock();
         let refused: HashSet<DocumentId> = state.store.refused()?.into_iter().map(|(id, _)| id).collect();
+        // Most important first, since one socket sends in order and a phone may have only seconds: the home
+        // (what is new for this person), then this phone's unsent changes (acknowledgements, reports), then
+        // documents asked for (an alert's), then everything else held.
         let mut ids: Vec<DocumentId> = home.into_iter().collect();
-        ids.extend(state.store.document_ids()?);
+        ids.extend(state.store.pending_counts()?.into_iter().map(|(id, _)| id));
         ids.extend(state.store.wanted()?);
+        ids.extend(state.store.document_ids()?);
         let mut seen = HashSet::new();
         ids.retain(|id| !refused.contains(id) && seen.insert(*id));
         Ok(ids)

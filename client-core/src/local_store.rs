@@ -209,6 +209,16 @@ impl LocalStore {
         Ok(())
     }
 
+    /// Removes several settings in one transaction.
+    pub fn clear_settings(&mut self, keys: &[&str]) -> Result<(), ClientError> {
+        let tx = self.conn.transaction()?;
+        for key in keys {
+            tx.execute("DELETE FROM duty_settings WHERE key = ?1", params![key])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Keeps an attachment's bytes until the server holds them; the same content twice is kept once.
     pub fn keep_attachment(&mut self, sha256: &str, media_type: &str, data: &[u8]) -> Result<(), ClientError> {
         self.conn.execute(

@@ -20,6 +20,8 @@ const DEVICE_ID: &str = "device_id";
 const LOGIN_USER: &str = "login_user";
 const LOGIN_UNIT: &str = "login_unit";
 const LOGIN_ROLES: &str = "login_roles";
+/// How long logging out waits for the server before forgetting the tokens anyway.
+const LOGOUT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Client {
     /// Logs in as `username` on this device; returns the device id the server gave it.
@@ -34,6 +36,49 @@ impl Client {
         self.inner.with_store(|store| store.set_settings(&[("person", username), ("device", device_name)]))?;
         self.inner.login_changed.notify_waiters();
         Ok(device)
+    }
+
+    /// Logs out of this phone. The server signs the device out if it can be reached (its tokens stop
+    /// working there); here the tokens, who used the phone and their home are forgotten either way, and the
+    /// next login writes under a new actor. Changes the server has not confirmed are the user's: logging
+    /// out with some is refused unless `discard_unsent`, which gives them up.
+    pub async fn logout(&self, discard_unsent: bool) -> Result<(), ClientError> {
+        let unsent = self.inner.pending_total()?;
+        if unsent > 0 && !discard_unsent {
+            return Err(ClientError::Refused {
+                what: "log out".into(),
+                reasons: vec![format!(
+                    "{unsent} change(s) made on this phone have not reached the server; sync first, or log out \
+                     discarding them"
+                )],
+            });
+        }
+        if let (Some(server), Some(token)) = (self.inner.server.as_ref(), self.inner.access_token()?) {
+            let url =
+                http_base(server).join("api/v1/auth/logout").map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+            let signed_out = http_client()?.post(url).bearer_auth(token).timeout(LOGOUT_WAIT).send().await;
+            if let Err(e) = signed_out {
+                tracing::warn!(error = %e, "cannot tell the server of the logout; the tokens are forgotten here");
+            }
+        }
+        for (id, _) in self.status()?.pending.iter().map(|d| (d.id, d.pending_changes)) {
+            self.discard_local_changes(id)?;
+        }
+        self.inner.with_store(|store| {
+            store.clear_settings(&[
+                ACCESS_TOKEN,
+                REFRESH_TOKEN,
+                DEVICE_ID,
+                LOGIN_USER,
+                LOGIN_UNIT,
+                LOGIN_ROLES,
+                HOME_DOCUMENT,
+                "person",
+                "device",
+            ])
+        })?;
+        self.inner.new_actor()?;
+        Ok(())
     }
 
     /// The logged-in person as the access rules see them (unit and roles as the server last said), so the
