@@ -7,6 +7,7 @@ pub mod alerting;
 pub mod database;
 pub mod duty;
 pub mod js;
+pub mod mobile;
 pub mod peer;
 pub mod push_service;
 pub mod server;

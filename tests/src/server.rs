@@ -29,7 +29,12 @@ impl InProcessServer {
     }
 
     pub async fn start_with(config: ServerConfig) -> anyhow::Result<Self> {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        Self::start_on("127.0.0.1:0".parse()?, config).await
+    }
+
+    /// On `addr`: a server started again where the phones know it.
+    pub async fn start_on(addr: SocketAddr, config: ServerConfig) -> anyhow::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let database_url = config.database_url.clone();
         let (stop, stopped) = oneshot::channel::<()>();
