@@ -71,6 +71,64 @@ pub fn available(command: &str) -> bool {
     std::process::Command::new(command).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok()
 }
 
+/// Whether the machine must have every language's tools (CI sets `ZHIBAN_REQUIRE_MOBILE_TOOLS=1`): then a
+/// missing one fails the test instead of skipping it.
+pub fn tools_required() -> bool {
+    std::env::var_os("ZHIBAN_REQUIRE_MOBILE_TOOLS").is_some_and(|v| v == "1")
+}
+
+/// The Kotlin compiler from npm (`tests/mobile/kotlin`, installed by `.ci/run`), JNA from Debian's
+/// `libjna-java`, and a JVM: `None` when one is missing.
+pub struct KotlinTools {
+    pub kotlinc: PathBuf,
+    pub jna: PathBuf,
+}
+
+impl KotlinTools {
+    pub fn find() -> Option<Self> {
+        let kotlinc = stories().join("kotlin/node_modules/kotlin-compiler/bin/kotlinc");
+        let jna = PathBuf::from("/usr/share/java/jna.jar");
+        (kotlinc.exists() && jna.exists() && available("java")).then_some(Self { kotlinc, jna })
+    }
+
+    /// Compiles the generated bindings in `bindings` with `program` into `bindings/story.jar`.
+    pub fn compile(&self, bindings: &Path, program: &Path) -> anyhow::Result<PathBuf> {
+        let mut sources = vec![program.to_path_buf()];
+        let mut folders = vec![bindings.to_path_buf()];
+        while let Some(folder) = folders.pop() {
+            for entry in std::fs::read_dir(folder)? {
+                let path = entry?.path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "kt") {
+                    sources.push(path);
+                }
+            }
+        }
+        let jar = bindings.join("story.jar");
+        let output = std::process::Command::new(&self.kotlinc)
+            .args(["-nowarn", "-include-runtime", "-cp"])
+            .arg(&self.jna)
+            .args(&sources)
+            .arg("-d")
+            .arg(&jar)
+            .output()?;
+        anyhow::ensure!(output.status.success(), "kotlinc failed:\n{}", String::from_utf8_lossy(&output.stderr));
+        Ok(jar)
+    }
+
+    /// `java` running `main_class` from `jar`, with JNA and the library in `bindings`.
+    pub fn java(&self, jar: &Path, bindings: &Path, main_class: &str) -> Command {
+        let mut command = Command::new("java");
+        command
+            .arg(format!("-Djna.library.path={}", bindings.display()))
+            .arg("-cp")
+            .arg(format!("{}:{}", jar.display(), self.jna.display()))
+            .arg(main_class);
+        command
+    }
+}
+
 /// One run of an app: a process whose standard output is one JSON line per step.
 pub struct AppRun {
     child: Child,

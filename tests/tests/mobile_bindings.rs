@@ -18,17 +18,22 @@ use zhiban_server::ServerConfig;
 use zhiban_tests::accounts::{login, password_of};
 use zhiban_tests::alerting::{SYNC, office_with_push, pushes};
 use zhiban_tests::duty::{at, small_city};
-use zhiban_tests::mobile::{AppRun, available, generate, stories};
+use zhiban_tests::mobile::{AppRun, KotlinTools, available, generate, stories, tools_required};
 use zhiban_tests::server::http_get_as;
 use zhiban_tests::{Backend, InProcessServer, Phone};
+
+/// Every password the stories may need, as the apps read them.
+fn passwords(command: &mut Command) {
+    for user in ["li", "east-chief"] {
+        command.env(format!("ZHIBAN_PASSWORD_{}", user.to_uppercase().replace('-', "_")), password_of(user));
+    }
+}
 
 fn app(bindings: &Path, step: &str, data: &Path, server: &str, args: &[&str]) -> Command {
     let mut command = Command::new("python3");
     command.arg(stories().join("python/story.py")).arg(step).arg(data).arg(server).args(args);
     command.env("ZHIBAN_BINDINGS", bindings);
-    for user in ["li", "east-chief"] {
-        command.env(format!("ZHIBAN_PASSWORD_{}", user.to_uppercase().replace('-', "_")), password_of(user));
-    }
+    passwords(&mut command);
     command
 }
 
@@ -64,6 +69,7 @@ async fn called_for(addr: std::net::SocketAddr, token: &str, document: &Document
 #[tokio::test]
 async fn a_python_app_reports_offline_with_a_photo_and_a_leader_signs_for_an_instruction_from_a_push() {
     if !available("python3") {
+        assert!(!tools_required(), "python3 is needed for the Python story");
         eprintln!("python3 is not on this machine: the Python story is skipped");
         return;
     }
@@ -165,4 +171,84 @@ async fn a_python_app_reports_offline_with_a_photo_and_a_leader_signs_for_an_ins
         assert_eq!(service.received(&subscription.id).len(), 1, "{backend:?}: the signed-out phone stays asleep");
         server.stop().await.expect("stop");
     }
+}
+
+/// The same library from Kotlin on the JVM, through JNA as on Android: a field reporter files a report with
+/// a photo and syncs it; a leader signs for the mayor's instruction.
+#[tokio::test]
+async fn a_kotlin_app_on_the_jvm_reports_with_a_photo_and_signs_for_an_instruction() {
+    let Some(kotlin) = KotlinTools::find() else {
+        assert!(!tools_required(), "the Kotlin compiler, JNA and java are needed for the Kotlin story");
+        eprintln!("no Kotlin compiler, JNA or java here (`.ci/run` installs them): the Kotlin story is skipped");
+        return;
+    };
+    let bindings = tempfile::tempdir().expect("folder");
+    generate("kotlin", bindings.path()).expect("Kotlin bindings");
+    let jar = kotlin.compile(bindings.path(), &stories().join("kotlin/Story.kt")).expect("compiled");
+    for backend in Backend::available() {
+        let now = chrono::Utc::now().to_rfc3339();
+        let (_db, _clock, server, _service) = office_with_push(backend, &small_city(), &now).await;
+        let url = server.http_url();
+        let phones = tempfile::tempdir().expect("phones");
+        let photo = phones.path().join("inundation.jpg");
+        std::fs::write(&photo, vec![7u8; 50_000]).expect("photo");
+        let step = |step: &str, user: &str, args: &[&str]| {
+            let mut command = kotlin.java(&jar, bindings.path(), "StoryKt");
+            command.arg(step).arg(phones.path().join(user)).arg(&url).arg(user).args(args);
+            passwords(&mut command);
+            command
+        };
+
+        let said = run(step("field-report", "li", &[&photo.to_string_lossy()])).await;
+        let desk = login(&url, "desk").await.expect("desk");
+        let id = said["incident"].as_str().expect("incident").trim_start_matches("automerge:").to_owned();
+        let (status, body) = http_get_as(server.addr, &format!("/api/v1/incidents/{id}"), &desk).await.expect("get");
+        assert_eq!(status, 200, "{backend:?}: {body}");
+        assert!(body.contains("解放路内涝"), "{backend:?}: {body}");
+        let sha256 = said["sha256"].as_str().expect("sha256");
+        let (_, photo_status) =
+            http_get_as(server.addr, &format!("/api/v1/attachments/{sha256}/status"), &desk).await.expect("status");
+        assert!(photo_status.contains("\"complete\":true"), "{backend:?}: {photo_status}");
+
+        let mayor = Phone::signed_in(&url, "mayor").await.expect("mayor");
+        mayor.client.sync_once(SYNC).await.expect("the mayor's documents");
+        let instruction = mayor
+            .client
+            .issue_instruction("mayor", at(&now), "做好排涝准备", None, &["east-chief".into()])
+            .expect("issued");
+        mayor.client.sync_once(SYNC).await.expect("to the server");
+        let said = run(step("leader-ack", "east-chief", &[])).await;
+        assert_eq!(said["instruction"], instruction.url(), "{said}");
+        let (_, body) =
+            http_get_as(server.addr, &format!("/api/v1/instructions/{instruction}"), &desk).await.expect("get");
+        assert!(body.contains("android leader phone"), "{backend:?}: signed on the Kotlin phone: {body}");
+        server.stop().await.expect("stop");
+    }
+}
+
+/// iOS: the Swift bindings (module `ZhibanMobile`, its C header and module map for the XCFramework) are
+/// generated, and every function the header declares is one the library exports. No Swift compiler runs
+/// here: compiling them is the iOS build's part.
+#[test]
+fn swift_bindings_are_generated_and_match_the_library() {
+    let bindings = tempfile::tempdir().expect("folder");
+    generate("swift", bindings.path()).expect("Swift bindings");
+    let read = |name: &str| std::fs::read_to_string(bindings.path().join(name)).expect(name);
+    let swift = read("ZhibanMobile.swift");
+    let header = read("ZhibanMobileFFI.h");
+    assert!(read("ZhibanMobileFFI.modulemap").contains("ZhibanMobileFFI.h"));
+    for api in ["class ZhibanClient", "func syncFor(", "func handlePush(", "enum ZhibanError", "protocol AlertListener"]
+    {
+        assert!(swift.contains(api), "the Swift module has {api}");
+    }
+    let declared: std::collections::BTreeSet<&str> = header
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|word| word.starts_with("uniffi_zhiban_mobile_ffi_fn_"))
+        .collect();
+    assert!(declared.len() > 40, "the header declares the library's functions: {declared:?}");
+    let library = std::fs::read(bindings.path().join(zhiban_tests::mobile::LIBRARY)).expect("library");
+    let exported =
+        |name: &str| library.windows(name.len() + 1).any(|w| &w[..name.len()] == name.as_bytes() && w[name.len()] == 0);
+    let missing: Vec<&&str> = declared.iter().filter(|name| !exported(name)).collect();
+    assert!(missing.is_empty(), "declared in the Swift header but not in the library: {missing:?}");
 }
