@@ -27,21 +27,25 @@ impl ZhibanClient {
         Ok(block_on(self.core.register_push(&endpoint, &p256dh, &auth))?)
     }
 
-    /// A push arrived (the decrypted payload, as JSON). Returns the alert to show, and fetches the document
-    /// it points to; offline, the document is asked for at the next sync and the alert says it is not on
-    /// the phone yet. A payload that does not read is `InvalidInput`.
+    /// A push arrived (the decrypted payload, as JSON). Returns the alert to show, after a sync of at most
+    /// ten seconds that brings the document it points to (and its latest changes); offline, the document is
+    /// asked for at the next sync and the alert says it is not on the phone yet. A payload that does not
+    /// read is `InvalidInput`.
     pub fn handle_push(&self, payload: String) -> Result<Alert> {
         let payload: AlertPayload = serde_json::from_str(&payload)
             .map_err(|e| ZhibanError::invalid("payload", format!("not a Zhiban push payload: {e}")))?;
         let id = payload.document.as_deref().map(|d| document("payload.document", d)).transpose()?;
-        let mut on_phone = false;
         if let Some(id) = id {
             self.core.want(id)?;
-            match block_on(self.core.fetch(id, PUSH_FETCH_WAIT)) {
-                Ok(()) => on_phone = true,
-                Err(e) => tracing::info!(document = %id, error = %e, "the alert's document comes with the next sync"),
-            }
         }
+        // A sync, not only a fetch: a document already here (an incident upgraded) has news too.
+        if let Err(e) = block_on(self.core.sync_once(PUSH_FETCH_WAIT)) {
+            tracing::info!(error = %e, "the alert's document comes with the next sync");
+        }
+        let on_phone = match id {
+            Some(id) => self.core.holds(id)?,
+            None => false,
+        };
         Ok(Alert {
             alert: payload.alert,
             kind: payload.kind,
