@@ -571,3 +571,27 @@ impl Inner {
         Ok(state.store.pending_counts()?.iter().filter(|(id, _)| !refused.contains(id)).map(|(_, n)| n).sum())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sync_offers_the_home_then_unsent_changes_then_documents_asked_for_then_the_rest() {
+        let folder = tempfile::tempdir().expect("folder");
+        let client = Client::open(folder.path(), None).expect("client");
+        let confirmed = client.create_document(&serde_json::json!({"n": 1})).expect("create");
+        let heads = client.heads(confirmed).expect("heads");
+        client.inner.lock().store.confirm(confirmed, &heads).expect("confirmed by the server");
+        let unsent = client.create_document(&serde_json::json!({"n": 2})).expect("create");
+        let asked_for = DocumentId::random();
+        client.want(asked_for).expect("want");
+        let home = DocumentId::random();
+        let home_text = home.to_string();
+        client
+            .inner
+            .with_store(|store| store.set_settings(&[(crate::home::HOME_DOCUMENT, home_text.as_str())]))
+            .expect("home");
+        assert_eq!(client.inner.sync_targets().expect("targets"), vec![home, unsent, asked_for, confirmed]);
+    }
+}
