@@ -19,6 +19,9 @@ pub struct SqliteStore {
     own: OwnChunks,
     /// Started with the first `change_notices` (the hub's), not for short-lived command-line stores.
     watch: OnceLock<broadcast::Sender<ChangeNotice>>,
+    /// The last chunk when the store opened: whatever another process writes after it is noticed, however
+    /// late the watch's task first runs (the server reads the directory right after opening).
+    opened_at: ChunkSeq,
 }
 
 impl SqliteStore {
@@ -37,7 +40,9 @@ impl SqliteStore {
         }
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
         sqlx::migrate!("../migrations/server/sqlite").run(&pool).await?;
-        Ok(Self { pool, own: OwnChunks::default(), watch: OnceLock::new() })
+        let opened_at =
+            sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM document_chunks").fetch_one(&pool).await?;
+        Ok(Self { pool, own: OwnChunks::default(), watch: OnceLock::new(), opened_at })
     }
 }
 
@@ -157,7 +162,7 @@ impl Store for SqliteStore {
     fn change_notices(&self) -> Option<broadcast::Receiver<ChangeNotice>> {
         let sender = self.watch.get_or_init(|| {
             let (sender, _) = broadcast::channel(1024);
-            sqlite_watch::spawn(self.pool.clone(), self.own.clone(), sender.clone());
+            sqlite_watch::spawn(self.pool.clone(), self.opened_at, self.own.clone(), sender.clone());
             sender
         });
         Some(sender.subscribe())

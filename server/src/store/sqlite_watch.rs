@@ -29,17 +29,10 @@ impl OwnChunks {
     }
 }
 
-/// Starts watching; notices go to `notices` until every receiver is gone.
-pub fn spawn(pool: SqlitePool, own: OwnChunks, notices: broadcast::Sender<ChangeNotice>) {
+/// Starts watching for chunks after `from`; notices go to `notices` until every receiver is gone.
+pub fn spawn(pool: SqlitePool, from: ChunkSeq, own: OwnChunks, notices: broadcast::Sender<ChangeNotice>) {
     tokio::spawn(async move {
-        let mut last: ChunkSeq =
-            match sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM document_chunks").fetch_one(&pool).await {
-                Ok(seq) => seq,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot watch for other writers to the database");
-                    return;
-                }
-            };
+        let mut last = from;
         let mut tick = tokio::time::interval(EVERY);
         loop {
             tick.tick().await;
