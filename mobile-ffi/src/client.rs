@@ -67,8 +67,9 @@ impl ZhibanClient {
     /// Logs out: the server signs this device out (when reachable), and the phone forgets the tokens and
     /// who used it. Refused while changes are waiting for the server, unless `discard_unsent`.
     pub fn logout(&self, discard_unsent: bool) -> Result<()> {
-        self.stop_sync();
+        // Refused (changes unsent), the user stays logged in and the sync goes on.
         block_on(self.core.logout(discard_unsent))?;
+        self.stop_sync();
         Ok(())
     }
 
