@@ -203,6 +203,20 @@ pub struct Casualties {
     pub trapped: i64,
 }
 
+impl From<Casualties> for model::Casualties {
+    fn from(c: Casualties) -> Self {
+        let Casualties { dead, injured, serious_injuries, missing, trapped } = c;
+        model::Casualties { dead, injured, serious_injuries, missing, trapped }
+    }
+}
+
+impl From<model::Casualties> for Casualties {
+    fn from(c: model::Casualties) -> Self {
+        let model::Casualties { dead, injured, serious_injuries, missing, trapped } = c;
+        Casualties { dead, injured, serious_injuries, missing, trapped }
+    }
+}
+
 /// What one report says. A follow-up fills only what changed; a missing value means "nothing new".
 #[derive(Debug, Clone, PartialEq, Default, uniffi::Record)]
 pub struct ReportDetails {
@@ -240,13 +254,7 @@ impl From<ReportDetails> for model::ReportDetails {
             place,
             nature: d.nature,
             scope: d.scope,
-            casualties: d.casualties.map(|c| model::Casualties {
-                dead: c.dead,
-                injured: c.injured,
-                serious_injuries: c.serious_injuries,
-                missing: c.missing,
-                trapped: c.trapped,
-            }),
+            casualties: d.casualties.map(Into::into),
             direct_loss_cny: d.direct_loss_cny,
             trend: d.trend,
             leaders_on_site: d.leaders_on_site,
@@ -268,13 +276,7 @@ impl From<&model::ReportDetails> for ReportDetails {
             longitude: d.place.as_ref().and_then(|p| p.longitude).map(|l| l.0),
             nature: d.nature.clone(),
             scope: d.scope.clone(),
-            casualties: d.casualties.map(|c| Casualties {
-                dead: c.dead,
-                injured: c.injured,
-                serious_injuries: c.serious_injuries,
-                missing: c.missing,
-                trapped: c.trapped,
-            }),
+            casualties: d.casualties.map(Into::into),
             direct_loss_cny: d.direct_loss_cny,
             trend: d.trend.clone(),
             leaders_on_site: d.leaders_on_site.clone(),
