@@ -66,6 +66,10 @@ fn problems(document: &TypedDocument, known: &dyn Known) -> Vec<String> {
         TypedDocument::Directory(d) => d.problems().iter().map(ToString::to_string).collect(),
         TypedDocument::Incident(i) => i.problems(known).iter().map(ToString::to_string).collect(),
         TypedDocument::Instruction(i) => i.problems(known).iter().map(ToString::to_string).collect(),
+        TypedDocument::FilingRound(r) => r.problems(known).iter().map(ToString::to_string).collect(),
+        TypedDocument::SpotChecks(c) => c.problems(known).iter().map(ToString::to_string).collect(),
+        TypedDocument::DutyLog(l) => l.problems(known).iter().map(ToString::to_string).collect(),
+        TypedDocument::Assessment(a) => a.problems(known).iter().map(ToString::to_string).collect(),
         TypedDocument::Roster(r) => {
             let mut out = Vec::new();
             if !known.has_unit(&r.unit) {
@@ -91,6 +95,18 @@ fn forbidden(before: Option<&TypedDocument>, after: &TypedDocument) -> Vec<Strin
             a.forbidden_changes_since(b).iter().map(ToString::to_string).collect()
         }
         (Some(TypedDocument::Instruction(b)), TypedDocument::Instruction(a)) => {
+            a.forbidden_changes_since(b).iter().map(ToString::to_string).collect()
+        }
+        (Some(TypedDocument::FilingRound(b)), TypedDocument::FilingRound(a)) => {
+            a.forbidden_changes_since(b).iter().map(ToString::to_string).collect()
+        }
+        (Some(TypedDocument::SpotChecks(b)), TypedDocument::SpotChecks(a)) => {
+            a.forbidden_changes_since(b).iter().map(ToString::to_string).collect()
+        }
+        (Some(TypedDocument::DutyLog(b)), TypedDocument::DutyLog(a)) => {
+            a.forbidden_changes_since(b).iter().map(ToString::to_string).collect()
+        }
+        (Some(TypedDocument::Assessment(b)), TypedDocument::Assessment(a)) => {
             a.forbidden_changes_since(b).iter().map(ToString::to_string).collect()
         }
         // A new instruction comes without the server's fields.

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod homes;
 pub mod office;
 pub mod projection;
+pub mod publications;
 pub mod push;
 pub mod store;
 pub mod sync;

@@ -14,6 +14,7 @@
 mod home;
 mod incident;
 mod instruction;
+mod oversight;
 mod read;
 mod roster;
 
@@ -93,7 +94,8 @@ pub fn check_write(
             if !viewer.has(Role::Admin) {
                 refused.push(Refusal::new(
                     "typed",
-                    "only the office's document types (incident, instruction, roster) may be created; \
+                    "only the office's document types (incident, instruction, roster, filing_round, \
+                     spot_checks, duty_log, assessment) may be created; \
                      set `type` and `schema` as documented",
                 ));
             }
@@ -110,6 +112,22 @@ pub fn check_write(
             roster::check(viewer, Some(b), a, known, &mut refused)
         }
         (_, TypedDocument::Roster(a)) => roster::check(viewer, None, a, known, &mut refused),
+        (b, TypedDocument::FilingRound(a)) => {
+            let b = if let Some(TypedDocument::FilingRound(b)) = b { Some(b) } else { None };
+            oversight::check_round(viewer, b, a, &mut refused)
+        }
+        (b, TypedDocument::SpotChecks(a)) => {
+            let b = if let Some(TypedDocument::SpotChecks(b)) = b { Some(b) } else { None };
+            oversight::check_spot_checks(viewer, b, a, &mut refused)
+        }
+        (b, TypedDocument::DutyLog(a)) => {
+            let b = if let Some(TypedDocument::DutyLog(b)) = b { Some(b) } else { None };
+            oversight::check_duty_log(viewer, b, a, known, &mut refused)
+        }
+        (b, TypedDocument::Assessment(a)) => {
+            let b = if let Some(TypedDocument::Assessment(b)) = b { Some(b) } else { None };
+            oversight::check_assessment(viewer, b, a, &mut refused)
+        }
     }
     if refused.is_empty() { Ok(()) } else { Err(refused) }
 }

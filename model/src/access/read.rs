@@ -21,8 +21,12 @@ pub enum Audience {
     /// Its reporting unit (and the units above it), the people who filed it or were sent to it; if
     /// sensitive, only the reporting unit itself and those people (and always the desk and leaders).
     Incident { unit: String, sensitive: bool, people: BTreeSet<String> },
-    /// The unit and the units above it.
-    Roster { unit: String },
+    /// The unit and the units above it: a roster, a duty log.
+    Unit { unit: String },
+    /// Each of the units and the units above them: a filing round.
+    Units { units: BTreeSet<String> },
+    /// The desk and leaders only: spot checks, the assessment record.
+    Desk,
     /// The recipients: units and people.
     Instruction { units: BTreeSet<String>, people: BTreeSet<String> },
 }
@@ -41,7 +45,10 @@ impl Audience {
                 }
                 Audience::Incident { unit: incident.unit.clone(), sensitive: incident.sensitive, people }
             }
-            TypedDocument::Roster(roster) => Audience::Roster { unit: roster.unit.clone() },
+            TypedDocument::Roster(roster) => Audience::Unit { unit: roster.unit.clone() },
+            TypedDocument::DutyLog(log) => Audience::Unit { unit: log.unit.clone() },
+            TypedDocument::FilingRound(round) => Audience::Units { units: round.units.iter().cloned().collect() },
+            TypedDocument::SpotChecks(_) | TypedDocument::Assessment(_) => Audience::Desk,
             TypedDocument::Instruction(instruction) => {
                 let (mut units, mut people) = (BTreeSet::new(), BTreeSet::new());
                 for (id, recipient) in &instruction.recipients {
@@ -71,7 +78,9 @@ impl Audience {
                     viewer.oversees(unit, known) || (viewer.has(Role::Field) && named)
                 }
             }
-            Audience::Roster { unit } => viewer.oversees(unit, known) || *unit == viewer.unit,
+            Audience::Unit { unit } => viewer.oversees(unit, known) || *unit == viewer.unit,
+            Audience::Units { units } => units.iter().any(|unit| viewer.oversees(unit, known) || *unit == viewer.unit),
+            Audience::Desk => false,
             Audience::Instruction { units, people } => people.contains(&viewer.person) || units.contains(&viewer.unit),
         }
     }

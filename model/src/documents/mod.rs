@@ -2,11 +2,15 @@
 //! `type` and a `schema` version, so a later version can read an older document (and refuse a newer one
 //! with a reason) instead of misreading it.
 
+pub mod assessment;
 pub mod directory;
+pub mod duty_log;
+pub mod filing_round;
 pub mod home;
 pub mod incident;
 pub mod instruction;
 pub mod roster;
+pub mod spot_check;
 pub mod time;
 pub mod typed;
 

@@ -113,7 +113,8 @@ pub enum RosterError {
     ReturnWithoutReason,
 }
 
-fn parse(field: &str, value: &str) -> Result<NaiveDateTime, RosterError> {
+/// Reads a local time as documents hold it (`2026-10-01T08:00`); the error names the field.
+pub fn parse_local(field: &str, value: &str) -> Result<NaiveDateTime, RosterError> {
     NaiveDateTime::parse_from_str(value, TIME_FORMAT)
         .map_err(|_| RosterError::BadTime { field: field.to_owned(), value: value.to_owned() })
 }
@@ -214,8 +215,8 @@ impl RosterDocument {
             .iter()
             .map(|(id, s)| {
                 Ok(rules::Shift {
-                    start: parse(&format!("shift {id} start"), &s.start)?,
-                    end: parse(&format!("shift {id} end"), &s.end)?,
+                    start: parse_local(&format!("shift {id} start"), &s.start)?,
+                    end: parse_local(&format!("shift {id} end"), &s.end)?,
                     main: s.main.clone(),
                     deputy: s.deputy.clone(),
                     on_post: s.on_post,
@@ -227,16 +228,16 @@ impl RosterDocument {
             .iter()
             .map(|(id, l)| {
                 Ok(rules::LeaderDuty {
-                    start: parse(&format!("leader period {id} start"), &l.start)?,
-                    end: parse(&format!("leader period {id} end"), &l.end)?,
+                    start: parse_local(&format!("leader period {id} start"), &l.start)?,
+                    end: parse_local(&format!("leader period {id} end"), &l.end)?,
                     leader: l.leader.clone(),
                 })
             })
             .collect::<Result<Vec<_>, RosterError>>()?;
         Ok(rules::Roster {
             category,
-            start: parse("period start", &self.period_start)?,
-            end: parse("period end", &self.period_end)?,
+            start: parse_local("period start", &self.period_start)?,
+            end: parse_local("period end", &self.period_end)?,
             shifts,
             leaders,
         })

@@ -4,11 +4,15 @@
 use automerge::ReadDoc;
 
 use super::DocumentError;
+use super::assessment::{self, Assessment};
 use super::directory::{self, Directory};
+use super::duty_log::{self, DutyLog};
+use super::filing_round::{self, FilingRound};
 use super::home::{self, Home};
 use super::incident::{self, Incident};
 use super::instruction::{self, Instruction};
 use super::roster::{self, RosterDocument};
+use super::spot_check::{self, SpotChecks};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypedDocument {
@@ -24,6 +28,12 @@ pub enum TypedDocument {
     Instruction(Instruction),
     /// A person's home document: what they may see. Written only by the server.
     Home(Home),
+    /// The desk's oversight: a roster filing round, a spot-check plan with its results, a unit's duty log,
+    /// the desk's assessment record.
+    FilingRound(FilingRound),
+    SpotChecks(SpotChecks),
+    DutyLog(DutyLog),
+    Assessment(Assessment),
 }
 
 impl TypedDocument {
@@ -46,6 +56,10 @@ impl TypedDocument {
             incident::KIND => TypedDocument::Incident(Incident::read(doc)?),
             instruction::KIND => TypedDocument::Instruction(Instruction::read(doc)?),
             home::KIND => TypedDocument::Home(Home::read(doc)?),
+            filing_round::KIND => TypedDocument::FilingRound(FilingRound::read(doc)?),
+            spot_check::KIND => TypedDocument::SpotChecks(SpotChecks::read(doc)?),
+            duty_log::KIND => TypedDocument::DutyLog(DutyLog::read(doc)?),
+            assessment::KIND => TypedDocument::Assessment(Assessment::read(doc)?),
             _ => TypedDocument::Other(kind),
         })
     }
@@ -59,6 +73,10 @@ impl TypedDocument {
             TypedDocument::Incident(_) => Some(incident::KIND),
             TypedDocument::Instruction(_) => Some(instruction::KIND),
             TypedDocument::Home(_) => Some(home::KIND),
+            TypedDocument::FilingRound(_) => Some(filing_round::KIND),
+            TypedDocument::SpotChecks(_) => Some(spot_check::KIND),
+            TypedDocument::DutyLog(_) => Some(duty_log::KIND),
+            TypedDocument::Assessment(_) => Some(assessment::KIND),
         }
     }
 }
@@ -72,4 +90,14 @@ macro_rules! typed_from {
         }
     )*};
 }
-typed_from!(Directory(Directory), Roster(RosterDocument), Incident(Incident), Instruction(Instruction), Home(Home));
+typed_from!(
+    Directory(Directory),
+    Roster(RosterDocument),
+    Incident(Incident),
+    Instruction(Instruction),
+    Home(Home),
+    FilingRound(FilingRound),
+    SpotChecks(SpotChecks),
+    DutyLog(DutyLog),
+    Assessment(Assessment)
+);

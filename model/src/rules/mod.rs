@@ -1,6 +1,7 @@
 //! The duty office's rules with numbers, as pure functions: the statutory calendar and working days,
 //! incident grades, reporting deadlines and instruction clocks. Every number is a configurable default.
 
+pub mod analysis;
 pub mod calendar;
 pub mod deadlines;
 pub mod escalation;

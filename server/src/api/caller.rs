@@ -86,6 +86,6 @@ impl Caller {
 
     /// Whether this caller may see the roster of `unit` (and who is on duty there).
     pub fn sees_rosters_of(&self, state: &AppState, unit: &str) -> bool {
-        Audience::Roster { unit: unit.to_owned() }.includes(&self.viewer, &*state.hub.office().directory())
+        Audience::Unit { unit: unit.to_owned() }.includes(&self.viewer, &*state.hub.office().directory())
     }
 }

@@ -44,7 +44,10 @@ pub fn to_row(a: &DocumentAudience) -> Row {
             return ("person".into(), a.kind.clone(), Some(person.clone()), false, String::new(), String::new());
         }
         Audience::Incident { unit, sensitive, people } => ("incident", Some(unit.clone()), *sensitive, people, &none),
-        Audience::Roster { unit } => ("roster", Some(unit.clone()), false, &none, &none),
+        // A unit's documents kept the name "roster" from when rosters were the only ones.
+        Audience::Unit { unit } => ("roster", Some(unit.clone()), false, &none, &none),
+        Audience::Units { units } => ("units", None, false, &none, units),
+        Audience::Desk => ("desk", None, false, &none, &none),
         Audience::Instruction { units, people } => ("instruction", None, false, people, units),
     };
     (name.to_owned(), a.kind.clone(), unit, sensitive, join(people), join(units))
@@ -57,7 +60,9 @@ pub fn from_row((name, kind, unit, sensitive, people, units): Row) -> DocumentAu
         "everyone" => Audience::Everyone,
         "person" => Audience::Person(unit),
         "incident" => Audience::Incident { unit, sensitive, people: split(people) },
-        "roster" => Audience::Roster { unit },
+        "roster" => Audience::Unit { unit },
+        "units" => Audience::Units { units: split(units) },
+        "desk" => Audience::Desk,
         "instruction" => Audience::Instruction { units: split(units), people: split(people) },
         // Unknown names (a newer server's) are shown to administrators only.
         _ => Audience::Administrators,

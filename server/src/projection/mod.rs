@@ -3,8 +3,10 @@
 //! (`zhiban-server admin reproject`).
 
 pub mod on_duty;
+pub mod oversight_rows;
 pub mod rows;
 pub mod write;
+mod write_oversight;
 
 pub use rows::Projection;
 
@@ -45,6 +47,10 @@ pub fn projection_of(typed: &TypedDocument, office: &Office) -> Option<Projectio
         TypedDocument::Incident(i) => ("incident", i.schema, rows::incident_rows(i, rules)),
         TypedDocument::Instruction(i) => ("instruction", i.schema, rows::instruction_rows(i, rules)),
         TypedDocument::Roster(r) => ("roster", r.schema, rows::roster_rows(r, &office.directory(), rules)),
+        TypedDocument::FilingRound(r) => ("filing_round", r.schema, oversight_rows::filing_round_rows(r)),
+        TypedDocument::SpotChecks(c) => ("spot_checks", c.schema, oversight_rows::spot_check_rows(c)),
+        TypedDocument::DutyLog(l) => ("duty_log", l.schema, oversight_rows::duty_log_rows(l)),
+        TypedDocument::Assessment(a) => ("assessment", a.schema, oversight_rows::assessment_rows(a)),
     };
     Some(Projection { kind, schema, rows })
 }
@@ -113,7 +119,9 @@ pub async fn reproject_all(store: &dyn Store, office: &Office) -> Result<Reproje
     on_database!(&office.database, pool => {
         let mut tx = pool.begin().await?;
         for table in ["projected_documents", "units", "people", "incidents", "report_entries", "incident_steps",
-                      "instructions", "instruction_recipients", "acknowledgements", "rosters", "shifts"] {
+                      "instructions", "instruction_recipients", "acknowledgements", "rosters", "shifts",
+                      "roster_filing_steps", "incident_judgements", "incident_attachments", "filing_rounds",
+                      "filing_round_units", "spot_checks", "duty_log_entries", "assessment_items"] {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
         }
         tx.commit().await?;

@@ -3,14 +3,15 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone};
 use zhiban_model::documents::directory::Directory;
-use zhiban_model::documents::incident::{Incident, ReportKind, grade_code};
+use zhiban_model::documents::incident::{Incident, JudgementKind, ReportKind, grade_code};
 use zhiban_model::documents::instruction::{Instruction, RecipientKind};
-use zhiban_model::documents::roster::RosterDocument;
+use zhiban_model::documents::roster::{FilingStatus, RosterDocument};
 use zhiban_model::documents::time::parse_instant;
 use zhiban_model::rules::deadlines::lateness;
 use zhiban_model::rules::office_time_zone;
 use zhiban_model::rules::roster::validate_roster;
 
+pub use super::oversight_rows::{AssessmentItemRow, FilingRoundRow, LogEntryRow, SpotCheckRow};
 use crate::office::DutyRules;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +62,8 @@ pub struct IncidentRow {
     pub has_final_report: bool,
     pub pending_fields: String,
     pub last_report_at: Option<i64>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +89,37 @@ pub struct StepRow {
     pub at: i64,
     pub at_text: String,
     pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct JudgementRow {
+    pub position: i64,
+    pub kind: String,
+    pub unit_id: String,
+    pub reason: String,
+    pub by_person: String,
+    pub at: i64,
+    pub at_text: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttachmentRow {
+    pub sha256: String,
+    pub media_type: String,
+    pub entry_id: Option<String>,
+    pub added_by: String,
+    pub added_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilingStepRow {
+    pub position: i64,
+    pub status: String,
+    pub by_person: String,
+    pub at: i64,
+    pub at_text: String,
+    /// The desk's reasons for returning it, as a JSON array.
+    pub reasons: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -159,6 +193,8 @@ pub struct Projection {
 }
 
 /// Everything one document projects to.
+// One value is made per document and written at once; none are held in bulk, so boxing buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rows {
     Directory {
@@ -169,6 +205,8 @@ pub enum Rows {
         incident: IncidentRow,
         entries: Vec<ReportEntryRow>,
         steps: Vec<StepRow>,
+        judgements: Vec<JudgementRow>,
+        attachments: Vec<AttachmentRow>,
     },
     Instruction {
         instruction: InstructionRow,
@@ -178,23 +216,37 @@ pub enum Rows {
     Roster {
         roster: RosterRow,
         shifts: Vec<ShiftRow>,
+        filing: Vec<FilingStepRow>,
+    },
+    FilingRound {
+        round: FilingRoundRow,
+        units: Vec<String>,
+    },
+    SpotChecks {
+        checks: Vec<SpotCheckRow>,
+    },
+    DutyLog {
+        entries: Vec<LogEntryRow>,
+    },
+    Assessment {
+        items: Vec<AssessmentItemRow>,
     },
 }
 
-fn millis(t: DateTime<FixedOffset>) -> i64 {
+pub(super) fn millis(t: DateTime<FixedOffset>) -> i64 {
     t.timestamp_millis()
 }
 
-fn instant(field: &str, text: &str) -> Result<i64, String> {
+pub(super) fn instant(field: &str, text: &str) -> Result<i64, String> {
     parse_instant(field, text).map(millis).map_err(|e| e.to_string())
 }
 
-fn optional_instant(text: Option<&String>) -> Option<i64> {
+pub(super) fn optional_instant(text: Option<&String>) -> Option<i64> {
     text.and_then(|t| parse_instant("", t).ok()).map(millis)
 }
 
 /// Local office time (`2026-10-01T08:00`) as unix milliseconds.
-fn local(field: &str, text: &str) -> Result<i64, String> {
+pub(super) fn local(field: &str, text: &str) -> Result<i64, String> {
     let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
         .map_err(|_| format!("{field} {text:?} is not a time like 2026-10-01T08:00"))?;
     office_time_zone()
@@ -302,6 +354,36 @@ pub fn incident_rows(incident: &Incident, rules: &DutyRules) -> Result<Rows, Str
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
+    let judgements = incident
+        .judgements
+        .iter()
+        .enumerate()
+        .map(|(position, j)| {
+            Ok(JudgementRow {
+                position: position as i64,
+                kind: judgement_code(j.kind).to_owned(),
+                unit_id: j.unit.clone(),
+                reason: j.reason.clone(),
+                by_person: j.by.clone(),
+                at: instant("judgement time", &j.at)?,
+                at_text: j.at.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let attachments = incident
+        .attachments
+        .values()
+        .map(|a| {
+            Ok(AttachmentRow {
+                sha256: a.sha256.clone(),
+                media_type: a.media_type.clone(),
+                entry_id: a.entry.clone(),
+                added_by: a.added_by.clone(),
+                added_at: instant("attachment time", &a.added_at)?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let place = current.place.as_ref();
     let row = IncidentRow {
         title: incident.title.clone(),
         unit_id: incident.unit.clone(),
@@ -330,8 +412,19 @@ pub fn incident_rows(incident: &Incident, rules: &DutyRules) -> Result<Rows, Str
         has_final_report: incident.entries.values().any(|e| e.kind == ReportKind::Final),
         pending_fields: incident.still_pending().join(","),
         last_report_at: entries.iter().map(|e| e.submitted_at).max(),
+        latitude: place.and_then(|p| p.latitude).map(|d| d.0),
+        longitude: place.and_then(|p| p.longitude).map(|d| d.0),
     };
-    Ok(Rows::Incident { incident: row, entries, steps })
+    Ok(Rows::Incident { incident: row, entries, steps, judgements, attachments })
+}
+
+pub fn judgement_code(kind: JudgementKind) -> &'static str {
+    match kind {
+        JudgementKind::Late => "late",
+        JudgementKind::Omitted => "omitted",
+        JudgementKind::Concealed => "concealed",
+        JudgementKind::False => "false",
+    }
 }
 
 /// An entry's fields as JSON, for the desk's view of the chain.
@@ -446,14 +539,38 @@ pub fn roster_rows(roster: &RosterDocument, directory: &Directory, rules: &DutyR
             on_post: true,
         });
     }
+    let filing = roster
+        .filing
+        .iter()
+        .enumerate()
+        .map(|(position, step)| {
+            Ok(FilingStepRow {
+                position: position as i64,
+                status: filing_code(step.status).to_owned(),
+                by_person: step.by.clone(),
+                at: local("filing step time", &step.at)?,
+                at_text: step.at.clone(),
+                reasons: serde_json::to_string(&step.reasons).unwrap_or_else(|_| "[]".to_owned()),
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
     let row = RosterRow {
         unit_id: roster.unit.clone(),
         period_start: local("period start", &roster.period_start)?,
         period_end: local("period end", &roster.period_end)?,
         period_start_text: roster.period_start.clone(),
         period_end_text: roster.period_end.clone(),
-        filing_status: format!("{:?}", roster.filing_status()).to_lowercase(),
+        filing_status: filing_code(roster.filing_status()).to_owned(),
         problems: serde_json::to_string(&problems).unwrap_or_else(|_| "[]".to_owned()),
     };
-    Ok(Rows::Roster { roster: row, shifts })
+    Ok(Rows::Roster { roster: row, shifts, filing })
+}
+
+pub fn filing_code(status: FilingStatus) -> &'static str {
+    match status {
+        FilingStatus::Draft => "draft",
+        FilingStatus::Filed => "filed",
+        FilingStatus::Accepted => "accepted",
+        FilingStatus::Returned => "returned",
+    }
 }

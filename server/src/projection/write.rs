@@ -8,15 +8,23 @@ use crate::database::Database;
 use crate::on_database;
 
 /// The tables rows of one document live in (the directory's live in `units` and `people`).
-const PER_DOCUMENT_TABLES: [&str; 8] = [
+const PER_DOCUMENT_TABLES: [&str; 16] = [
     "incidents",
     "report_entries",
     "incident_steps",
+    "incident_judgements",
+    "incident_attachments",
     "instructions",
     "instruction_recipients",
     "acknowledgements",
     "rosters",
     "shifts",
+    "roster_filing_steps",
+    "filing_rounds",
+    "filing_round_units",
+    "spot_checks",
+    "duty_log_entries",
+    "assessment_items",
 ];
 
 /// Writes one document's projection on a connection (inside the caller's transaction).
@@ -82,14 +90,14 @@ macro_rules! replace_rows_body {
                     .await?;
                 }
             }
-            Ok(Rows::Incident { incident: i, entries, steps }) => {
+            Ok(Rows::Incident { incident: i, entries, steps, judgements, attachments }) => {
                 sqlx::query(
                     "INSERT INTO incidents (document_id, title, unit_id, nature, place, received_at, received_at_text, \
                      occurred_at, sensitive, stage, suggested_grade, confirmed_grade, grade_reason, effective_grade, \
                      dead, injured, serious_injuries, missing, trapped, direct_loss_cny, first_reported_at, \
                      verbal_due_at, written_due_at, late_by_seconds, report_count, has_final_report, pending_fields, \
-                     last_report_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
-                     $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)",
+                     last_report_at, latitude, longitude) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+                     $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)",
                 )
                 .bind(document_id).bind(&i.title).bind(&i.unit_id).bind(&i.nature).bind(&i.place)
                 .bind(i.received_at).bind(&i.received_at_text).bind(i.occurred_at).bind(i64::from(i.sensitive))
@@ -98,8 +106,28 @@ macro_rules! replace_rows_body {
                 .bind(i.trapped).bind(i.direct_loss_cny).bind(i.first_reported_at).bind(i.verbal_due_at)
                 .bind(i.written_due_at).bind(i.late_by_seconds).bind(i.report_count)
                 .bind(i64::from(i.has_final_report)).bind(&i.pending_fields).bind(i.last_report_at)
+                .bind(i.latitude).bind(i.longitude)
                 .execute(&mut *conn)
                 .await?;
+                for j in judgements {
+                    sqlx::query(
+                        "INSERT INTO incident_judgements (document_id, position, kind, unit_id, reason, by_person, at, at_text) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(document_id).bind(j.position).bind(&j.kind).bind(&j.unit_id).bind(&j.reason)
+                    .bind(&j.by_person).bind(j.at).bind(&j.at_text)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                for a in attachments {
+                    sqlx::query(
+                        "INSERT INTO incident_attachments (document_id, sha256, media_type, entry_id, added_by, added_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(document_id).bind(&a.sha256).bind(&a.media_type).bind(&a.entry_id).bind(&a.added_by).bind(a.added_at)
+                    .execute(&mut *conn)
+                    .await?;
+                }
                 for e in entries {
                     sqlx::query(
                         "INSERT INTO report_entries (document_id, entry_id, position, kind, label, submitted_at, \
@@ -155,7 +183,17 @@ macro_rules! replace_rows_body {
                     .await?;
                 }
             }
-            Ok(Rows::Roster { roster: r, shifts }) => {
+            Ok(Rows::Roster { roster: r, shifts, filing }) => {
+                for f in filing {
+                    sqlx::query(
+                        "INSERT INTO roster_filing_steps (document_id, position, unit_id, status, by_person, at, at_text, reasons) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(document_id).bind(f.position).bind(&r.unit_id).bind(&f.status).bind(&f.by_person).bind(f.at)
+                    .bind(&f.at_text).bind(&f.reasons)
+                    .execute(&mut *conn)
+                    .await?;
+                }
                 sqlx::query(
                     "INSERT INTO rosters (document_id, unit_id, period_start, period_end, period_start_text, \
                      period_end_text, filing_status, problems) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -175,6 +213,9 @@ macro_rules! replace_rows_body {
                     .execute(&mut *conn)
                     .await?;
                 }
+            }
+            Ok(rows @ (Rows::FilingRound { .. } | Rows::SpotChecks { .. } | Rows::DutyLog { .. } | Rows::Assessment { .. })) => {
+                crate::insert_oversight_rows!(conn, document_id, rows);
             }
         }
         Ok(())
