@@ -12,6 +12,7 @@ pub mod database;
 pub mod demo;
 pub mod homes;
 pub mod office;
+pub mod oversight;
 pub mod projection;
 pub mod publications;
 pub mod push;

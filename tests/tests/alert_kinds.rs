@@ -1,18 +1,24 @@
 //! Alerts beyond instructions, on a clock the test moves: a serious incident wakes the desk's officers and
 //! the leader on duty, whose receipt made offline stops the calls once synced, and an upgrade calls again;
 //! the watch reminds a unit of a follow-up report and of an instruction's feedback, and ends each reminder
-//! when the report or feedback comes; units that have not filed their holiday roster are reminded along a
-//! chain from the rules file until they file, or the holiday begins.
+//! when the report or feedback comes; units that have not filed their roster in the desk's filing round for
+//! a holiday are reminded along a chain from the rules file until they file, or the holiday begins, and the
+//! round shows who filed on time and who is missing.
 
 use std::time::Duration;
 
+use serde_json::json;
 use zhiban_model::documents::directory::{Person, Rank, Role};
+use zhiban_model::documents::filing_round::{FilingRound, Occasion};
 use zhiban_model::documents::incident::{Casualties, FirstReport, ReportDetails};
+use zhiban_model::documents::roster::parse_local;
 use zhiban_server::office::DutyRules;
+use zhiban_tests::accounts::login;
 use zhiban_tests::alerting::{
     SYNC, alerts_seen_by_desk, office_with_push, office_with_rules, phone_with_push, pushes, roster,
 };
-use zhiban_tests::duty::{at, small_city};
+use zhiban_tests::duty::{at, create, small_city};
+use zhiban_tests::server::http_get_as;
 use zhiban_tests::{Backend, InProcessServer, Phone};
 
 fn dead(n: i64) -> ReportDetails {
@@ -233,7 +239,7 @@ async fn the_watch_reminds_of_follow_ups_and_feedback_and_ends_each_reminder_whe
 }
 
 #[tokio::test]
-async fn units_that_have_not_filed_their_holiday_roster_are_reminded_along_the_configured_chain() {
+async fn units_of_a_filing_round_that_have_not_filed_are_reminded_along_the_configured_chain() {
     let rules_file = tempfile::NamedTempFile::new().expect("rules file");
     std::fs::write(
         rules_file.path(),
@@ -246,7 +252,21 @@ async fn units_that_have_not_filed_their_holiday_roster_are_reminded_along_the_c
         // before 1 October); reminders go out two days before that.
         let (_db, clock, server, _service) =
             office_with_rules(backend, &small_city(), "2026-09-27T09:00:00+08:00", rules.clone()).await;
-        // The directory came after the server's first look: the next look (a minute on) sees the units.
+        // The desk opens the round for National Day: every unit files by the end of 28 September.
+        let desk = Phone::signed_in(&server.http_url(), "desk").await.expect("desk");
+        desk.client.sync_once(SYNC).await.expect("desk's documents");
+        let local = |text: &str| parse_local("time", text).expect("time");
+        let round = FilingRound::new(
+            "2026年国庆节假期值班表报备",
+            Occasion::Holiday,
+            (local("2026-10-01T00:00"), local("2026-10-08T08:00")),
+            local("2026-09-28T23:59"),
+            vec!["city".into(), "east".into(), "water".into()],
+            "desk",
+            local("2026-09-27T09:00"),
+        );
+        let round_id = create(&desk, &round);
+        desk.client.sync_once(SYNC).await.expect("round to the server");
         clock.advance(Duration::from_secs(60));
         let east_called = |a: &serde_json::Value| {
             a["recipients"][0]["recipient"] == "east" && !called(&a["recipients"][0]).is_empty()
@@ -255,7 +275,12 @@ async fn units_that_have_not_filed_their_holiday_roster_are_reminded_along_the_c
         let units: Vec<&str> = reminded.iter().filter_map(|a| a["recipients"][0]["recipient"].as_str()).collect();
         assert_eq!(units.len(), 2, "{backend:?}: east and water, not the desk itself: {reminded:?}");
         assert!(units.contains(&"east") && units.contains(&"water"), "{units:?}");
-        assert!(reminded.iter().all(|a| a["title_class"] == "National Day值班表待报备"), "{reminded:?}");
+        assert!(
+            reminded
+                .iter()
+                .all(|a| a["title_class"] == "2026年国庆节假期值班表报备：尚未报备" && a["document"] == round_id.url()),
+            "{reminded:?}"
+        );
         let east = reminded.iter().find(|a| a["recipients"][0]["recipient"] == "east").expect("east");
         assert_eq!(called(&east["recipients"][0]), vec!["east-chief"], "the chain from the rules file");
 
@@ -280,6 +305,32 @@ async fn units_that_have_not_filed_their_holiday_roster_are_reminded_along_the_c
         clock.set_millis(at("2026-10-01T00:00:30+08:00").timestamp_millis());
         let over = alerts_when(&server, "?kind=roster_filing&open=true", |a| a.is_empty()).await;
         assert!(over.is_empty(), "{backend:?}: {over:?}");
+        let all = alerts_seen_by_desk(&server, "?kind=roster_filing").await;
+        let water =
+            all["alerts"].as_array().expect("alerts").iter().find(|a| a["recipients"][0]["recipient"] == "water");
+        assert_eq!(water.expect("water")["resolution"], "报备期已过，未按时报备");
+
+        // The round, as the desk sees it: east filed on time, water is missing, and the desk itself (which
+        // files with itself) has not filed either.
+        let token = login(&server.http_url(), "desk").await.expect("desk");
+        let path = format!("/api/v1/filings/{}?at=2026-10-01T00:00:30%2B08:00", round_id);
+        let (status, body) = http_get_as(server.addr, &path, &token).await.expect("round");
+        assert_eq!(status, 200, "{body}");
+        let detail: serde_json::Value = serde_json::from_str(&body).expect("json");
+        let state_of = |unit: &str| {
+            let units = detail["units"].as_array().expect("units");
+            units.iter().find(|u| u["unit"] == unit).map(|u| (u["state"].clone(), u["late_by_minutes"].clone()))
+        };
+        assert_eq!(state_of("east"), Some((json!("filed"), json!(null))), "{detail}");
+        assert_eq!(state_of("water"), Some((json!("missing"), json!(null))), "{detail}");
+        assert_eq!(detail["counts"]["missing"], 2, "{detail}");
+        assert_eq!(detail["units"][1]["state_zh"], "已报备待审", "{detail}");
+        // East's officer sees the round, but only east in it.
+        let wang_token = login(&server.http_url(), "wang").await.expect("wang");
+        let (status, body) = http_get_as(server.addr, &path, &wang_token).await.expect("round");
+        assert_eq!(status, 200, "{body}");
+        let seen: serde_json::Value = serde_json::from_str(&body).expect("json");
+        assert_eq!(seen["units"].as_array().map(Vec::len), Some(1), "{seen}");
         server.stop().await.expect("stop");
     }
 }

@@ -6,20 +6,21 @@
 //!   the last report until the final report: the responsible unit's officers on duty are reminded before.
 //! - An instruction's feedback is due within working days: each recipient is reminded before it falls due,
 //!   and alerted again once it is overdue.
-//! - A holiday's roster is filed a set number of working days before the holiday: every unit that has not
-//!   filed one covering the holiday is reminded from a few days before the deadline until it files.
+//! - A filing round (a holiday, a special protection period) has a deadline: every unit of the round that
+//!   has not filed a roster for its period is reminded from a few days before the deadline until it files
+//!   or the period begins.
 
 use std::collections::HashSet;
 
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
 use zhiban_model::DocumentId;
 use zhiban_model::rules::escalation::ChainFor;
-use zhiban_model::rules::reminders::{Holiday, holidays_between, roster_filing_deadline, roster_filing_reminder};
-use zhiban_model::rules::{office_time_zone, start_of_day};
 
 use super::{AlertError, AlertRecipient, NewAlert, raise, resolve};
 use crate::office::Office;
 use crate::on_database;
+use crate::oversight::filings;
+use crate::oversight::local_time;
 
 /// What one watch did: the keys of the alerts raised and ended (for the log), and the people the ended
 /// alerts had called, whose homes' alert lists lose them.
@@ -177,75 +178,58 @@ async fn instruction_feedback(office: &Office, now: i64, watched: &mut Watched) 
     Ok(())
 }
 
-fn start_of(day: NaiveDate) -> i64 {
-    start_of_day(day).timestamp_millis()
-}
-
-fn filing_key(unit: &str, holiday: &Holiday) -> String {
-    format!("roster_filing:{unit}:{}", holiday.first_day)
-}
-
-/// The units that have filed a roster covering `holiday`: from its first day (a roster often starts at the
-/// morning handover) to its last. One query per holiday, however many units.
-async fn filed_for(office: &Office, holiday: &Holiday) -> Result<HashSet<String>, AlertError> {
-    let first_day_ends = start_of(holiday.first_day + Duration::days(1));
-    let last_day_starts = start_of(holiday.last_day);
-    let filed: Vec<String> = on_database!(&office.database, pool => {
-        sqlx::query_scalar(
-            "SELECT DISTINCT unit_id FROM rosters WHERE filing_status IN ('filed', 'accepted') \
-             AND period_start < $1 AND period_end > $2",
-        )
-        .bind(first_day_ends).bind(last_day_starts)
-        .fetch_all(pool).await?
-    });
-    Ok(filed.into_iter().collect())
+/// `roster_filing:<round>:<unit>`.
+fn filing_key(round: &str, unit: &str) -> String {
+    format!("roster_filing:{round}:{unit}")
 }
 
 async fn roster_filing(office: &Office, now: i64, watched: &mut Watched) -> Result<(), AlertError> {
-    let zone = office_time_zone();
-    let Some(today) = chrono::DateTime::from_timestamp_millis(now).map(|t| t.with_timezone(&zone).date_naive()) else {
-        return Ok(());
-    };
-    let rules = &office.rules;
-    let directory = office.directory();
-    let desk = directory.desk_unit().map(str::to_owned);
-    // Far enough ahead for any reminder: working days before, plus the reminder's days, plus weekends
-    // and a holiday in between.
-    let horizon = Duration::days(3 * (rules.reminders.roster_filing_working_days_before as i64 + 7))
-        + Duration::days(rules.reminders.roster_filing_remind_days_before);
-    for holiday in holidays_between(&rules.calendar, today + Duration::days(1), today + horizon) {
-        let deadline = roster_filing_deadline(&rules.calendar, &holiday, &rules.reminders);
-        if now < roster_filing_reminder(deadline, &rules.reminders).timestamp_millis() {
-            continue;
-        }
-        let filed = filed_for(office, &holiday).await?;
+    let remind_before = Duration::days(office.rules.reminders.roster_filing_remind_days_before).num_milliseconds();
+    let desk = office.directory().desk_unit().map(str::to_owned);
+    let local_now = local_time(now);
+    // Rounds whose period has not begun and whose deadline is near (or passed): remind the units that
+    // have not filed.
+    let mut owing: HashSet<String> = HashSet::new();
+    for round in filings::rounds_open_between(&office.database, now, now + remind_before).await? {
+        let Some(status) = filings::status(&office.database, &round.document_id, local_now).await? else { continue };
         // The desk files with itself: it is not reminded.
-        for unit in directory.units.keys().filter(|u| Some(*u) != desk.as_ref() && !filed.contains(*u)) {
+        for (unit, filing) in status.units.iter().filter(|(u, _)| Some(*u) != desk.as_ref()) {
+            if filing.state.has_filed() {
+                continue;
+            }
+            let key = filing_key(&round.document_id, unit);
+            owing.insert(key.clone());
             let alert = NewAlert {
-                key: filing_key(unit, &holiday),
+                key,
                 kind: "roster_filing",
-                document: None,
-                title_class: format!("{}值班表待报备", holiday.festival),
+                document: document(&round.document_id),
+                title_class: format!("{}：尚未报备", round.title),
                 urgency: "normal",
                 recipients: vec![AlertRecipient::unit(unit, ChainFor::RosterFiling)],
             };
             raise_into(office, alert, now, watched).await?;
         }
     }
-    // A reminder ends when the unit files, or when the holiday begins (the filing is then late: on record).
-    for (key, _) in open_alerts(office, "roster_filing").await? {
-        let Some((unit, day)) = key.strip_prefix("roster_filing:").and_then(|k| k.rsplit_once(':')) else { continue };
-        let Ok(first_day) = NaiveDate::parse_from_str(day, "%Y-%m-%d") else { continue };
-        if now >= start_of(first_day) {
-            resolve_into(office, &key, "节日已开始，未按时报备", now, watched).await?;
+    // A reminder ends when the unit files, when the period begins (the filing is then missing: on record
+    // in the round), or when the desk closes the round.
+    for (key, round) in open_alerts(office, "roster_filing").await? {
+        if owing.contains(&key) {
             continue;
         }
-        let Some(holiday) = holidays_between(&rules.calendar, first_day, first_day).into_iter().next() else {
-            continue;
+        let unit = key.rsplit_once(':').map(|(_, unit)| unit).unwrap_or_default();
+        let status = match round {
+            Some(round) => filings::status(&office.database, &round, local_now).await?,
+            None => None,
         };
-        if filed_for(office, &holiday).await?.contains(unit) {
-            resolve_into(office, &key, "已报备", now, watched).await?;
-        }
+        let resolution = match status {
+            Some(s) if s.units.get(unit).is_some_and(|f| f.state.has_filed()) => "已报备",
+            Some(s) if local_now >= s.terms.period_start => "报备期已过，未按时报备",
+            Some(s) if s.round.closed_at.is_some() || !s.units.contains_key(unit) => "报备轮次已结束",
+            Some(_) => continue,
+            // A reminder from before filing rounds (keyed by holiday): rounds remind now.
+            None => "改由报备轮次提醒",
+        };
+        resolve_into(office, &key, resolution, now, watched).await?;
     }
     Ok(())
 }

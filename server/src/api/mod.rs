@@ -5,6 +5,7 @@ mod alerts;
 mod auth;
 pub mod caller;
 mod error;
+mod filings;
 mod history;
 mod incidents;
 mod instructions;
@@ -24,15 +25,15 @@ use crate::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Zhiban duty desk API", description = "Incidents, instructions, rosters and who is on duty, for the city's duty desk. Read-only: documents change through sync."),
+    info(title = "Zhiban duty desk API", description = "Incidents, instructions, rosters, who is on duty and roster filing rounds, for the city's duty desk. Read-only: documents change through sync."),
     paths(
         auth::login, auth::refresh, auth::logout, history::history,
         incidents::list, incidents::one, instructions::list, instructions::one,
         rosters::directory, rosters::units, rosters::rosters, rosters::unit_roster, rosters::on_duty,
-        push::vapid_public_key, push::subscribe, alerts::list,
+        push::vapid_public_key, push::subscribe, alerts::list, filings::list, filings::one,
     ),
     tags((name = "auth"), (name = "history"), (name = "incidents"), (name = "instructions"), (name = "rosters"),
-         (name = "push"), (name = "alerts"))
+         (name = "push"), (name = "alerts"), (name = "filings"))
 )]
 pub struct ApiDoc;
 
@@ -55,6 +56,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/push/vapid-public-key", get(push::vapid_public_key))
         .route("/api/v1/push/subscriptions", post(push::subscribe))
         .route("/api/v1/alerts", get(alerts::list))
+        .route("/api/v1/filings", get(filings::list))
+        .route("/api/v1/filings/{round}", get(filings::one))
 }
 
 /// A path's document: an id or an `automerge:` URL.
