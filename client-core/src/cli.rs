@@ -1,5 +1,7 @@
 //! The `zhiban` command line: the client core on the command line. Works offline; `sync` talks to the server.
 
+mod oversight;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -125,6 +127,18 @@ enum Command {
     },
     /// Send attachments the server does not hold yet.
     Upload,
+    /// Filing rounds (报备): the desk asks units to file their rosters for a holiday or special period.
+    #[command(subcommand)]
+    Round(oversight::RoundCommand),
+    /// Spot checks (抽查) of the units' duty rooms: draw the plan, record what was found.
+    #[command(subcommand)]
+    Checks(oversight::ChecksCommand),
+    /// The duty log (值班日志): calls, visits, faxes, notices, handovers, and zero reports (零报告).
+    #[command(subcommand)]
+    Log(oversight::LogCommand),
+    /// The desk's assessment record (考核记录): adoptions, non-standard reports, criticism.
+    #[command(subcommand)]
+    Assess(oversight::AssessCommand),
 }
 
 #[derive(Subcommand)]
@@ -419,6 +433,10 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
             println!("{}", id.url());
         }
         Command::Report(command) => report(&client, *command, cli.server.is_some()).await?,
+        Command::Round(command) => oversight::round(&client, command, cli.server.is_some()).await?,
+        Command::Checks(command) => oversight::checks(&client, command, cli.server.is_some()).await?,
+        Command::Log(command) => oversight::log(&client, command)?,
+        Command::Assess(command) => oversight::assess(&client, command)?,
         Command::Ack { url, recipient } => {
             let recipient = client.acknowledge(parse_id(&url)?, recipient.as_deref(), office_now())?;
             println!("acknowledged for {recipient}; the server records its receipt time when you sync");

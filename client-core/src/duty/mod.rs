@@ -8,6 +8,7 @@ mod attachments;
 pub(crate) mod http;
 mod identity;
 mod instructions;
+mod oversight;
 mod reports;
 mod rosters;
 
@@ -15,11 +16,15 @@ use automerge::transaction::Transaction;
 use chrono::{DateTime, FixedOffset, Utc};
 use zhiban_model::DocumentId;
 use zhiban_model::access::Viewer;
+use zhiban_model::documents::assessment::Assessment;
 use zhiban_model::documents::directory::Directory;
+use zhiban_model::documents::duty_log::DutyLog;
+use zhiban_model::documents::filing_round::FilingRound;
 use zhiban_model::documents::home::Home;
 use zhiban_model::documents::incident::Incident;
 use zhiban_model::documents::instruction::Instruction;
 use zhiban_model::documents::roster::RosterDocument;
+use zhiban_model::documents::spot_check::SpotChecks;
 use zhiban_model::documents::{DocumentError, TypedDocument};
 use zhiban_model::gate::check_change;
 
@@ -30,6 +35,8 @@ pub use attachments::{AttachmentUpload, UploadOptions, UploadReport, media_type_
 pub(crate) use identity::DIRECTORY;
 pub use identity::Identity;
 pub use instructions::PendingAcknowledgement;
+pub(crate) use oversight::units_but_the_desk;
+pub use oversight::{ZERO_REPORT_SUMMARY, holiday_round_terms};
 pub use reports::{FiledReport, IncidentView};
 pub use rosters::{Contact, OnDuty, ShiftOfMine};
 
@@ -57,7 +64,7 @@ macro_rules! typed {
         }
     )*};
 }
-typed!(Directory, Incident, Instruction, RosterDocument, Home);
+typed!(Directory, Incident, Instruction, RosterDocument, Home, FilingRound, SpotChecks, DutyLog, Assessment);
 
 /// The gate the server passes every change through, passed here first (`zhiban_model::gate`): no new
 /// problems, no forbidden edits, and only what the logged-in person may do.

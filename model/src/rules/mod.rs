@@ -5,10 +5,13 @@ pub mod analysis;
 pub mod calendar;
 pub mod deadlines;
 pub mod escalation;
+pub mod filing;
 pub mod grade;
 pub mod numbering;
 pub mod reminders;
 pub mod roster;
+pub mod scores;
+pub mod spot_checks;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
 
