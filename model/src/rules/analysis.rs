@@ -57,6 +57,7 @@ impl IncidentClass {
 
 /// One category of incident the office counts separately, and the words that identify it in a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct IncidentCategory {
     pub code: String,
     /// The category's name in Chinese (森林火灾); it identifies the category in a report as a keyword does.
@@ -292,6 +293,7 @@ impl Occurrence {
 
 /// When a burst of one category in one region is unusual enough to warn the desk.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct EarlyWarningRules {
     /// The length of the window counted, and of each baseline window.
     pub window_days: i64,
@@ -547,6 +549,7 @@ pub fn frequency(occurrences: &[Occurrence]) -> Vec<Frequency> {
 
 /// When incidents are near enough to be read together as one compound situation.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct CompoundRules {
     /// Great-circle distance between two incidents that both have coordinates.
     pub distance_km: f64,

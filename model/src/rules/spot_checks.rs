@@ -12,6 +12,7 @@ use crate::documents::spot_check::Session;
 /// How many units are checked per session, and how strongly past findings draw a unit. Units with past
 /// findings are drawn more often: weight = 1 + weight_per_finding × past findings.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct SpotCheckRules {
     /// Units checked in each session (morning, afternoon, evening) of each day.
     pub per_session: usize,

@@ -18,7 +18,13 @@
 //!   },
 //!   "reminders": { "follow_up_every_hours": 24, "report_due_before_minutes": 60,
 //!                  "feedback_due_before_hours": 24, "roster_filing_working_days_before": 3,
-//!                  "roster_filing_remind_days_before": 2 }
+//!                  "roster_filing_remind_days_before": 2 },
+//!   "incident_categories": [ { "code": "geological", "name": "地质灾害", "class": "natural_disaster",
+//!                              "keywords": ["滑坡", "泥石流", "崩塌"] } ],
+//!   "early_warning": { "window_days": 7, "baseline_windows": 12, "probability_below": 0.01, "min_count": 3 },
+//!   "compound_risk": { "distance_km": 20, "hours": 24 },
+//!   "scores": { "base": 100, "report_sent": 1, "late_report": -2, "check_empty_post": -3 },
+//!   "spot_checks": { "per_session": 3, "weight_per_finding": 2 }
 //! }
 //! ```
 //!
@@ -33,10 +39,13 @@ use std::path::Path;
 
 use chrono::{Duration, NaiveTime};
 use serde::Deserialize;
+use zhiban_model::rules::analysis::{CompoundRules, EarlyWarningRules, IncidentCategory, Taxonomy};
 use zhiban_model::rules::calendar::HolidayCalendar;
 use zhiban_model::rules::deadlines::ReportingRule;
 use zhiban_model::rules::escalation::{Callee, ChainFor, EscalationChain, EscalationStep};
 use zhiban_model::rules::grade::ColumnBounds;
+use zhiban_model::rules::scores::ScoreWeights;
+use zhiban_model::rules::spot_checks::SpotCheckRules;
 
 use super::DutyRules;
 
@@ -69,6 +78,12 @@ struct RulesFile {
     #[serde(default)]
     escalation: BTreeMap<String, Vec<StepEntry>>,
     reminders: Option<RemindersEntry>,
+    /// Replaces the reference list whole.
+    incident_categories: Option<Vec<IncidentCategory>>,
+    early_warning: Option<EarlyWarningRules>,
+    compound_risk: Option<CompoundRules>,
+    scores: Option<ScoreWeights>,
+    spot_checks: Option<SpotCheckRules>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -213,6 +228,46 @@ impl DutyRules {
         if let Some(r) = file.reminders {
             self.apply_reminders(r)?;
         }
+        self.apply_oversight(file.incident_categories, file.early_warning, file.compound_risk)?;
+        if let Some(weights) = file.scores {
+            self.scores = weights;
+        }
+        if let Some(checks) = file.spot_checks {
+            if checks.per_session == 0 || checks.weight_per_finding < 0.0 {
+                return Err("spot_checks: per_session must be at least 1 and weight_per_finding not negative".into());
+            }
+            self.spot_checks = checks;
+        }
+        Ok(())
+    }
+
+    fn apply_oversight(
+        &mut self,
+        categories: Option<Vec<IncidentCategory>>,
+        early_warning: Option<EarlyWarningRules>,
+        compound: Option<CompoundRules>,
+    ) -> Result<(), String> {
+        if let Some(categories) = categories {
+            let taxonomy = Taxonomy { categories };
+            if let Some(problem) = taxonomy.problems().into_iter().next() {
+                return Err(format!("incident_categories: {problem}"));
+            }
+            self.taxonomy = taxonomy;
+        }
+        if let Some(w) = early_warning {
+            if w.window_days <= 0 || w.baseline_windows == 0 || !(0.0..1.0).contains(&w.probability_below) {
+                return Err("early_warning: window_days and baseline_windows must be positive and \
+                            probability_below between 0 and 1"
+                    .into());
+            }
+            self.early_warning = w;
+        }
+        if let Some(c) = compound {
+            if c.distance_km <= 0.0 || c.hours <= 0 {
+                return Err("compound_risk: distance_km and hours must be positive".into());
+            }
+            self.compound_risk = c;
+        }
         Ok(())
     }
 
@@ -316,6 +371,12 @@ mod tests {
                 "escalation.person[0].wait_minutes",
             ),
             (r#"{"reminders": {"follow_up_every_hours": -1}}"#, "reminders.follow_up_every_hours"),
+            (r#"{"scores": {"late": -3}}"#, "unknown field `late`"),
+            (r#"{"early_warning": {"probability_below": 2}}"#, "early_warning"),
+            (
+                r#"{"incident_categories": [{"code": "x", "name": "", "class": "natural_disaster", "keywords": []}]}"#,
+                "incident_categories",
+            ),
         ] {
             let file = write(text);
             let e = DutyRules::load(Some(file.path()), None).expect_err(text).to_string();
@@ -342,6 +403,20 @@ mod tests {
         assert_eq!(rules.escalation.person, DutyRules::default().escalation.person);
         assert_eq!(rules.reminders.feedback_due_before, Duration::hours(8));
         assert_eq!(rules.reminders.follow_up_every, Duration::hours(24));
+    }
+
+    #[test]
+    fn the_oversight_numbers_come_from_the_rules_file_too() {
+        let file = write(
+            r#"{"scores": {"late_report": -4}, "early_warning": {"window_days": 14},
+                "incident_categories": [{"code": "geo", "name": "地质灾害", "class": "natural_disaster",
+                                         "keywords": ["滑坡"]}]}"#,
+        );
+        let rules = DutyRules::load(Some(file.path()), None).expect("valid");
+        assert_eq!((rules.scores.late_report, rules.scores.criticism), (-4.0, -5.0));
+        assert_eq!((rules.early_warning.window_days, rules.early_warning.baseline_windows), (14, 12));
+        assert_eq!(rules.taxonomy.categories.len(), 1);
+        assert_eq!(rules.taxonomy.classify(Some("山体滑坡"), "").map(|c| c.code.as_str()), Some("geo"));
     }
 
     #[test]
