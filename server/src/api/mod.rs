@@ -11,6 +11,7 @@ mod incidents;
 mod instructions;
 mod push;
 mod rosters;
+mod scores;
 mod time;
 
 use axum::Json;
@@ -30,10 +31,10 @@ use crate::AppState;
         auth::login, auth::refresh, auth::logout, history::history,
         incidents::list, incidents::one, instructions::list, instructions::one,
         rosters::directory, rosters::units, rosters::rosters, rosters::unit_roster, rosters::on_duty,
-        push::vapid_public_key, push::subscribe, alerts::list, filings::list, filings::one,
+        push::vapid_public_key, push::subscribe, alerts::list, filings::list, filings::one, scores::board, scores::sheet,
     ),
     tags((name = "auth"), (name = "history"), (name = "incidents"), (name = "instructions"), (name = "rosters"),
-         (name = "push"), (name = "alerts"), (name = "filings"))
+         (name = "push"), (name = "alerts"), (name = "filings"), (name = "scores"))
 )]
 pub struct ApiDoc;
 
@@ -58,6 +59,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/alerts", get(alerts::list))
         .route("/api/v1/filings", get(filings::list))
         .route("/api/v1/filings/{round}", get(filings::one))
+        .route("/api/v1/scores", get(scores::board))
+        .route("/api/v1/scores/{unit}", get(scores::sheet))
 }
 
 /// A path's document: an id or an `automerge:` URL.

@@ -34,3 +34,8 @@ pub fn parse(name: &str, value: &str) -> Result<i64, ApiError> {
 pub fn now_millis() -> i64 {
     Utc::now().timestamp_millis()
 }
+
+/// Now, in the office's zone.
+pub fn local_now() -> chrono::DateTime<chrono::FixedOffset> {
+    Utc::now().with_timezone(&office_time_zone())
+}

@@ -2,6 +2,7 @@
 //! the modules beside this) what the publications, scores and analysis are made from.
 
 pub mod filings;
+pub mod scores;
 
 use chrono::{DateTime, NaiveDateTime, TimeZone};
 use zhiban_model::rules::office_time_zone;

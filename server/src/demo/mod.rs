@@ -1,7 +1,8 @@
 //! `zhiban-server demo`: a living city for a newcomer. Fourteen units in three duty categories with their
 //! people; a month of rosters across the National Day holiday and a month around today; incidents of the
 //! kinds an annual report mentions (a county forest fire, a coach rollover, a landslide, a slope collapse, a
-//! flood response) with their report chains; and leaders' instructions with acknowledgements.
+//! flood response) with their report chains; leaders' instructions with acknowledgements; and the desk's
+//! oversight (`oversight.rs`): filing rounds, spot checks, duty logs with zero reports, the assessment record.
 //!
 //! Every document goes through the same typed operations and checks as a phone's, is stored like any
 //! other, and is projected, so the API shows it at once.
@@ -28,6 +29,9 @@ use crate::office::{Office, TypedDocument};
 use crate::projection;
 use crate::store::{NewChunk, Store};
 
+mod oversight;
+pub use oversight::{FINDINGS, SILENT};
+
 /// What the demo loaded.
 #[derive(Debug, Default)]
 pub struct DemoSummary {
@@ -37,6 +41,11 @@ pub struct DemoSummary {
     pub rosters: usize,
     pub incidents: Vec<(String, String)>,
     pub instructions: Vec<(String, String)>,
+    /// Filing rounds, the spot-check plan, duty logs and the assessment record.
+    pub filing_rounds: Vec<String>,
+    pub spot_checks: String,
+    pub duty_logs: usize,
+    pub assessment: String,
     /// (username, password, roles) of the demo's logins.
     pub logins: Vec<(String, String, String)>,
 }
@@ -51,6 +60,11 @@ impl fmt::Display for DemoSummary {
         for (url, number) in &self.instructions {
             writeln!(f, "instruction {number} {url}")?;
         }
+        for url in &self.filing_rounds {
+            writeln!(f, "filing round {url}")?;
+        }
+        writeln!(f, "spot checks {}", self.spot_checks)?;
+        writeln!(f, "{} duty logs; assessment record {}", self.duty_logs, self.assessment)?;
         writeln!(f, "logins (demo passwords; change them before real use):")?;
         for (username, password, roles) in &self.logins {
             writeln!(f, "  {username:<20} {password:<26} {roles}")?;
@@ -295,7 +309,11 @@ pub async fn load(store: Arc<dyn Store>, office: Office) -> Result<DemoSummary, 
         for (first_day, filing) in [(NaiveDate::from_ymd_opt(2026, 9, 20).expect("date"), true), (around_today, false)]
         {
             let mut r = roster(spec.id, first_day, 30, &office);
-            let filed_at = local(&format!("{}T10:00", first_day - Duration::days(5)));
+            let mut filed_at = local(&format!("{}T10:00", first_day - Duration::days(5)));
+            if filing && spec.id == "tourism" {
+                // Filed after the round's deadline (28 September): late, on record.
+                filed_at = local("2026-09-29T10:00");
+            }
             if filing || spec.id != "tourism" {
                 r.file(&format!("{}-officer-1", spec.id), filed_at).map_err(invalid)?;
                 if spec.id == "education" && filing {
@@ -319,6 +337,8 @@ pub async fn load(store: Arc<dyn Store>, office: Office) -> Result<DemoSummary, 
             summary.rosters += 1;
         }
     }
+    let rounds = oversight::filing_rounds(&loader).await?;
+    summary.filing_rounds = rounds.iter().map(DocumentId::url).collect();
 
     // Incidents over the last weeks, so deadlines and lateness read as in a working office.
     let now = Utc::now().with_timezone(&zone());
@@ -421,6 +441,10 @@ pub async fn load(store: Arc<dyn Store>, office: Office) -> Result<DemoSummary, 
         });
         summary.instructions.push((id.url(), number.unwrap_or_default()));
     }
+    summary.spot_checks = oversight::spot_checks(&loader, rounds[0]).await?.url();
+    summary.duty_logs = oversight::duty_logs(&loader).await?;
+    summary.assessment = oversight::assessment(&loader, &incidents).await?.url();
+
     // A login for every role, tied to a person of the directory.
     let accounts = Accounts::new(office.database.clone(), Arc::new(SystemClock), AccountPolicy::default());
     for username in ["city-officer-1", "mayor", "beiling-officer-1", "beiling-field", "city-admin"] {
