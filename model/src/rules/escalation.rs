@@ -99,16 +99,19 @@ pub enum ChainFor {
     FeedbackDue,
     /// A unit that has not filed its roster for a coming holiday.
     RosterFiling,
+    /// The desk, for an early warning: a region sees far more incidents of one kind than it usually does.
+    EarlyWarning,
 }
 
 impl ChainFor {
-    pub const ALL: [ChainFor; 6] = [
+    pub const ALL: [ChainFor; 7] = [
         ChainFor::Instruction,
         ChainFor::Person,
         ChainFor::SeriousIncident,
         ChainFor::ReportDue,
         ChainFor::FeedbackDue,
         ChainFor::RosterFiling,
+        ChainFor::EarlyWarning,
     ];
 
     /// The chain's name in the rules file.
@@ -120,6 +123,7 @@ impl ChainFor {
             ChainFor::ReportDue => "report_due",
             ChainFor::FeedbackDue => "feedback_due",
             ChainFor::RosterFiling => "roster_filing",
+            ChainFor::EarlyWarning => "early_warning",
         }
     }
 
@@ -137,6 +141,7 @@ pub struct EscalationChains {
     pub report_due: EscalationChain,
     pub feedback_due: EscalationChain,
     pub roster_filing: EscalationChain,
+    pub early_warning: EscalationChain,
 }
 
 impl Default for EscalationChains {
@@ -158,6 +163,13 @@ impl Default for EscalationChains {
                 step(&[Role(crate::documents::directory::Role::UnitOfficer)], 120, 2),
                 step(&[UnitHead], 240, 1),
             ]),
+            // A trend, not an emergency in progress: the desk's officers on duty, then every desk officer, then
+            // the office's head, with more time between than for a serious incident.
+            early_warning: chain(vec![
+                step(&[Main, Deputy], 10, 2),
+                step(&[Role(crate::documents::directory::Role::Desk)], 10, 1),
+                step(&[UnitHead], 30, 1),
+            ]),
         }
     }
 }
@@ -171,6 +183,7 @@ impl EscalationChains {
             ChainFor::ReportDue => &self.report_due,
             ChainFor::FeedbackDue => &self.feedback_due,
             ChainFor::RosterFiling => &self.roster_filing,
+            ChainFor::EarlyWarning => &self.early_warning,
         }
     }
 
@@ -182,6 +195,7 @@ impl EscalationChains {
             ChainFor::ReportDue => &mut self.report_due,
             ChainFor::FeedbackDue => &mut self.feedback_due,
             ChainFor::RosterFiling => &mut self.roster_filing,
+            ChainFor::EarlyWarning => &mut self.early_warning,
         };
         *slot = chain;
     }

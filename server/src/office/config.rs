@@ -30,7 +30,8 @@
 //!
 //! Escalation chains are named `instruction` (a unit an instruction is addressed to), `person` (a person
 //! addressed directly), `serious_incident` (the desk, for grade Ⅲ and above or sensitive), `report_due`,
-//! `feedback_due` and `roster_filing`; a chain given replaces that chain whole. Callees: `deputy`, `main`,
+//! `feedback_due`, `roster_filing` and `early_warning` (the desk, for an early warning of the incident
+//! analysis); a chain given replaces that chain whole. Callees: `deputy`, `main`,
 //! `leader` (on duty now in the recipient's unit), `unit_head`, `role:CODE` (the unit's people with that
 //! role), `person:ID`, and `recipient` (the person addressed).
 

@@ -1,6 +1,7 @@
 //! The desk's oversight, read from the projections: where each unit stands in a filing round, and (in
 //! the modules beside this) what the publications, scores and analysis are made from.
 
+pub mod analysis;
 pub mod filings;
 pub mod scores;
 

@@ -34,19 +34,22 @@ type LateRow = (String, String, i64, String, i64);
 type JudgementRow = (String, i64, String, String, String, i64, String, Option<i64>);
 type CheckRow = (String, String, String, String, String, String, Option<i64>, i64, String);
 
+/// Every kind of record a score is made of, as read.
+type Records = (
+    Vec<EntryRow>,
+    Vec<AttachmentRow>,
+    Vec<ItemRow>,
+    Vec<RecipientRow>,
+    Vec<LateRow>,
+    Vec<JudgementRow>,
+    Vec<CheckRow>,
+);
+
 /// Every piece of evidence about any unit between `from` and `to` (unix ms, `to` excluded), judged as of
 /// `now` for filing rounds still running.
 pub async fn evidence(office: &Office, from: i64, to: i64, now: i64) -> Result<Vec<Evidence>, sqlx::Error> {
     let database = &office.database;
-    let (entries, attachments, items, recipients, late, judgements, checks): (
-        Vec<EntryRow>,
-        Vec<AttachmentRow>,
-        Vec<ItemRow>,
-        Vec<RecipientRow>,
-        Vec<LateRow>,
-        Vec<JudgementRow>,
-        Vec<CheckRow>,
-    ) = on_database!(database, pool => {(
+    let (entries, attachments, items, recipients, late, judgements, checks): Records = on_database!(database, pool => {(
         sqlx::query_as(
             "SELECT e.document_id, e.entry_id, e.reporter_unit, e.submitted_at, e.label, i.title \
              FROM report_entries e JOIN incidents i ON i.document_id = e.document_id \
