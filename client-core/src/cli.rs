@@ -171,6 +171,16 @@ enum RosterCommand {
     Show { url: String },
     /// Fetch a unit's rosters from the server.
     Fetch { unit: String },
+    /// File the roster with the desk (报备); refused, slot by slot, if it does not pass validation.
+    File { url: String },
+    /// The desk accepts a filed roster.
+    Accept { url: String },
+    /// The desk returns a filed roster with its reasons (each `--reason` one).
+    Return {
+        url: String,
+        #[arg(long = "reason", required = true)]
+        reasons: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -490,6 +500,18 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
             for id in client.rosters_from_server(&unit, Duration::from_secs(30)).await? {
                 println!("{}", id.url());
             }
+        }
+        Command::Roster(RosterCommand::File { url }) => {
+            client.file_roster(parse_id(&url)?)?;
+            println!("filed with the desk; saved on this device, `zhiban sync` takes it to the server");
+        }
+        Command::Roster(RosterCommand::Accept { url }) => {
+            client.accept_roster(parse_id(&url)?)?;
+            println!("accepted; saved on this device, `zhiban sync` takes it to the server");
+        }
+        Command::Roster(RosterCommand::Return { url, reasons }) => {
+            client.return_roster(parse_id(&url)?, reasons)?;
+            println!("returned to the unit; saved on this device, `zhiban sync` takes it to the server");
         }
         Command::MyShifts => {
             let shifts = client.my_shifts()?;

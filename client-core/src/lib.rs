@@ -26,7 +26,7 @@ pub use alerts::OpenAlert;
 pub use client::{Client, ConnectionState, DocumentStatus, RefusedDocument, SyncHandle, SyncStatus};
 pub use duty::{
     AttachmentUpload, Contact, FiledReport, Identity, IncidentView, OnDuty, PendingAcknowledgement, ShiftOfMine,
-    UploadOptions, UploadReport, media_type_of, office_now,
+    UploadOptions, UploadReport, ZERO_REPORT_SUMMARY, holiday_round_terms, media_type_of, office_now, roster_problems,
 };
 pub use error::ClientError;
 pub use server_url::sync_url;

@@ -1,5 +1,8 @@
 //! The `zhiban-server` command line.
 
+mod analyze;
+mod report;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -179,6 +182,12 @@ enum Command {
     /// Operator tasks on the database.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The desk's incident analysis: early warnings, frequency, trend, compound risks.
+    #[command(subcommand)]
+    Analyze(analyze::AnalyzeCommand),
+    /// The desk's publications as printable HTML with their CSV: daily, monthly, quarterly, yearly.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Load a realistic city into the database: units, people, a month of rosters across a holiday,
     /// incidents with their reports, and leaders' instructions with acknowledgements.
     Demo {
@@ -216,7 +225,9 @@ enum AdminCommand {
 /// The whole command line; the binary is this one call, so tests can run the very same program.
 #[tokio::main]
 pub async fn main() -> anyhow::Result<()> {
+    // Logs to standard error: standard output is the commands' answers (`analyze --json` is read by programs).
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ZHIBAN_LOG").unwrap_or_else(|_| "info".into()))
         .init();
     let cli = Cli::parse();
@@ -244,6 +255,8 @@ pub async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("cannot listen on {listen}; is another server running there?"))?;
             crate::launch_with_tcp_listener(listener, config, shutdown_signal()).await
         }
+        Command::Analyze(command) => analyze::run(command).await,
+        Command::Report(command) => report::run(command).await,
         Command::Admin(AdminCommand::Reproject { database, rules }) => {
             let rules = rules.load()?;
             let store = crate::store::open(&database.url).await?;

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod alerting;
+pub mod browser;
 pub mod database;
 pub mod duty;
 pub mod js;

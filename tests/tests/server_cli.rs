@@ -97,7 +97,7 @@ async fn demo_loads_a_city_the_api_serves_and_reproject_rebuilds_it() {
 
         let rebuilt = zhiban_server(&["admin", "reproject", "--database", &db.url]).await;
         assert!(rebuilt.status.success(), "{}", String::from_utf8_lossy(&rebuilt.stderr));
-        assert!(String::from_utf8_lossy(&rebuilt.stdout).contains("36 documents stored, 36 projected"));
+        assert!(String::from_utf8_lossy(&rebuilt.stdout).contains("54 documents stored, 54 projected"));
         let server = ServerProcess::start(&db.url).await.expect("serve again");
         assert_eq!(
             api(&server, &desk, "/api/v1/incidents").await,

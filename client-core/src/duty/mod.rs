@@ -5,6 +5,7 @@
 //! saved survives the app being killed. Sync takes it to the server later.
 
 mod attachments;
+mod filing;
 pub(crate) mod http;
 mod identity;
 mod instructions;
@@ -32,6 +33,7 @@ use crate::client::Client;
 use crate::error::ClientError;
 
 pub use attachments::{AttachmentUpload, UploadOptions, UploadReport, media_type_of};
+pub use filing::roster_problems;
 pub(crate) use identity::DIRECTORY;
 pub use identity::Identity;
 pub use instructions::PendingAcknowledgement;

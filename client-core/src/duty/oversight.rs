@@ -17,7 +17,7 @@ use zhiban_model::documents::duty_log::{DutyLog, LogEntry, LogKind};
 use zhiban_model::documents::filing_round::{FilingRound, Occasion};
 use zhiban_model::documents::spot_check::{CheckResult, Method, Outcome, Session, SpotCheck, SpotChecks};
 use zhiban_model::documents::time::format_instant;
-use zhiban_model::rules::calendar::HolidayCalendar;
+use zhiban_model::rules::calendar::{HolidayCalendar, festival_zh};
 use zhiban_model::rules::office_time_zone;
 use zhiban_model::rules::reminders::{ReminderRules, holidays_between, roster_filing_deadline};
 use zhiban_model::rules::spot_checks::{SpotCheckRules, draw};
@@ -28,20 +28,6 @@ use crate::error::ClientError;
 
 /// What a zero report says unless the officer says otherwise.
 pub const ZERO_REPORT_SUMMARY: &str = "今日无突发事件信息报告";
-
-/// The statutory calendar's festival names (as the shipped file spells them) in Chinese, for titles.
-fn festival_zh(festival: &str) -> &str {
-    match festival {
-        "New Year's Day" => "元旦",
-        "Spring Festival" => "春节",
-        "Tomb-sweeping Day" => "清明节",
-        "Labour Day" => "劳动节",
-        "Dragon Boat Festival" => "端午节",
-        "Mid-autumn Festival" => "中秋节",
-        "National Day" => "国庆节",
-        other => other,
-    }
-}
 
 /// A filing round's terms for the statutory holiday that starts on `first_day`, from the shipped calendar:
 /// (title, period start, period end, deadline). The period runs from the first day 00:00 to the morning
@@ -82,7 +68,7 @@ pub fn holiday_round_terms(
 }
 
 /// The office's local time now, as documents hold it (minutes).
-fn local_now() -> NaiveDateTime {
+pub(crate) fn local_now() -> NaiveDateTime {
     let now = office_now().naive_local();
     now.with_second(0).and_then(|t| t.with_nanosecond(0)).unwrap_or(now)
 }

@@ -107,3 +107,110 @@ pub(super) fn check_assessment(
         refused.push(Refusal::new("assessment.year", "the record's year does not change"));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::access::{Audience, check_write};
+    use crate::documents::TypedDocument;
+    use crate::documents::directory::{Directory, DutyCategory, Unit};
+    use crate::documents::duty_log::{LogEntry, LogKind};
+    use crate::documents::filing_round::Occasion;
+    use crate::documents::roster::parse_local;
+
+    fn directory() -> Directory {
+        let mut d = Directory::default();
+        for (id, parent) in [("city", None), ("east", Some("city")), ("water", Some("city"))] {
+            d.units.insert(
+                id.into(),
+                Unit {
+                    name: id.into(),
+                    parent: parent.map(Into::into),
+                    category: DutyCategory::One,
+                    duty_phone: "1".into(),
+                },
+            );
+        }
+        d
+    }
+
+    fn viewer(person: &str, unit: &str, role: Role) -> Viewer {
+        Viewer { person: person.into(), unit: unit.into(), roles: vec![role] }
+    }
+
+    fn rules(viewer: &Viewer, before: Option<TypedDocument>, after: TypedDocument) -> Vec<&'static str> {
+        match check_write(viewer, before.as_ref(), &after, &directory()) {
+            Ok(()) => Vec::new(),
+            Err(refusals) => refusals.iter().map(|r| r.rule).collect(),
+        }
+    }
+
+    fn round(by: &str) -> FilingRound {
+        let t = |s: &str| parse_local("t", s).expect("time");
+        FilingRound::new(
+            "国庆节",
+            Occasion::Holiday,
+            (t("2026-10-01T00:00"), t("2026-10-08T08:00")),
+            t("2026-09-28T23:59"),
+            vec!["east".into(), "water".into()],
+            by,
+            t("2026-09-20T09:00"),
+        )
+    }
+
+    fn log_entry(by: &str) -> LogEntry {
+        LogEntry {
+            kind: LogKind::ZeroReport,
+            at: "2026-10-01T16:30:00+08:00".into(),
+            by: by.into(),
+            counterpart: String::new(),
+            summary: String::new(),
+            handling: String::new(),
+            instruction: None,
+            for_date: Some("2026-10-01".into()),
+        }
+    }
+
+    #[test]
+    fn the_desk_opens_rounds_and_units_see_only_theirs() {
+        let desk = viewer("desk-1", "city", Role::Desk);
+        let wang = viewer("wang", "east", Role::UnitOfficer);
+        assert!(rules(&desk, None, round("desk-1").into()).is_empty());
+        assert_eq!(rules(&desk, None, round("desk-2").into()), vec!["filing_round.desk"], "in your own name");
+        assert_eq!(rules(&wang, None, round("wang").into()), vec!["filing_round.desk"]);
+        let audience = Audience::of(&round("desk-1").into());
+        assert!(audience.includes(&wang, &directory()), "east is in the round");
+        let mut only_water = round("desk-1");
+        only_water.units = vec!["water".into()];
+        assert!(!Audience::of(&only_water.into()).includes(&wang, &directory()));
+    }
+
+    #[test]
+    fn a_units_officers_keep_its_log_in_their_own_names() {
+        let wang = viewer("wang", "east", Role::UnitOfficer);
+        let desk = viewer("desk-1", "city", Role::Desk);
+        let mut log = DutyLog::new("east", "2026-10");
+        log.entries.insert("z1".into(), log_entry("wang"));
+        assert!(rules(&wang, None, log.clone().into()).is_empty());
+        assert_eq!(rules(&desk, None, log.clone().into()), vec!["duty_log.unit"], "the desk keeps its own log");
+        let mut forged = log.clone();
+        forged.entries.insert("z2".into(), log_entry("zhao"));
+        assert_eq!(rules(&wang, Some(log.clone().into()), forged.into()), vec!["duty_log.own_name"]);
+        let mut waters = DutyLog::new("water", "2026-10");
+        waters.entries.insert("z1".into(), log_entry("wang"));
+        assert_eq!(rules(&wang, None, waters.into()), vec!["duty_log.unit"]);
+    }
+
+    #[test]
+    fn spot_checks_and_the_assessment_record_are_the_desks() {
+        let desk = viewer("desk-1", "city", Role::Desk);
+        let leader = viewer("mayor", "city", Role::Leader);
+        let wang = viewer("wang", "east", Role::UnitOfficer);
+        let plan: TypedDocument = SpotChecks::new("国庆节抽查", None).into();
+        assert!(rules(&desk, None, plan.clone()).is_empty());
+        assert_eq!(rules(&wang, None, plan.clone()), vec!["spot_checks.desk"]);
+        assert_eq!(rules(&leader, None, Assessment::new(2026).into()), vec!["assessment.desk"]);
+        let audience = Audience::of(&plan);
+        assert!(audience.includes(&leader, &directory()) && !audience.includes(&wang, &directory()));
+    }
+}

@@ -127,6 +127,21 @@ impl HolidayCalendar {
     }
 }
 
+/// A festival's name in Chinese, for titles: the shipped file spells them in English; a calendar the office
+/// loads may already use Chinese names, which are kept as they are.
+pub fn festival_zh(festival: &str) -> &str {
+    match festival {
+        "New Year's Day" => "元旦",
+        "Spring Festival" => "春节",
+        "Tomb-sweeping Day" => "清明节",
+        "Labour Day" => "劳动节",
+        "Dragon Boat Festival" => "端午节",
+        "Mid-autumn Festival" => "中秋节",
+        "National Day" => "国庆节",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

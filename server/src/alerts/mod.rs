@@ -69,7 +69,7 @@ impl AlertRecipient {
 pub struct NewAlert {
     /// Names the situation; an alert with the same key is not raised twice.
     pub key: String,
-    /// `instruction`, `incident`, `report_due`, `feedback_due`, `roster_filing`.
+    /// `instruction`, `incident`, `report_due`, `feedback_due`, `roster_filing`, `early_warning`.
     pub kind: &'static str,
     pub document: Option<DocumentId>,
     /// The few words a phone shows (新的领导批示, 较大及以上突发事件, …); never the report's text.

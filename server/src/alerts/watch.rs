@@ -9,6 +9,8 @@
 //! - A filing round (a holiday, a special protection period) has a deadline: every unit of the round that
 //!   has not filed a roster for its period is reminded from a few days before the deadline until it files
 //!   or the period begins.
+//! - An early warning of the incident analysis (a region sees far more incidents of one kind than usual)
+//!   alerts the desk once per burst, and ends when the warning no longer holds.
 
 use std::collections::HashSet;
 
@@ -19,6 +21,7 @@ use zhiban_model::rules::escalation::ChainFor;
 use super::{AlertError, AlertRecipient, NewAlert, raise, resolve};
 use crate::office::Office;
 use crate::on_database;
+use crate::oversight::analysis;
 use crate::oversight::filings;
 use crate::oversight::local_time;
 
@@ -38,7 +41,13 @@ pub async fn watch(office: &Office, now: i64) -> Result<Watched, AlertError> {
     let follow_ups = follow_up_reports(office, now, &mut watched).await;
     let feedback = instruction_feedback(office, now, &mut watched).await;
     let filing = roster_filing(office, now, &mut watched).await;
-    for (what, outcome) in [("follow-up reports", follow_ups), ("feedback", feedback), ("roster filing", filing)] {
+    let warnings = early_warnings(office, now, &mut watched).await;
+    for (what, outcome) in [
+        ("follow-up reports", follow_ups),
+        ("feedback", feedback),
+        ("roster filing", filing),
+        ("early warnings", warnings),
+    ] {
         if let Err(e) = outcome {
             tracing::warn!(error = %e, "cannot watch {what}; trying again");
         }
@@ -230,6 +239,52 @@ async fn roster_filing(office: &Office, now: i64, watched: &mut Watched) -> Resu
             None => "改由报备轮次提醒",
         };
         resolve_into(office, &key, resolution, now, watched).await?;
+    }
+    Ok(())
+}
+
+/// `early_warning:<category>:<region>:`, the start of the keys of one category's warnings in one region.
+fn early_warning_prefix(warning: &analysis::Warning) -> String {
+    format!("early_warning:{}:{}:", warning.category, warning.region)
+}
+
+/// Whether `key` is an alert for the burst `prefix` names (the key's last part is an incident id).
+fn is_early_warning_of(key: &str, prefix: &str) -> bool {
+    key.strip_prefix(prefix).is_some_and(|rest| !rest.contains(':'))
+}
+
+/// Early warnings as of `now`: the desk is alerted once per burst, keyed by the category, the region and the
+/// first incident of the window when the burst was first seen; while an alert for that category and region
+/// is open no other is raised, however the window slides. It ends when the warning no longer holds.
+async fn early_warnings(office: &Office, now: i64, watched: &mut Watched) -> Result<(), AlertError> {
+    let report = analysis::warnings(office, now).await?;
+    let open = open_alerts(office, "early_warning").await?;
+    let desk = office.directory().desk_unit().map(str::to_owned);
+    for warning in &report.warnings {
+        let prefix = early_warning_prefix(warning);
+        if open.iter().any(|(key, _)| is_early_warning_of(key, &prefix)) {
+            continue;
+        }
+        let (Some(desk), Some(first)) = (&desk, warning.incidents.first()) else { continue };
+        let first = DocumentId::parse_url_or_id(&first.document).map(|d| d.to_string()).unwrap_or_default();
+        let alert = NewAlert {
+            key: format!("{prefix}{first}"),
+            kind: "early_warning",
+            document: None,
+            // Category, region and count only: no report text in a push.
+            title_class: format!(
+                "预警：{} {} 近{}天{}起",
+                warning.region_name, warning.category_name, report.window_days, warning.count
+            ),
+            urgency: "high",
+            recipients: vec![AlertRecipient::unit(desk, ChainFor::EarlyWarning)],
+        };
+        raise_into(office, alert, now, watched).await?;
+    }
+    for (key, _) in open {
+        if !report.warnings.iter().any(|w| is_early_warning_of(&key, &early_warning_prefix(w))) {
+            resolve_into(office, &key, "预警解除", now, watched).await?;
+        }
     }
     Ok(())
 }

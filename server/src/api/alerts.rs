@@ -55,7 +55,7 @@ pub struct AlertFilter {
     /// Only alerts still open: not resolved, with someone yet to acknowledge.
     #[serde(default)]
     pub open: bool,
-    /// Only alerts of this kind: instruction, incident, report_due, feedback_due, roster_filing.
+    /// Only alerts of this kind: instruction, incident, report_due, feedback_due, roster_filing, early_warning.
     pub kind: Option<String>,
 }
 

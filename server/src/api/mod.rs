@@ -2,6 +2,7 @@
 //! at `/api/v1/openapi.json`. Documents are changed through sync, not here: the API only reads.
 
 mod alerts;
+mod analysis;
 mod auth;
 pub mod caller;
 mod error;
@@ -10,8 +11,10 @@ mod history;
 mod incidents;
 mod instructions;
 mod push;
+mod reports;
 mod rosters;
 mod scores;
+mod spot_checks;
 mod time;
 
 use axum::Json;
@@ -28,13 +31,14 @@ use crate::AppState;
 #[openapi(
     info(title = "Zhiban duty desk API", description = "Incidents, instructions, rosters, who is on duty and roster filing rounds, for the city's duty desk. Read-only: documents change through sync."),
     paths(
+        analysis::warnings, analysis::frequency, analysis::trend, analysis::compound,
         auth::login, auth::refresh, auth::logout, history::history,
         incidents::list, incidents::one, instructions::list, instructions::one,
         rosters::directory, rosters::units, rosters::rosters, rosters::unit_roster, rosters::on_duty,
-        push::vapid_public_key, push::subscribe, alerts::list, filings::list, filings::one, scores::board, scores::sheet,
+        push::vapid_public_key, push::subscribe, alerts::list, filings::list, filings::one, scores::board, scores::sheet, reports::report, spot_checks::list,
     ),
-    tags((name = "auth"), (name = "history"), (name = "incidents"), (name = "instructions"), (name = "rosters"),
-         (name = "push"), (name = "alerts"), (name = "filings"), (name = "scores"))
+    tags((name = "analysis"), (name = "auth"), (name = "history"), (name = "incidents"), (name = "instructions"), (name = "rosters"),
+         (name = "push"), (name = "alerts"), (name = "filings"), (name = "scores"), (name = "reports"), (name = "spot checks"))
 )]
 pub struct ApiDoc;
 
@@ -57,9 +61,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/push/vapid-public-key", get(push::vapid_public_key))
         .route("/api/v1/push/subscriptions", post(push::subscribe))
         .route("/api/v1/alerts", get(alerts::list))
+        .route("/api/v1/analysis/warnings", get(analysis::warnings))
+        .route("/api/v1/analysis/frequency", get(analysis::frequency))
+        .route("/api/v1/analysis/trend", get(analysis::trend))
+        .route("/api/v1/analysis/compound", get(analysis::compound))
         .route("/api/v1/filings", get(filings::list))
         .route("/api/v1/filings/{round}", get(filings::one))
+        .route("/api/v1/reports/{kind}/{period}", get(reports::report))
         .route("/api/v1/scores", get(scores::board))
+        .route("/api/v1/spot-checks", get(spot_checks::list))
         .route("/api/v1/scores/{unit}", get(scores::sheet))
 }
 

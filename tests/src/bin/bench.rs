@@ -8,7 +8,8 @@
 //! the field reporter `li` for the typed phones), and reports the server's peak RSS. Against a running
 //! server, give the tokens: `--setup-token` (an administrator's) and `--token` (the phones').
 //!
-//! `zhiban-bench alerts --recipients 1000` measures an instruction's push fan-out instead (`alerts.rs`).
+//! `zhiban-bench alerts --recipients 1000` measures an instruction's push fan-out instead (`alerts.rs`);
+//! `zhiban-bench publications --units 200` the desk's publications over a year of records (`publications.rs`).
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -25,6 +26,8 @@ use zhiban_tests::{RawPeer, covers};
 
 #[path = "bench/alerts.rs"]
 mod alerts;
+#[path = "bench/publications.rs"]
+mod publications;
 
 #[derive(Parser, Debug)]
 #[command(about = "Sync benchmark: phones push changes into a zhiban server", args_conflicts_with_subcommands = true)]
@@ -63,6 +66,8 @@ struct Args {
 enum Mode {
     /// One leader's instruction to N persons: time until the push service has accepted every push.
     Alerts(alerts::AlertArgs),
+    /// A year of records for N units, then each publication generated: how long the desk waits.
+    Publications(publications::PublicationArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -75,6 +80,7 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     match args.mode.take() {
         Some(Mode::Alerts(alert_args)) => runtime.block_on(alerts::run(alert_args)),
+        Some(Mode::Publications(publication_args)) => runtime.block_on(publications::run(publication_args)),
         None => runtime.block_on(run(args)),
     }
 }
