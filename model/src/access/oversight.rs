@@ -113,25 +113,14 @@ mod tests {
     use super::*;
     use crate::access::{Audience, check_write};
     use crate::documents::TypedDocument;
-    use crate::documents::directory::{Directory, DutyCategory, Unit};
+    use crate::documents::directory::Directory;
     use crate::documents::duty_log::{LogEntry, LogKind};
     use crate::documents::filing_round::Occasion;
     use crate::documents::roster::parse_local;
+    use crate::documents::units_directory;
 
     fn directory() -> Directory {
-        let mut d = Directory::default();
-        for (id, parent) in [("city", None), ("east", Some("city")), ("water", Some("city"))] {
-            d.units.insert(
-                id.into(),
-                Unit {
-                    name: id.into(),
-                    parent: parent.map(Into::into),
-                    category: DutyCategory::One,
-                    duty_phone: "1".into(),
-                },
-            );
-        }
-        d
+        units_directory(&[("city", None), ("east", Some("city")), ("water", Some("city"))])
     }
 
     fn viewer(person: &str, unit: &str, role: Role) -> Viewer {

@@ -176,15 +176,11 @@ impl Assessment {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::documents::directory::{Directory, DutyCategory, Unit};
+    use crate::documents::units_directory;
 
     #[test]
     fn items_need_their_level_or_reason_and_stay_on_record() {
-        let mut d = Directory::default();
-        d.units.insert(
-            "east".into(),
-            Unit { name: "东区".into(), parent: None, category: DutyCategory::One, duty_phone: "1".into() },
-        );
+        let d = units_directory(&[("east", None)]);
         let item = |kind| AssessmentItem {
             kind,
             unit: "east".into(),

@@ -215,21 +215,15 @@ impl FilingRound {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::documents::directory::{Directory, DutyCategory, Unit};
+    use crate::documents::directory::Directory;
+    use crate::documents::units_directory;
 
     fn t(text: &str) -> NaiveDateTime {
         parse_local("t", text).expect("time")
     }
 
     fn directory() -> Directory {
-        let mut d = Directory::default();
-        for id in ["city", "east", "water"] {
-            d.units.insert(
-                id.into(),
-                Unit { name: id.into(), parent: None, category: DutyCategory::One, duty_phone: "1".into() },
-            );
-        }
-        d
+        units_directory(&[("city", None), ("east", None), ("water", None)])
     }
 
     fn national_day() -> FilingRound {

@@ -64,6 +64,24 @@ impl Known for directory::Directory {
     }
 }
 
+/// A directory of the units named (id, parent), each of category 1, for the model's tests.
+#[cfg(test)]
+pub(crate) fn units_directory(units: &[(&str, Option<&str>)]) -> directory::Directory {
+    let mut d = directory::Directory::default();
+    for (id, parent) in units {
+        d.units.insert(
+            (*id).into(),
+            directory::Unit {
+                name: (*id).into(),
+                parent: parent.map(Into::into),
+                category: directory::DutyCategory::One,
+                duty_phone: "1".into(),
+            },
+        );
+    }
+    d
+}
+
 /// Whether `before` appears in `after` in the same order, possibly with other items between: how an
 /// append-only list looks after concurrent appends merge.
 pub(crate) fn is_subsequence<T: PartialEq>(before: &[T], after: &[T]) -> bool {

@@ -255,15 +255,11 @@ impl SpotChecks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::documents::directory::{Directory, DutyCategory, Unit};
+    use crate::documents::directory::Directory;
+    use crate::documents::units_directory;
 
     fn directory() -> Directory {
-        let mut d = Directory::default();
-        d.units.insert(
-            "east".into(),
-            Unit { name: "东区".into(), parent: None, category: DutyCategory::One, duty_phone: "1".into() },
-        );
-        d
+        units_directory(&[("east", None)])
     }
 
     fn plan() -> SpotChecks {
