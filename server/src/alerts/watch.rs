@@ -200,7 +200,8 @@ async fn roster_filing(office: &Office, now: i64, watched: &mut Watched) -> Resu
     // have not filed.
     let mut owing: HashSet<String> = HashSet::new();
     for round in filings::rounds_open_between(&office.database, now, now + remind_before).await? {
-        let Some(status) = filings::status(&office.database, &round.document_id, local_now).await? else { continue };
+        let Some(status) = filings::status_of(&office.database, round, local_now).await? else { continue };
+        let round = &status.round;
         // The desk files with itself: it is not reminded.
         for (unit, filing) in status.units.iter().filter(|(u, _)| Some(*u) != desk.as_ref()) {
             if filing.state.has_filed() {

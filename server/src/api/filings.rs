@@ -141,7 +141,7 @@ pub async fn list(
         if visible.as_ref().is_some_and(|v| !v.contains(&round.document_id)) {
             continue;
         }
-        if let Some(status) = filings::status(database, &round.document_id, now).await? {
+        if let Some(status) = filings::status_of(database, round, now).await? {
             rounds.push(summary(&status, &visible_units(&caller, &state, &status)));
         }
     }

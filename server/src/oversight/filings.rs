@@ -152,9 +152,20 @@ fn filing_status(code: &str) -> Option<FilingStatus> {
 
 /// A round and where each of its units stands as of `now` (local office time); `None` for no such round.
 pub async fn status(database: &Database, id: &str, now: NaiveDateTime) -> Result<Option<RoundStatus>, sqlx::Error> {
-    let Some(round) = round(database, id).await? else { return Ok(None) };
+    match round(database, id).await? {
+        Some(round) => status_of(database, round, now).await,
+        None => Ok(None),
+    }
+}
+
+/// Where each unit of a round already read stands as of `now`; `None` when its times do not read.
+pub async fn status_of(
+    database: &Database,
+    round: Round,
+    now: NaiveDateTime,
+) -> Result<Option<RoundStatus>, sqlx::Error> {
     let Some(terms) = round.terms() else { return Ok(None) };
-    let units = round_units(database, id).await?;
+    let units = round_units(database, &round.document_id).await?;
     let rosters = rosters_overlapping(database, &terms).await?;
     let units = units
         .into_iter()

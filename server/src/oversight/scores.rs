@@ -166,8 +166,10 @@ pub async fn evidence(office: &Office, from: i64, to: i64, now: i64) -> Result<V
         if deadline < from || deadline >= to {
             continue;
         }
-        let Some(status) = filings::status(database, &round.document_id, judged_at).await? else { continue };
-        for (unit, filing) in status.units {
+        let Some(status) = filings::status_of(database, round, judged_at).await? else { continue };
+        let round = &status.round;
+        for (unit, filing) in &status.units {
+            let unit = unit.clone();
             if let (Some(late_by), Some(filed_at)) = (filing.late_by, filing.first_filed_at) {
                 let detail = format!("{}：逾期{}分钟报备", round.title, late_by.num_minutes());
                 push(
