@@ -119,11 +119,14 @@ pub async fn generate(
     let next = month_start(year, month + 1)?;
     progress(1, steps, "读取本月事件和批示");
     let incidents = incidents_between(office, day_start(first), day_start(next)).await?;
+    // Only the instructions written on this month's incidents (instructions hold the incident's URL).
     let instructions: Vec<InstructionOn> = on_database!(&office.database, pool => {
         sqlx::query_as(
-            "SELECT incident, number, leader, text, status FROM instructions \
-             WHERE incident IS NOT NULL ORDER BY issued_at",
+            "SELECT incident, number, leader, text, status FROM instructions WHERE incident IN \
+             (SELECT 'automerge:' || document_id FROM incidents WHERE received_at >= $1 AND received_at < $2) \
+             ORDER BY issued_at",
         )
+        .bind(day_start(first)).bind(day_start(next))
         .fetch_all(pool)
         .await?
     });
@@ -222,12 +225,7 @@ pub async fn generate(
         totals[2],
         totals[3],
         on_time,
-        instructions
-            .iter()
-            .filter(|(incident, ..)| {
-                incident.as_deref().is_some_and(|u| incidents.iter().any(|i| u.ends_with(&i.document_id)))
-            })
-            .count(),
+        instructions.len(),
     );
     let body = html! {
         h2 { "一、总体情况" }
