@@ -30,7 +30,6 @@ use crate::projection;
 use crate::store::{NewChunk, Store};
 
 mod oversight;
-pub use oversight::{FINDINGS, SILENT};
 
 /// What the demo loaded.
 #[derive(Debug, Default)]

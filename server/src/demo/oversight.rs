@@ -17,10 +17,10 @@ use super::{DemoError, Loader, UNITS, local, zone};
 
 /// The units that stay silent (no zero report) on a National Day holiday day: the daily report shows them
 /// apart from those that reported nothing to report.
-pub const SILENT: [(&str, u32); 2] = [("tourism", 2), ("beiling", 5)];
+const SILENT: [(&str, u32); 2] = [("tourism", 2), ("beiling", 5)];
 
 /// The spot checks of National Day that found something: (unit, day of October, session, outcome, ring).
-pub const FINDINGS: [(&str, u32, Session, Outcome, Option<i64>); 3] = [
+const FINDINGS: [(&str, u32, Session, Outcome, Option<i64>); 3] = [
     ("nanshan", 2, Session::Evening, Outcome::Unanswered, Some(65)),
     ("water", 4, Session::Morning, Outcome::EmptyPost, None),
     ("tourism", 6, Session::Afternoon, Outcome::StandIn, None),
