@@ -92,6 +92,10 @@ pub enum WireError {
     },
     #[error("CBOR frame is {size} bytes, over the limit of {limit} bytes")]
     TooLarge { size: usize, limit: usize },
+    #[error("frame holds more than {limit} CBOR items; a protocol message holds a few dozen")]
+    TooManyItems { limit: usize },
+    #[error("frame nests deeper than {limit} levels; a protocol message nests four")]
+    TooDeep { limit: usize },
 }
 
 impl Message {
@@ -142,6 +146,7 @@ impl Message {
         if frame.len() > limit {
             return Err(WireError::TooLarge { size: frame.len(), limit });
         }
+        check_shape(frame)?;
         let value: Value = ciborium::de::from_reader(frame).map_err(|e| WireError::NotCbor(e.to_string()))?;
         let Value::Map(entries) = value else {
             return Err(WireError::NotAMap);
@@ -224,6 +229,106 @@ impl Message {
 
 fn text(s: &str) -> Value {
     Value::Text(s.to_owned())
+}
+
+/// Most CBOR items (strings, numbers, arrays, maps, tags…) one frame may hold. ciborium builds a `Value` of
+/// some 50 bytes per item, so without this a 16 MiB frame of one-byte items costs the server well over a
+/// gigabyte; the protocol's messages hold a few dozen items.
+pub const MAX_CBOR_ITEMS: usize = 4096;
+
+/// Deepest nesting of arrays, maps and tags in one frame; the protocol's messages go four deep. Each level
+/// costs ciborium a few stack frames, which debug builds make large.
+pub const MAX_CBOR_DEPTH: usize = 16;
+
+/// Walks the frame's CBOR headers without building anything, so that a frame shaped to cost far more memory
+/// or stack than its size is refused before ciborium builds its tree. Malformed CBOR is refused here too:
+/// this walk and ciborium must agree on where the frame's one item ends.
+fn check_shape(frame: &[u8]) -> Result<(), WireError> {
+    let malformed = |at: usize, what: &str| WireError::NotCbor(format!("{what} at byte {at}"));
+    // Items still expected by each open array or map; `None` for an indefinite one (or string), ended by a break.
+    let mut open: Vec<Option<u64>> = Vec::new();
+    let mut tags = 0usize;
+    let mut items = 0usize;
+    let mut at = 0usize;
+    loop {
+        let start = at;
+        let initial = *frame.get(at).ok_or_else(|| malformed(at, "the frame ends inside an item"))?;
+        let (major, info) = (initial >> 5, initial & 0x1f);
+        at += 1;
+        let argument = match info {
+            0..=23 => Some(u64::from(info)),
+            24..=27 => {
+                let size = 1usize << (info - 24);
+                let bytes =
+                    frame.get(at..at + size).ok_or_else(|| malformed(start, "the frame ends inside a header"))?;
+                at += size;
+                Some(bytes.iter().fold(0u64, |n, b| (n << 8) | u64::from(*b)))
+            }
+            31 if matches!(major, 2..=5 | 7) => None,
+            _ => return Err(malformed(start, "a reserved header")),
+        };
+        items += 1;
+        if items > MAX_CBOR_ITEMS {
+            return Err(WireError::TooManyItems { limit: MAX_CBOR_ITEMS });
+        }
+        // Whether this header completes an item of its container (a container completes when it closes).
+        let complete = match (major, argument) {
+            (0 | 1 | 7, Some(_)) => true,
+            (2 | 3, Some(length)) => {
+                // Skipped, not read: the length is checked against what the frame holds, never allocated.
+                let end = usize::try_from(length).ok().and_then(|n| at.checked_add(n));
+                at = end.filter(|end| *end <= frame.len()).ok_or_else(|| {
+                    malformed(start, &format!("a string declares {length} bytes beyond the frame's end"))
+                })?;
+                true
+            }
+            (4, Some(0)) | (5, Some(0)) => true,
+            (4, Some(n)) => {
+                open.push(Some(n));
+                false
+            }
+            (5, Some(n)) => {
+                open.push(Some(n.saturating_mul(2)));
+                false
+            }
+            (2..=5, None) => {
+                open.push(None);
+                false
+            }
+            (6, _) => {
+                tags += 1;
+                false
+            }
+            // A break closes the innermost indefinite item.
+            (7, None) => match open.pop() {
+                Some(None) if tags == 0 => true,
+                _ => return Err(malformed(start, "a break outside an indefinite-length item")),
+            },
+            _ => return Err(malformed(start, "a reserved header")),
+        };
+        if major != 6 {
+            tags = 0;
+        }
+        if open.len() + tags > MAX_CBOR_DEPTH {
+            return Err(WireError::TooDeep { limit: MAX_CBOR_DEPTH });
+        }
+        if complete {
+            // Count the item in its container; a container whose last item this was is itself complete.
+            loop {
+                match open.last_mut() {
+                    None => return Ok(()),
+                    Some(None) => break,
+                    Some(Some(remaining)) => {
+                        *remaining -= 1;
+                        if *remaining > 0 {
+                            break;
+                        }
+                        open.pop();
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn encode_metadata(meta: &PeerMetadata) -> Value {
@@ -406,7 +511,8 @@ fn as_bytes(value: &Value) -> Option<Vec<u8>> {
 fn as_count(value: &Value) -> Option<u64> {
     match value {
         Value::Integer(i) => u64::try_from(i128::from(*i)).ok(),
-        Value::Float(f) if f.fract() == 0.0 && *f >= 0.0 && *f <= u64::MAX as f64 => Some(*f as u64),
+        // `u64::MAX as f64` is 2^64, one past the largest count: `<`, or 2^64 would pass and saturate.
+        Value::Float(f) if f.fract() == 0.0 && *f >= 0.0 && *f < u64::MAX as f64 => Some(*f as u64),
         _ => None,
     }
 }
@@ -542,5 +648,80 @@ mod tests {
         ]));
         assert!(matches!(Message::decode(&bad_id, LIMIT), Err(WireError::BadDocumentId { .. })));
         assert!(matches!(Message::decode(&[0u8; 100], 10), Err(WireError::TooLarge { size: 100, limit: 10 })));
+    }
+
+    fn ephemeral_with_count(count: Value) -> Vec<u8> {
+        encode_value(map(vec![
+            ("type", text("ephemeral")),
+            ("senderId", text("a")),
+            ("targetId", text("b")),
+            ("documentId", text(&DocumentId::random().to_string())),
+            ("sessionId", text("s")),
+            ("count", count),
+            ("data", Value::Bytes(vec![])),
+        ]))
+    }
+
+    /// 2^64 as a float was taken as u64::MAX; the largest float count below it still decodes.
+    #[test]
+    fn a_float_count_past_u64_is_refused() {
+        let past = ephemeral_with_count(Value::Float(18_446_744_073_709_551_616.0));
+        assert!(matches!(Message::decode(&past, LIMIT), Err(WireError::WrongType { field: "count", .. })));
+        let largest = 18_446_744_073_709_549_568.0;
+        let Ok(Message::Ephemeral { count, .. }) = Message::decode(&ephemeral_with_count(Value::Float(largest)), LIMIT)
+        else {
+            panic!("the largest float below 2^64 is a count");
+        };
+        assert_eq!(count, largest as u64);
+    }
+
+    /// A frame of many one-byte items cost ciborium a 32-byte `Value` each (a 16 MiB frame, over a gigabyte):
+    /// refused by counting before anything is built.
+    #[test]
+    fn many_tiny_items_are_refused() {
+        let mut frame = vec![0xa2];
+        frame.extend(encode_value(text("type")));
+        frame.extend(encode_value(text("leave")));
+        frame.extend(encode_value(text("somethingNew")));
+        frame.extend([0x9a, 0x00, 0x10, 0x00, 0x00]); // an array of 2^20 items
+        frame.resize(frame.len() + (1 << 20), 0x00);
+        assert_eq!(Message::decode(&frame, 16 << 20), Err(WireError::TooManyItems { limit: MAX_CBOR_ITEMS }));
+        let nested = [vec![0x81; 100], vec![0x00]].concat();
+        assert_eq!(Message::decode(&nested, LIMIT), Err(WireError::TooDeep { limit: MAX_CBOR_DEPTH }));
+    }
+
+    /// What automerge-repo 2.x sends at its most nested (`remote-heads-changed` with its heads) and tagged
+    /// byte strings inside indefinite-length maps still decode.
+    #[test]
+    fn the_protocols_own_shapes_are_within_the_limits() {
+        let doc = DocumentId::random();
+        let heads = map(vec![(
+            "storage-1",
+            map(vec![("heads", Value::Array(vec![text("h1"), text("h2")])), ("timestamp", Value::Float(1.7e12))]),
+        )]);
+        let frame = encode_value(map(vec![
+            ("type", text("remote-heads-changed")),
+            ("senderId", text("js")),
+            ("targetId", text("server")),
+            ("documentId", text(&doc.to_string())),
+            ("newHeads", heads),
+        ]));
+        assert!(matches!(Message::decode(&frame, LIMIT), Ok(Message::RemoteHeadsChanged { .. })));
+        // {_ "type": "sync", …, "data": 64([1, 2]) } with an indefinite-length map and string chunks.
+        let mut frame = vec![0xbf];
+        for (key, value) in [("type", "sync"), ("senderId", "js"), ("targetId", "server")] {
+            frame.extend(encode_value(text(key)));
+            frame.extend(encode_value(text(value)));
+        }
+        frame.extend(encode_value(text("documentId")));
+        frame.push(0x7f);
+        frame.extend(encode_value(text(&doc.to_string())));
+        frame.push(0xff);
+        frame.extend(encode_value(text("data")));
+        frame.extend([0xd8, 0x40, 0x5f, 0x41, 0x01, 0x41, 0x02, 0xff, 0xff]);
+        let Ok(Message::Sync { document_id, data, .. }) = Message::decode(&frame, LIMIT) else {
+            panic!("an indefinite-length sync message decodes");
+        };
+        assert_eq!((document_id, data), (doc, vec![1, 2]));
     }
 }

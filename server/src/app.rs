@@ -14,6 +14,10 @@ use serde_json::json;
 use crate::accounts::{AccountPolicy, Accounts};
 use crate::clock::{Clock, SystemClock};
 use crate::office::{DutyRules, Office};
+use crate::sync::connection::{
+    DEFAULT_MAX_CHANGES_PER_MESSAGE, DEFAULT_MAX_CONNECTIONS_PER_USER, DEFAULT_MAX_DOCUMENTS_PER_CONNECTION,
+    DEFAULT_MAX_MISSING_DOCUMENTS_PER_CONNECTION,
+};
 use crate::sync::{ConnectionLimits, Hub, HubConfig, connection};
 use crate::{projection, store};
 
@@ -26,6 +30,14 @@ pub struct ServerConfig {
     pub max_frame_bytes: usize,
     /// How often the server pings each peer; three silent intervals and the peer is dropped.
     pub keepalive: Duration,
+    /// Distinct documents one sync connection may sync or request; past it the connection is closed.
+    pub max_documents_per_connection: usize,
+    /// Requests for documents that do not exist one connection may have open; past it the connection is closed.
+    pub max_missing_documents_per_connection: usize,
+    /// Changes one sync message may bring; a message with more is refused whole and the connection closed.
+    pub max_changes_per_message: usize,
+    /// Sync connections one user may have open at once on this server; one more is refused at `join`.
+    pub max_connections_per_user: usize,
     pub hub: HubConfig,
     /// The office's rules and numbers (grade thresholds, deadlines, calendar).
     pub rules: DutyRules,
@@ -41,6 +53,10 @@ impl Default for ServerConfig {
             database_url: "sqlite://zhiban-data/zhiban.db".to_owned(),
             max_frame_bytes: zhiban_model::DEFAULT_MAX_FRAME_BYTES,
             keepalive: Duration::from_secs(30),
+            max_documents_per_connection: DEFAULT_MAX_DOCUMENTS_PER_CONNECTION,
+            max_missing_documents_per_connection: DEFAULT_MAX_MISSING_DOCUMENTS_PER_CONNECTION,
+            max_changes_per_message: DEFAULT_MAX_CHANGES_PER_MESSAGE,
+            max_connections_per_user: DEFAULT_MAX_CONNECTIONS_PER_USER,
             hub: HubConfig::default(),
             rules: DutyRules::default(),
             accounts: AccountPolicy::default(),
@@ -131,7 +147,14 @@ pub async fn launch_with_tcp_listener(
     let hub_config = HubConfig { clock: config.clock.clone(), ..config.hub.clone() };
     let hub = Hub::start(store, office, hub_config).await?;
     let scheduler = crate::alerts::scheduler::spawn(hub.office().clone(), config.clock.clone(), hub.clone());
-    let limits = ConnectionLimits { max_frame_bytes: config.max_frame_bytes, keepalive: config.keepalive };
+    let limits = ConnectionLimits {
+        max_frame_bytes: config.max_frame_bytes,
+        keepalive: config.keepalive,
+        max_documents: config.max_documents_per_connection,
+        max_missing_documents: config.max_missing_documents_per_connection,
+        max_changes_per_message: config.max_changes_per_message,
+        max_connections_per_user: config.max_connections_per_user,
+    };
     let accounts = Accounts::new(hub.store().database(), config.clock.clone(), config.accounts.clone());
     let state = AppState { hub, limits, accounts };
     // With the peer's address, for throttling failed logins per address.

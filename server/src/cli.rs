@@ -124,6 +124,11 @@ enum DeviceCommand {
     },
 }
 
+/// A limit of 0 would refuse everyone; clap says so at start rather than the server refusing every phone.
+fn at_least_one() -> clap::builder::RangedU64ValueParser<usize> {
+    clap::builder::RangedU64ValueParser::new().range(1..)
+}
+
 /// One line from standard input, without its line ending (never echoed, never logged).
 fn password_from_stdin() -> anyhow::Result<String> {
     let mut line = String::new();
@@ -178,6 +183,22 @@ enum Command {
         /// Most documents held in memory at once.
         #[arg(long, env = "ZHIBAN_MAX_LOADED_DOCUMENTS", default_value_t = 10_000)]
         max_loaded_documents: usize,
+        /// Most distinct documents one sync connection may sync; past it the connection is closed with a reason.
+        #[arg(long, env = "ZHIBAN_MAX_DOCUMENTS_PER_CONNECTION", value_parser = at_least_one(),
+              default_value_t = crate::sync::connection::DEFAULT_MAX_DOCUMENTS_PER_CONNECTION)]
+        max_documents_per_connection: usize,
+        /// Most requests one connection may have open for documents that do not exist.
+        #[arg(long, env = "ZHIBAN_MAX_MISSING_DOCUMENTS_PER_CONNECTION", value_parser = at_least_one(),
+              default_value_t = crate::sync::connection::DEFAULT_MAX_MISSING_DOCUMENTS_PER_CONNECTION)]
+        max_missing_documents_per_connection: usize,
+        /// Most changes one sync message may bring; a message with more is refused whole.
+        #[arg(long, env = "ZHIBAN_MAX_CHANGES_PER_MESSAGE", value_parser = at_least_one(),
+              default_value_t = crate::sync::connection::DEFAULT_MAX_CHANGES_PER_MESSAGE)]
+        max_changes_per_message: usize,
+        /// Most sync connections one user may have open at once (phones, tablets, browser tabs).
+        #[arg(long, env = "ZHIBAN_MAX_CONNECTIONS_PER_USER", value_parser = at_least_one(),
+              default_value_t = crate::sync::connection::DEFAULT_MAX_CONNECTIONS_PER_USER)]
+        max_connections_per_user: usize,
     },
     /// Operator tasks on the database.
     #[command(subcommand)]
@@ -240,12 +261,20 @@ pub async fn main() -> anyhow::Result<()> {
             idle_eviction_secs,
             keepalive_secs,
             max_loaded_documents,
+            max_documents_per_connection,
+            max_missing_documents_per_connection,
+            max_changes_per_message,
+            max_connections_per_user,
         } => {
             let mut config = ServerConfig {
                 database_url: database.url,
                 rules: rules.load()?,
                 max_frame_bytes,
                 keepalive: Duration::from_secs(keepalive_secs.max(1)),
+                max_documents_per_connection,
+                max_missing_documents_per_connection,
+                max_changes_per_message,
+                max_connections_per_user,
                 ..ServerConfig::default()
             };
             config.hub.idle_eviction = Duration::from_secs(idle_eviction_secs);

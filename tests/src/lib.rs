@@ -7,9 +7,12 @@ pub mod alerting;
 pub mod browser;
 pub mod database;
 pub mod duty;
+pub mod fault_proxy;
+pub mod field;
 pub mod js;
 pub mod mobile;
 pub mod peer;
+pub mod process;
 pub mod push_service;
 pub mod server;
 

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use automerge::Automerge;
+use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -96,6 +98,40 @@ impl RawPeer {
                 Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_) | WsMessage::Frame(_))) => continue,
                 Some(Ok(WsMessage::Text(text))) => Received::Other(text.to_string()),
             };
+        }
+    }
+
+    /// Sends sync messages for `id` until the server's heads include every change of `doc` (which by the
+    /// durability contract means it is committed). Returns how many sync messages came back.
+    pub async fn push_until_confirmed(
+        &mut self,
+        id: DocumentId,
+        doc: &mut Automerge,
+        state: &mut SyncState,
+    ) -> anyhow::Result<usize> {
+        let mut received = 0;
+        loop {
+            if let Some(message) = doc.generate_sync_message(state) {
+                self.send_sync(id, message.encode()).await?;
+            }
+            // Cheap test first: the server's heads name our newest change. Otherwise ask the change graph.
+            let ours = doc.get_heads();
+            if state
+                .their_heads
+                .as_deref()
+                .is_some_and(|theirs| ours.iter().all(|h| theirs.contains(h)) || crate::covers(doc, theirs))
+            {
+                return Ok(received);
+            }
+            match self.recv(Duration::from_secs(30)).await {
+                Received::Message(Message::Sync { data, document_id, .. }) if document_id == id => {
+                    received += 1;
+                    doc.receive_sync_message(state, SyncMessage::decode(&data)?)?;
+                }
+                Received::Message(Message::Error { message, .. }) => anyhow::bail!("server error: {message}"),
+                Received::Message(_) => {}
+                other => anyhow::bail!("server stopped answering: {other:?}"),
+            }
         }
     }
 

@@ -90,6 +90,15 @@ pub struct NewUser {
     pub password: String,
 }
 
+/// A user added in bulk, whose password is given once for all (`add_users_sharing_password`).
+#[derive(Debug, Clone)]
+pub struct NewUserRecord {
+    pub username: String,
+    pub display_name: String,
+    pub unit: String,
+    pub roles: Vec<Role>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
     #[error("username {0:?} is taken")]
@@ -173,16 +182,21 @@ impl Accounts {
         Ok(())
     }
 
-    pub async fn add_user(&self, user: NewUser) -> Result<(), AccountError> {
-        let username = user.username.trim().to_owned();
+    fn check_user(username: &str, roles: &[Role]) -> Result<(), AccountError> {
         if username.is_empty() || !username.chars().all(|c| c.is_alphanumeric() || "-_.".contains(c)) {
             return Err(AccountError::Invalid(format!(
                 "username {username:?} may hold only letters, digits, '-', '_' and '.'"
             )));
         }
-        if user.roles.is_empty() {
+        if roles.is_empty() {
             return Err(AccountError::Invalid("a user needs at least one role".into()));
         }
+        Ok(())
+    }
+
+    pub async fn add_user(&self, user: NewUser) -> Result<(), AccountError> {
+        let username = user.username.trim().to_owned();
+        Self::check_user(&username, &user.roles)?;
         Self::check_password(&user.password)?;
         let hash = passwords::hash(user.password).await.map_err(AccountError::Hashing)?;
         let now = self.now();
@@ -199,6 +213,38 @@ impl Accounts {
             return Err(AccountError::Taken(username));
         }
         Ok(())
+    }
+
+    /// Adds many users who start with the same password, hashed once, in one transaction: a staff list
+    /// imported at once, or the load generator's ten thousand phones (hashing each would take minutes of
+    /// CPU). Users already there stay as they are. Returns how many were added.
+    pub async fn add_users_sharing_password(
+        &self,
+        users: &[NewUserRecord],
+        password: String,
+    ) -> Result<u64, AccountError> {
+        for user in users {
+            Self::check_user(user.username.trim(), &user.roles)?;
+        }
+        Self::check_password(&password)?;
+        let hash = passwords::hash(password).await.map_err(AccountError::Hashing)?;
+        let now = self.now();
+        let added = on_database!(&self.database, pool => {
+            let mut tx = pool.begin().await?;
+            let mut added = 0;
+            for user in users {
+                added += sqlx::query(
+                    "INSERT INTO users (username, display_name, unit_id, roles, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING",
+                )
+                .bind(user.username.trim()).bind(user.display_name.trim()).bind(user.unit.trim())
+                .bind(roles_text(&user.roles)).bind(&hash).bind(now)
+                .execute(&mut *tx).await?.rows_affected();
+            }
+            tx.commit().await?;
+            added
+        });
+        Ok(added)
     }
 
     /// Sets a new password and signs the user out everywhere.
@@ -356,14 +402,27 @@ impl Accounts {
             return Err(LoginError::Disabled);
         }
         self.clear_failures(&user_key).await?;
+        Ok(self.sign_in_device(username, device_name).await?)
+    }
+
+    /// A new device for `username`, signed in without a password: what a login does once the password is
+    /// right, and what an operator holding the database may do for a device it provisions (the load
+    /// generator's phones). A disabled or unknown user gets no device.
+    pub async fn sign_in_device(&self, username: &str, device_name: &str) -> Result<Tokens, AccountError> {
         let device_id = tokens::new_token(tokens::DEVICE);
         let now = self.now();
         let name = if device_name.trim().is_empty() { "unnamed device" } else { device_name.trim() };
-        on_database!(&self.database, pool => {
-            sqlx::query("INSERT INTO devices (device_id, username, name, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)")
-                .bind(&device_id).bind(username).bind(name).bind(now).execute(pool).await?;
+        let inserted = on_database!(&self.database, pool => {
+            sqlx::query(
+                "INSERT INTO devices (device_id, username, name, created_at, last_seen_at) \
+                 SELECT $1, username, $3, $4, $4 FROM users WHERE username = $2 AND disabled_at IS NULL",
+            )
+            .bind(&device_id).bind(username).bind(name).bind(now).execute(pool).await?.rows_affected()
         });
-        tracing::info!(%username, device = %device_id, "logged in");
+        if inserted == 0 {
+            return Err(AccountError::NoSuchUser(username.to_owned()));
+        }
+        tracing::info!(%username, device = %device_id, "signed in");
         Ok(self.issue(&device_id).await?)
     }
 

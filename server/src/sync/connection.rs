@@ -14,9 +14,17 @@ use super::hub::{Hub, SyncError};
 use super::outbound::{Outbound, Outgoing};
 use crate::accounts::Principal;
 
-/// Requests for documents nobody has that one connection may have open; each keeps a place in memory
-/// (so the peer hears if the document appears), and a peer asking for random ids must not fill it.
-const MAX_UNAVAILABLE_PER_CONNECTION: usize = 1000;
+/// Default for `--max-documents-per-connection`: a desk's phone, which syncs every document its home lists,
+/// may legitimately hold a few thousand incidents; each document a connection syncs stays in memory while
+/// the connection is open.
+pub const DEFAULT_MAX_DOCUMENTS_PER_CONNECTION: usize = 20_000;
+/// Default for `--max-missing-documents-per-connection`.
+pub const DEFAULT_MAX_MISSING_DOCUMENTS_PER_CONNECTION: usize = 1_000;
+/// Default for `--max-changes-per-message`: a phone offline for a day sends a few hundred.
+pub const DEFAULT_MAX_CHANGES_PER_MESSAGE: usize = 10_000;
+/// Default for `--max-connections-per-user`: a person's phones, tablets and browser tabs (each tab of the web
+/// app has its own socket).
+pub const DEFAULT_MAX_CONNECTIONS_PER_USER: usize = 20;
 
 /// A peer that connects must say `join` within this time.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -29,11 +37,29 @@ pub struct ConnectionLimits {
     /// The server pings a peer this often; a peer silent for three intervals is gone (a phone that lost
     /// its network without closing) and its connection is dropped.
     pub keepalive: Duration,
+    /// Distinct documents one connection may sync or request.
+    pub max_documents: usize,
+    /// Requests for documents nobody has that one connection may have open; each keeps a place in memory
+    /// (so the peer hears if the document appears), and a peer asking for random ids must not fill it.
+    pub max_missing_documents: usize,
+    /// Changes one sync message may bring.
+    pub max_changes_per_message: usize,
+    /// Sync connections one user may have open at once on this server (each server counts its own).
+    pub max_connections_per_user: usize,
 }
 
 /// Serves one peer, on which `principal` logged in.
 pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, principal: Principal) {
-    let ConnectionLimits { max_frame_bytes, keepalive } = limits;
+    let ConnectionLimits {
+        max_frame_bytes,
+        keepalive,
+        max_documents,
+        max_missing_documents,
+        max_changes_per_message,
+        max_connections_per_user,
+    } = limits;
+    // Counted from the upgrade until this function returns or unwinds: the guard is dropped either way.
+    let seat = hub.user_connections().open(&principal.username, max_connections_per_user);
     let (mut sink, mut stream) = socket.split();
     let server_id = hub.peer_id().clone();
     let error = |target: Option<String>, message: String| Message::Error {
@@ -65,6 +91,18 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, p
         Ok(None) => return,
         Err(_) => Err(format!("no `join` within {} seconds", HANDSHAKE_TIMEOUT.as_secs())),
     };
+    // Refused in answer to `join`, not with HTTP 429 before the upgrade: a browser's WebSocket hides the
+    // status of a refused upgrade from scripts, and automerge-repo's adapter in Node throws it unhandled,
+    // while an `error` message is logged by the adapter with its text (and shown by our phones) before it
+    // retries on its usual interval.
+    let joined = joined.and_then(|peer_id| match &seat {
+        Some(_) => Ok(peer_id),
+        None => Err(format!(
+            "more than {max_connections_per_user} connections for user {}; close the app on another device or ask \
+             an administrator to raise --max-connections-per-user",
+            principal.username
+        )),
+    });
     let peer_id = match joined {
         Ok(peer_id) => peer_id,
         Err(reason) => {
@@ -150,16 +188,24 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, p
                 if refused.contains(&document_id) {
                     continue;
                 }
+                // Refused before the hub sees it: nothing of this message is loaded or stored.
+                if !documents.contains(&document_id) && documents.len() >= max_documents {
+                    break Err(format!(
+                        "more than {max_documents} documents on one connection; ask an administrator to raise \
+                         --max-documents-per-connection"
+                    ));
+                }
                 documents.insert(document_id);
-                match hub.receive_sync(&outbound, document_id, &data, is_request).await {
+                match hub.receive_sync(&outbound, document_id, &data, is_request, max_changes_per_message).await {
                     Ok(true) => {
                         unavailable.remove(&document_id);
                     }
                     Ok(false) => {
                         unavailable.insert(document_id);
-                        if unavailable.len() > MAX_UNAVAILABLE_PER_CONNECTION {
+                        if unavailable.len() > max_missing_documents {
                             break Err(format!(
-                                "more than {MAX_UNAVAILABLE_PER_CONNECTION} requests for documents that do not exist"
+                                "more than {max_missing_documents} requests for documents that do not exist; ask \
+                                 an administrator to raise --max-missing-documents-per-connection"
                             ));
                         }
                     }

@@ -10,6 +10,8 @@ use zhiban_model::documents::home::{Home, HomeEntry};
 
 use std::sync::Weak;
 
+use futures_util::StreamExt;
+
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::hub::Hub;
@@ -19,6 +21,10 @@ use crate::accounts::Accounts;
 use crate::alerts;
 use crate::homes::{DocumentAudience, audiences, entries_for, home_document_id, listed_for};
 use crate::store::{NewChunk, StoreError};
+
+/// Homes written at once after one change: enough to fill the group commit's batches, few enough that the
+/// database's connections are not all taken.
+const HOMES_AT_ONCE: usize = 64;
 
 impl alerts::lists::AlertLists for Hub {
     fn refresh(&self, people: Vec<String>) {
@@ -36,11 +42,16 @@ pub(super) async fn refresh_alert_lists(hub: Weak<Hub>, mut people: UnboundedRec
         batch.sort();
         batch.dedup();
         let Some(hub) = hub.upgrade() else { return };
-        for person in batch {
-            if let Err(e) = hub.refresh_alert_list(&person).await {
-                tracing::warn!(%person, error = %e, "cannot list the open alerts in a home");
-            }
-        }
+        futures_util::stream::iter(batch)
+            .for_each_concurrent(HOMES_AT_ONCE, |person| {
+                let hub = hub.clone();
+                async move {
+                    if let Err(e) = hub.refresh_alert_list(&person).await {
+                        tracing::warn!(%person, error = %e, "cannot list the open alerts in a home");
+                    }
+                }
+            })
+            .await;
     }
 }
 
@@ -95,34 +106,54 @@ impl Hub {
             return Ok(());
         }
         let viewers = Accounts::active_viewers(&self.office().database).await?;
-        let directory = self.office().directory();
+        // Who, and the document's kind if it is now in their home: owned, for the concurrent writes below.
+        let concerned: Vec<(String, Option<String>)> = {
+            let directory = self.office().directory();
+            viewers
+                .into_iter()
+                .filter_map(|viewer| {
+                    let was = before.is_some_and(|a| listed_for(&viewer, a, &*directory));
+                    let now = after.filter(|a| listed_for(&viewer, a, &*directory));
+                    let kind_changed = now.is_some() && before.map(|b| &b.kind) != now.map(|a| &a.kind);
+                    (was != now.is_some() || kind_changed).then(|| (viewer.person, now.map(|a| a.kind.clone())))
+                })
+                .collect()
+        };
         let key = id.to_string();
-        for viewer in viewers {
-            let was = before.is_some_and(|a| listed_for(&viewer, a, &*directory));
-            let now = after.filter(|a| listed_for(&viewer, a, &*directory));
-            let kind_changed = now.is_some() && before.map(|b| &b.kind) != now.map(|a| &a.kind);
-            if was == now.is_some() && !kind_changed {
-                continue;
-            }
-            let home = self.home_of(&viewer.person).await?;
-            let slot = self.slot(home);
-            let mut guard = slot.live.lock().await;
-            let live = &mut *guard;
-            live.ensure_loaded(self.store()).await?;
-            if !live.exists() {
-                continue;
-            }
-            self.write_home(live, &viewer.person, |h| match now {
-                Some(a) => {
-                    h.documents.insert(key.clone(), HomeEntry { kind: a.kind.clone() });
-                }
-                None => {
-                    h.documents.remove(&key);
+        // Many homes at once, so their appends share the group commit's transactions: one after the other,
+        // an instruction to a thousand people waited for a thousand disk syncs.
+        let outcomes: Vec<Result<(), HomeError>> = futures_util::stream::iter(concerned)
+            .map(|(person, kind)| {
+                let key = key.clone();
+                async move {
+                    self.edit_home_if_made(&person, |h| match kind {
+                        Some(kind) => {
+                            h.documents.insert(key, HomeEntry { kind });
+                        }
+                        None => {
+                            h.documents.remove(&key);
+                        }
+                    })
+                    .await
                 }
             })
-            .await?;
+            .buffer_unordered(HOMES_AT_ONCE)
+            .collect()
+            .await;
+        outcomes.into_iter().collect()
+    }
+
+    /// Applies `edit` to `person`'s home, if it has been made: a home not made yet is filled when first used.
+    async fn edit_home_if_made(&self, person: &str, edit: impl FnOnce(&mut Home)) -> Result<(), HomeError> {
+        let home = self.home_of(person).await?;
+        let slot = self.slot(home);
+        let mut guard = slot.live.lock().await;
+        let live = &mut *guard;
+        live.ensure_loaded(self.store()).await?;
+        if !live.exists() {
+            return Ok(());
         }
-        Ok(())
+        self.write_home(live, person, edit).await
     }
 
     /// Asks for the alert lists of `people`'s homes to be brought up to date, soon.
@@ -137,15 +168,7 @@ impl Hub {
     /// when first used.
     async fn refresh_alert_list(&self, person: &str) -> Result<(), HomeError> {
         let listed = alerts::lists::open_for(&self.office().database, person, self.clock().now_millis()).await?;
-        let home = self.home_of(person).await?;
-        let slot = self.slot(home);
-        let mut guard = slot.live.lock().await;
-        let live = &mut *guard;
-        live.ensure_loaded(self.store()).await?;
-        if !live.exists() {
-            return Ok(());
-        }
-        self.write_home(live, person, |h| h.alerts = listed).await
+        self.edit_home_if_made(person, |h| h.alerts = listed).await
     }
 
     /// Applies `edit` to the home in `live` as the server's own change, stores it, and sends it to the

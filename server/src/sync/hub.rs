@@ -8,13 +8,14 @@ use std::time::{Duration, Instant};
 use automerge::ReadDoc;
 use automerge::sync::{Message as SyncMessage, SyncDoc};
 use tokio::sync::broadcast;
-use zhiban_model::access::{self, Viewer};
-use zhiban_model::documents::directory::Role;
+use zhiban_model::access::Viewer;
 use zhiban_model::{DocumentId, Message, PeerId};
 
+use super::incoming;
 use super::live_document::{LiveDocument, PeerSync};
 use super::outbound::{ConnectionId, Outbound};
 use super::receipts::{foreign_actors, receipts};
+use super::user_connections::UserConnections;
 use crate::alerts;
 use crate::clock::{Clock, SystemClock};
 use crate::homes::DocumentAudience;
@@ -49,8 +50,15 @@ impl Default for HubConfig {
 pub enum SyncError {
     #[error("sync message for document {document} does not decode: {reason}")]
     BadSyncMessage { document: DocumentId, reason: String },
+    #[error("sync message for document {document} cannot be used, nothing from it was stored: {reason}")]
+    UnusableSyncMessage { document: DocumentId, reason: String },
     #[error("a change for document {document} does not apply, nothing from this message was stored: {reason}")]
     ChangeRejected { document: DocumentId, reason: String },
+    #[error(
+        "a sync message for document {document} carries {changes} changes, more than the {limit} one message may \
+         carry; nothing of it was stored; ask an administrator to raise --max-changes-per-message"
+    )]
+    TooManyChanges { document: DocumentId, changes: usize, limit: usize },
     #[error("document {document}: the change was refused and nothing of it was stored: {reason}")]
     ChangeRefused { document: DocumentId, reason: String },
     #[error("the server cannot load document {document} from its store; an operator must look at it: {source}")]
@@ -88,6 +96,8 @@ pub struct Hub {
     next_connection: AtomicU64,
     /// Home document ids already looked up, by person.
     homes: Mutex<HashMap<String, DocumentId>>,
+    /// Sync connections open per user, for `--max-connections-per-user`.
+    user_connections: Arc<UserConnections>,
     /// People whose homes' alert lists may have changed, for a task that rewrites them (not inline: the
     /// change that prompts it may hold the very home's lock).
     pub(super) alert_lists: tokio::sync::mpsc::UnboundedSender<Vec<String>>,
@@ -111,6 +121,7 @@ impl Hub {
             documents: Mutex::new(HashMap::new()),
             next_connection: AtomicU64::new(1),
             homes: Mutex::new(HashMap::new()),
+            user_connections: Arc::default(),
             alert_lists,
         });
         tokio::spawn(super::homes::refresh_alert_lists(Arc::downgrade(&hub), people_to_refresh));
@@ -158,6 +169,10 @@ impl Hub {
         self.homes.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    pub fn user_connections(&self) -> &Arc<UserConnections> {
+        &self.user_connections
+    }
+
     pub fn next_connection_id(&self) -> ConnectionId {
         self.next_connection.fetch_add(1, Ordering::Relaxed)
     }
@@ -192,16 +207,30 @@ impl Hub {
     }
 
     /// Applies a `sync` or `request` from a peer. New changes are stored before any peer hears of them.
-    /// Returns false when the peer asked for a document nobody has.
+    /// Returns false when the peer asked for a document nobody has. A message bringing more than
+    /// `max_changes` changes is refused whole.
     pub async fn receive_sync(
         &self,
         from: &Outbound,
         document_id: DocumentId,
         data: &[u8],
         is_request: bool,
+        max_changes: usize,
     ) -> Result<bool, SyncError> {
-        let message = SyncMessage::decode(data)
+        let mut message = SyncMessage::decode(data)
             .map_err(|e| SyncError::BadSyncMessage { document: document_id, reason: e.to_string() })?;
+        if let Some(reason) = incoming::unusable_bloom_filter(&message) {
+            return Err(SyncError::UnusableSyncMessage { document: document_id, reason });
+        }
+        incoming::sort_hashes(&mut message);
+        // Each chunk holds at least one change: too many is refused before the document is even locked.
+        if message.changes.len() > max_changes {
+            return Err(SyncError::TooManyChanges {
+                document: document_id,
+                changes: message.changes.len(),
+                limit: max_changes,
+            });
+        }
         let slot = self.slot(document_id);
         let mut guard = slot.live.lock().await;
         let live = &mut *guard;
@@ -243,7 +272,17 @@ impl Hub {
             return Err(SyncError::ChangeRejected { document: document_id, reason: e.to_string() });
         }
         let brought_changes = live.doc.get_heads() != before;
-        let audience_before = DocumentAudience::of(&before_typed);
+        // One chunk may be a whole document of many changes (a V2 message): counted again once applied,
+        // before anything is checked or stored.
+        if brought_changes {
+            let changes = live.doc.get_changes_meta(&before).len();
+            if changes > max_changes {
+                live.reset();
+                return Err(SyncError::TooManyChanges { document: document_id, changes, limit: max_changes });
+            }
+        }
+        // Only a change can move the document between homes; worked out for nothing else.
+        let audience_before = if brought_changes { DocumentAudience::of(&before_typed) } else { None };
         let mut audience = audience_before.clone();
         if !brought_changes {
             live.typed = Some(before_typed);
@@ -327,11 +366,7 @@ impl Hub {
     }
 
     fn may_read(&self, viewer: &Viewer, live: &mut LiveDocument) -> bool {
-        match live.typed() {
-            Ok(typed) => access::may_read(viewer, typed, &*self.office.directory()),
-            // A document that does not read as the office's: administrators only.
-            Err(_) => viewer.has(Role::Admin),
-        }
+        live.audience().includes(viewer, &*self.office.directory())
     }
 
     /// After a change (an incident flagged sensitive, a recipient removed), the peers who may no longer see
@@ -340,11 +375,13 @@ impl Hub {
     fn drop_peers_who_lost_access(&self, live: &mut LiveDocument) {
         let lost: Vec<ConnectionId> = {
             let directory = self.office.directory();
-            live.typed();
-            let Some(Ok(typed)) = &live.typed else { return };
+            if live.typed().is_err() {
+                return;
+            }
+            let audience = live.audience().clone();
             live.peers
                 .iter()
-                .filter(|(_, peer)| !access::may_read(&peer.outbound.viewer, typed, &*directory))
+                .filter(|(_, peer)| !audience.includes(&peer.outbound.viewer, &*directory))
                 .map(|(connection, _)| *connection)
                 .collect()
         };

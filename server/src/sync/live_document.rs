@@ -3,10 +3,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use automerge::Automerge;
 use automerge::sync::{State as SyncState, SyncDoc};
+use automerge::{Automerge, ChangeHash};
 use zhiban_model::{DocumentId, Message, PeerId};
 
+use zhiban_model::access::Audience;
 use zhiban_model::documents::DocumentError;
 
 use super::outbound::{ConnectionId, Outbound};
@@ -35,6 +36,9 @@ pub struct LiveDocument {
     pub peers: HashMap<ConnectionId, PeerSync>,
     /// The document read as its type, as last checked; `None` when the document changed since.
     pub typed: Option<Result<TypedDocument, DocumentError>>,
+    /// Who may read the document, with the heads it was worked out for: asked for every peer's request,
+    /// and an instruction to a thousand people is costly to work out a thousand times.
+    audience: Option<(Vec<ChangeHash>, Audience)>,
     /// For a home document: checked against every document's audience since it was loaded.
     pub home_reconciled: bool,
     /// Highest ephemeral `count` relayed per (sender, session), to drop repeats.
@@ -51,6 +55,7 @@ impl LiveDocument {
             stored: BTreeSet::new(),
             peers: HashMap::new(),
             typed: None,
+            audience: None,
             home_reconciled: false,
             ephemeral_seen: HashMap::new(),
         }
@@ -83,6 +88,20 @@ impl LiveDocument {
     pub fn typed(&mut self) -> &Result<TypedDocument, DocumentError> {
         let doc = &self.doc;
         self.typed.get_or_insert_with(|| TypedDocument::read(doc))
+    }
+
+    /// Who may read the document as it is now.
+    pub fn audience(&mut self) -> &Audience {
+        let heads = self.doc.get_heads();
+        if self.audience.as_ref().is_none_or(|(worked_out_for, _)| *worked_out_for != heads) {
+            let audience = match self.typed() {
+                Ok(typed) => Audience::of(typed),
+                // A document that does not read as the office's: administrators only.
+                Err(_) => Audience::Administrators,
+            };
+            self.audience = Some((heads, audience));
+        }
+        &self.audience.as_ref().expect("worked out just above").1
     }
 
     pub fn begin_unstored(&mut self) {

@@ -5,11 +5,14 @@
 pub mod connection;
 mod homes;
 mod hub;
+mod incoming;
 mod live_document;
 mod outbound;
 mod receipts;
+mod user_connections;
 
 pub use connection::ConnectionLimits;
 pub use homes::HomeError;
 pub use hub::{Hub, HubConfig};
 pub(crate) use receipts::receipts;
+pub use user_connections::{UserConnection, UserConnections};

@@ -12,17 +12,18 @@
 //! `zhiban-bench publications --units 200` the desk's publications over a year of records (`publications.rs`).
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Context;
 use automerge::Automerge;
-use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
+use automerge::sync::State as SyncState;
 use automerge::transaction::Transactable;
 use clap::{Parser, Subcommand};
-use zhiban_model::{DocumentId, Message};
+use zhiban_model::DocumentId;
+use zhiban_tests::RawPeer;
 use zhiban_tests::accounts::with_token;
-use zhiban_tests::peer::Received;
-use zhiban_tests::{RawPeer, covers};
+use zhiban_tests::field::FieldReporter;
+use zhiban_tests::process::{ms, peak_rss_kib};
 
 #[path = "bench/alerts.rs"]
 mod alerts;
@@ -124,6 +125,8 @@ async fn run(args: Args) -> anyhow::Result<()> {
             };
             let child = tokio::process::Command::new(std::env::current_exe()?)
                 .args(["serve", "--listen", &addr.to_string(), "--database", &database])
+                // Every phone of the benchmark is the same user.
+                .args(["--max-connections-per-user", &(args.clients + 1).to_string()])
                 .env("ZHIBAN_LOG", "warn")
                 .stdin(Stdio::null())
                 .kill_on_drop(true)
@@ -163,7 +166,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let mut doc = Automerge::new();
         let mut tx = doc.transaction();
         if args.typed {
-            autosurgeon::reconcile(&mut tx, typed::incident(k)?)?;
+            autosurgeon::reconcile(&mut tx, FieldReporter::li().first_report(k, &zhiban_tests::duty::small_city())?)?;
         } else {
             tx.put(automerge::ROOT, "doc", k as i64)?;
         }
@@ -197,7 +200,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
                 let before = doc.get_heads();
                 let mut tx = doc.transaction();
                 if typed_mode {
-                    typed::follow_up(&mut tx, &format!("c{c}-{i}"), c, i)?;
+                    FieldReporter::li().follow_up(&mut tx, &format!("c{c}-{i}"), c, i)?;
                 } else {
                     tx.put(automerge::ROOT, format!("c{c}"), i as i64)?;
                 }
@@ -262,94 +265,17 @@ async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-/// Peak resident set size of a process, from `/proc/PID/status` (Linux).
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Sync messages the phones received, all told.
-static MESSAGES_RECEIVED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
-/// Sends sync messages until the server's heads include every change of ours.
+/// Sends sync messages until the server's heads include every change of ours; counts what came back.
 async fn push_until_confirmed(
     peer: &mut RawPeer,
     id: DocumentId,
     doc: &mut Automerge,
     state: &mut SyncState,
 ) -> anyhow::Result<()> {
-    loop {
-        if let Some(message) = doc.generate_sync_message(state) {
-            peer.send_sync(id, message.encode()).await?;
-        }
-        // Cheap test first: the server's heads name our newest change. Otherwise ask the change graph.
-        let ours = doc.get_heads();
-        if state
-            .their_heads
-            .as_deref()
-            .is_some_and(|theirs| ours.iter().all(|h| theirs.contains(h)) || covers(doc, theirs))
-        {
-            return Ok(());
-        }
-        match peer.recv(Duration::from_secs(30)).await {
-            Received::Message(Message::Sync { data, .. }) => {
-                MESSAGES_RECEIVED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                doc.receive_sync_message(state, SyncMessage::decode(&data)?)?;
-            }
-            Received::Message(Message::Error { message, .. }) => anyhow::bail!("server error: {message}"),
-            Received::Message(_) => {}
-            other => anyhow::bail!("server stopped answering: {other:?}"),
-        }
-    }
+    let received = peer.push_until_confirmed(id, doc, state).await?;
+    MESSAGES_RECEIVED.fetch_add(received as u64, std::sync::atomic::Ordering::Relaxed);
+    Ok(())
 }
 
-/// Duty documents for `--typed`: incidents in the test city, and follow-ups written as a phone writes them
-/// (one new entry in the chain, nothing else touched).
-mod typed {
-    use automerge::ReadDoc;
-    use automerge::transaction::Transaction;
-    use chrono::Duration;
-    use zhiban_model::documents::incident::{FirstReport, Incident, ReportDetails, ReportEntry, ReportKind, Reporter};
-    use zhiban_model::documents::time::format_instant;
-    use zhiban_tests::duty::{at, small_city};
-
-    fn reporter() -> Reporter {
-        Reporter { person: "li".into(), unit: "east".into(), name: "李四".into(), ..Default::default() }
-    }
-
-    pub fn incident(k: usize) -> anyhow::Result<Incident> {
-        let report = FirstReport {
-            title: format!("压测事件 {k}"),
-            unit: "east".into(),
-            received_at: Some(at("2026-10-01T08:00:00+08:00")),
-            reporter: reporter(),
-            details: ReportDetails { account: "首报".into(), ..Default::default() },
-            ..Default::default()
-        };
-        Incident::file_first_report(report, "first", at("2026-10-01T08:05:00+08:00"), &small_city())
-            .map_err(|problems| anyhow::anyhow!("{problems:?}"))
-    }
-
-    pub fn follow_up(tx: &mut Transaction<'_>, id: &str, phone: usize, n: usize) -> anyhow::Result<()> {
-        let entries = match tx.get(automerge::ROOT, "entries")? {
-            Some((_, entries)) => entries,
-            None => anyhow::bail!("the incident has no entries"),
-        };
-        let at = at("2026-10-01T09:00:00+08:00") + Duration::seconds((n * 60 + phone) as i64);
-        let entry = ReportEntry {
-            kind: ReportKind::FollowUp,
-            submitted_at: format_instant(at),
-            reporter: reporter(),
-            recorded_by: None,
-            details: ReportDetails { account: format!("续报 {phone}-{n}"), ..Default::default() },
-            pending: Vec::new(),
-        };
-        autosurgeon::reconcile_prop(tx, entries, id, &entry)?;
-        Ok(())
-    }
-}
+/// Sync messages the phones received, all told.
+static MESSAGES_RECEIVED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

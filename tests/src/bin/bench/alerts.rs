@@ -28,7 +28,9 @@ use zhiban_tests::RawPeer;
 use zhiban_tests::accounts::{TEST_ADMIN, password_of, with_token};
 use zhiban_tests::push_service::{PushService, TestSubscription};
 
-use super::{ms, peak_rss_kib, push_until_confirmed};
+use zhiban_tests::process::{cpu_time, machine_busy, ms, peak_rss_kib, resident_kib};
+
+use super::push_until_confirmed;
 
 /// A gap between two pushes longer than this is the scheduler doing something else.
 const PAUSE: Duration = Duration::from_millis(50);
@@ -69,38 +71,6 @@ fn duty_officers(count: usize) -> Vec<(String, Person)> {
             (format!("officer-{i:04}"), person)
         })
         .collect()
-}
-
-/// CPU time (user + system) a process has used so far, from `/proc/PID/stat` (Linux), all its threads
-/// included, those that have ended too.
-fn cpu_time(pid: u32) -> anyhow::Result<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).with_context(|| format!("/proc/{pid}/stat"))?;
-    // The command name in parentheses may contain spaces; the fields after it are plain numbers.
-    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).context("a /proc stat line without its name")?;
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name; in USER_HZ ticks, which
-    // the kernel's interface fixes at 100 per second.
-    let ticks = |i: usize| -> anyhow::Result<u64> {
-        fields.get(i).context("a short /proc stat line")?.parse().context("a /proc stat field that is not a number")
-    };
-    Ok(Duration::from_millis((ticks(11)? + ticks(12)?) * 10))
-}
-
-/// CPU time the whole machine has spent busy so far (every core, every process), from `/proc/stat`.
-fn machine_busy() -> anyhow::Result<Duration> {
-    let stat = std::fs::read_to_string("/proc/stat").context("/proc/stat")?;
-    let line = stat.lines().next().context("an empty /proc/stat")?;
-    let ticks: Vec<u64> = line.split_whitespace().skip(1).filter_map(|t| t.parse().ok()).collect();
-    // user nice system idle iowait irq softirq steal: all but idle and iowait, in USER_HZ (100 per second).
-    let busy: u64 = ticks.iter().take(8).enumerate().filter(|(i, _)| !matches!(i, 3 | 4)).map(|(_, t)| t).sum();
-    Ok(Duration::from_millis(busy * 10))
-}
-
-/// Resident set size of a process now, from `/proc/PID/status` (Linux).
-fn resident_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// Runs `zhiban-server admin vapid generate` (this same program) on `database`, before the server starts.
