@@ -32,6 +32,27 @@ pub async fn add_user(database_url: &str, username: &str, unit: &str, roles: &[R
     }
 }
 
+/// Adds several users through one connection to the database (each `add_user` opens its own, and fifty
+/// at once would take all of PostgreSQL's connections).
+pub async fn add_users(database_url: &str, users: &[(&str, &str, &[Role])]) -> anyhow::Result<()> {
+    let store = zhiban_server::store::open(database_url).await?;
+    let accounts = Accounts::new(store.database(), std::sync::Arc::new(SystemClock), AccountPolicy::default());
+    for (username, unit, roles) in users {
+        let user = NewUser {
+            username: (*username).to_owned(),
+            display_name: (*username).to_owned(),
+            unit: (*unit).to_owned(),
+            roles: roles.to_vec(),
+            password: password_of(username),
+        };
+        match accounts.add_user(user).await {
+            Ok(()) | Err(AccountError::Taken(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
 /// Logs `username` in on a new device over HTTP; returns the access token.
 pub async fn login(http_url: &str, username: &str) -> anyhow::Result<String> {
     let body = json!({"username": username, "password": password_of(username), "device_name": format!("{username}'s test device")});

@@ -12,6 +12,8 @@
 
 use std::collections::BTreeMap;
 
+use automerge::ROOT;
+use automerge::transaction::Transactable;
 use autosurgeon::{Hydrate, Reconcile};
 
 use super::{DocumentError, read_document};
@@ -66,6 +68,24 @@ pub struct AlertReceipt {
     pub device: String,
 }
 
+/// Puts the entries of `after` that `before` lacks or holds differently, and deletes those `after` lacks.
+fn write_map_changes<T: Transactable + autosurgeon::Doc, V: Reconcile + PartialEq>(
+    tx: &mut T,
+    map: &automerge::ObjId,
+    before: &BTreeMap<String, V>,
+    after: &BTreeMap<String, V>,
+) -> Result<(), autosurgeon::ReconcileError> {
+    for (key, value) in after {
+        if before.get(key) != Some(value) {
+            autosurgeon::reconcile_prop(tx, map, key.as_str(), value)?;
+        }
+    }
+    for key in before.keys().filter(|key| !after.contains_key(*key)) {
+        Transactable::delete(tx, map, key.as_str())?;
+    }
+    Ok(())
+}
+
 impl Home {
     pub fn new(person: &str) -> Self {
         Self {
@@ -87,6 +107,32 @@ impl Home {
         self.alerts.iter().filter(|(id, _)| !self.acknowledged.contains_key(*id))
     }
 
+    /// Writes into `tx` what differs between `before` (what the document holds) and `self`, entry by entry:
+    /// the server adds one document or one alert to a home at a time, and reconciling the whole home each
+    /// time cost as much as the home is long (a desk's lists thousands of incidents).
+    pub fn write_changes<T: Transactable + autosurgeon::Doc>(
+        &self,
+        before: &Home,
+        tx: &mut T,
+    ) -> Result<(), autosurgeon::ReconcileError> {
+        let same_header = self.kind == before.kind && self.schema == before.schema && self.person == before.person;
+        let maps = (
+            automerge::ReadDoc::get(tx, ROOT, "documents"),
+            automerge::ReadDoc::get(tx, ROOT, "alerts"),
+            automerge::ReadDoc::get(tx, ROOT, "acknowledged"),
+        );
+        let (Ok(Some((_, documents))), Ok(Some((_, alerts))), Ok(Some((_, acknowledged)))) = maps else {
+            // A home written before one of its lists existed: written whole, once.
+            return autosurgeon::reconcile(tx, self);
+        };
+        if !same_header {
+            return autosurgeon::reconcile(tx, self);
+        }
+        write_map_changes(tx, &documents, &before.documents, &self.documents)?;
+        write_map_changes(tx, &alerts, &before.alerts, &self.alerts)?;
+        write_map_changes(tx, &acknowledged, &before.acknowledged, &self.acknowledged)
+    }
+
     /// Receipts in `self` that `before` did not have.
     pub fn new_receipts<'a>(&'a self, before: Option<&Home>) -> Vec<(&'a str, &'a AlertReceipt)> {
         self.acknowledged
@@ -94,5 +140,46 @@ impl Home {
             .filter(|(id, _)| before.is_none_or(|b| !b.acknowledged.contains_key(*id)))
             .map(|(id, r)| (id.as_str(), r))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::Automerge;
+
+    use super::*;
+
+    fn alert(kind: &str) -> HomeAlert {
+        HomeAlert {
+            kind: kind.into(),
+            document: None,
+            title_class: "instruction".into(),
+            urgency: "high".into(),
+            called_at: "2026-10-01T08:00:00+08:00".into(),
+        }
+    }
+
+    #[test]
+    fn changes_written_entry_by_entry_read_back_as_the_whole_home() {
+        let mut before = Home::new("wang");
+        before.documents.insert("a".into(), HomeEntry { kind: "incident".into() });
+        before.documents.insert("b".into(), HomeEntry { kind: "roster".into() });
+        before.alerts.insert("alert-1".into(), alert("incident"));
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        autosurgeon::reconcile(&mut tx, &before).expect("the home written whole");
+        tx.commit();
+
+        let mut after = before.clone();
+        after.documents.remove("a");
+        after.documents.insert("c".into(), HomeEntry { kind: "instruction".into() });
+        after.documents.insert("b".into(), HomeEntry { kind: "duty_log".into() });
+        after.alerts.insert("alert-2".into(), alert("instruction"));
+        after.alerts.remove("alert-1");
+        let mut tx = doc.transaction();
+        after.write_changes(&before, &mut tx).expect("the changes written");
+        tx.commit();
+        let read: Home = autosurgeon::hydrate(&doc).expect("read back");
+        assert_eq!(read, after);
     }
 }

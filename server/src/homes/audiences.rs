@@ -106,13 +106,24 @@ pub async fn write(database: &Database, id: DocumentId, audience: &DocumentAudie
 
 /// Every document's audience.
 pub async fn all(database: &Database) -> Result<Vec<(DocumentId, DocumentAudience)>, sqlx::Error> {
+    read(database, "SELECT document_id, audience, kind, unit, sensitive, people, units FROM document_audiences").await
+}
+
+/// Every document's audience but the home documents': what a home may list. There is a home per person,
+/// and reading ten thousand of them for each home first used made ten thousand phones connecting quadratic.
+pub async fn listable(database: &Database) -> Result<Vec<(DocumentId, DocumentAudience)>, sqlx::Error> {
+    read(
+        database,
+        "SELECT document_id, audience, kind, unit, sensitive, people, units FROM document_audiences \
+         WHERE audience <> 'person'",
+    )
+    .await
+}
+
+async fn read(database: &Database, query: &'static str) -> Result<Vec<(DocumentId, DocumentAudience)>, sqlx::Error> {
     type IdAndRow = (String, String, String, Option<String>, bool, String, String);
     let rows: Vec<IdAndRow> = on_database!(database, pool => {
-        sqlx::query_as(
-            "SELECT document_id, audience, kind, unit, sensitive, people, units FROM document_audiences",
-        )
-        .fetch_all(pool)
-        .await?
+        sqlx::query_as(query).fetch_all(pool).await?
     });
     Ok(rows
         .into_iter()

@@ -81,7 +81,7 @@ impl Hub {
     /// Brings `viewer`'s home, loaded in `live`, in line with every document's audience and the alerts
     /// open for them.
     pub(super) async fn reconcile_home(&self, live: &mut LiveDocument, viewer: &Viewer) -> Result<(), HomeError> {
-        let all = audiences::all(&self.office().database).await?;
+        let all = audiences::listable(&self.office().database).await?;
         let entries = entries_for(viewer, &all, &*self.office().directory());
         let listed =
             alerts::lists::open_for(&self.office().database, &viewer.person, self.clock().now_millis()).await?;
@@ -192,7 +192,12 @@ impl Hub {
         live.begin_unstored();
         live.doc.set_actor(self.actor().clone());
         let mut tx = live.doc.transaction();
-        if let Err(e) = autosurgeon::reconcile(&mut tx, &home) {
+        let written = if before.is_empty() {
+            autosurgeon::reconcile(&mut tx, &home)
+        } else {
+            home.write_changes(&current, &mut tx)
+        };
+        if let Err(e) = written {
             tx.rollback();
             live.reset();
             return Err(HomeError::Write(e.to_string()));

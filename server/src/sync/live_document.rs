@@ -3,13 +3,14 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use automerge::sync::{State as SyncState, SyncDoc};
+use automerge::sync::{Message as SyncMessage, State as SyncState};
 use automerge::{Automerge, ChangeHash};
 use zhiban_model::{DocumentId, Message, PeerId};
 
 use zhiban_model::access::Audience;
 use zhiban_model::documents::DocumentError;
 
+use super::first_answers::FirstAnswers;
 use super::outbound::{ConnectionId, Outbound};
 use crate::office::TypedDocument;
 use crate::store::{ChunkSeq, Store, StoreError, StoredChunk};
@@ -41,6 +42,8 @@ pub struct LiveDocument {
     audience: Option<(Vec<ChangeHash>, Audience)>,
     /// For a home document: checked against every document's audience since it was loaded.
     pub home_reconciled: bool,
+    /// The last first answer to a peer, for the next peer asking from the same state.
+    first_answers: FirstAnswers,
     /// Highest ephemeral `count` relayed per (sender, session), to drop repeats.
     ephemeral_seen: HashMap<(PeerId, String), u64>,
 }
@@ -57,6 +60,7 @@ impl LiveDocument {
             typed: None,
             audience: None,
             home_reconciled: false,
+            first_answers: FirstAnswers::default(),
             ephemeral_seen: HashMap::new(),
         }
     }
@@ -158,7 +162,9 @@ impl LiveDocument {
     /// stored: this is where the durability contract is kept.
     pub fn send_sync_messages(&mut self, server_peer: &PeerId) {
         for peer in self.peers.values_mut() {
-            send_owed(&self.doc, self.id, server_peer, peer);
+            if let Some(message) = self.first_answers.generate(&self.doc, &mut peer.state) {
+                send(self.id, server_peer, peer, message);
+            }
         }
     }
 
@@ -174,18 +180,13 @@ impl LiveDocument {
         // The first answer always goes: it is how the peer learns our heads.
         let answered_before = peer.state.have_responded;
         let heads_last_sent = peer.state.last_sent_heads.clone();
-        if let Some(message) = self.doc.generate_sync_message(&mut peer.state) {
+        if let Some(message) = self.first_answers.generate(&self.doc, &mut peer.state) {
             let pure_ack = answered_before
                 && message.changes.is_empty()
                 && message.need.is_empty()
                 && message.heads == heads_last_sent;
             if !pure_ack {
-                peer.outbound.send(&Message::Sync {
-                    sender_id: server_peer.clone(),
-                    target_id: peer.outbound.peer_id.clone(),
-                    document_id: self.id,
-                    data: message.encode(),
-                });
+                send(self.id, server_peer, peer, message);
             }
         }
     }
@@ -226,15 +227,13 @@ impl LiveDocument {
     }
 }
 
-fn send_owed(doc: &Automerge, id: DocumentId, server_peer: &PeerId, peer: &mut PeerSync) {
-    if let Some(message) = doc.generate_sync_message(&mut peer.state) {
-        peer.outbound.send(&Message::Sync {
-            sender_id: server_peer.clone(),
-            target_id: peer.outbound.peer_id.clone(),
-            document_id: id,
-            data: message.encode(),
-        });
-    }
+fn send(id: DocumentId, server_peer: &PeerId, peer: &PeerSync, message: SyncMessage) {
+    peer.outbound.send(&Message::Sync {
+        sender_id: server_peer.clone(),
+        target_id: peer.outbound.peer_id.clone(),
+        document_id: id,
+        data: message.encode(),
+    });
 }
 
 fn apply_chunk(doc: &mut Automerge, id: DocumentId, chunk: &StoredChunk) -> Result<(), StoreError> {

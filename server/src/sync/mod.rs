@@ -3,6 +3,7 @@
 //! peer of the document.
 
 pub mod connection;
+mod first_answers;
 mod homes;
 mod hub;
 mod incoming;

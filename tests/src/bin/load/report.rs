@@ -51,28 +51,38 @@ pub fn format_duration(d: Duration) -> String {
 pub struct ServerFigures {
     pid: Option<u32>,
     cpu_at_start: Duration,
+    /// This process's CPU (the simulated phones), which shares the machine's cores with the server.
+    own_cpu_at_start: Duration,
 }
 
 impl ServerFigures {
     /// Starts counting the server's CPU from now.
     pub fn start(pid: Option<u32>) -> Self {
         let cpu_at_start = pid.and_then(|p| cpu_time(p).ok()).unwrap_or_default();
-        Self { pid, cpu_at_start }
+        let own_cpu_at_start = cpu_time(std::process::id()).unwrap_or_default();
+        Self { pid, cpu_at_start, own_cpu_at_start }
     }
 
     pub fn rss_kib(&self) -> Option<u64> {
         self.pid.and_then(resident_kib)
     }
 
-    /// "RSS now …, peak …, CPU … s, … open files".
+    /// "RSS now …, peak …, CPU … s, … open files", and the phones' CPU.
     pub fn line(&self) -> String {
-        let Some(pid) = self.pid else { return "server figures unknown (not started by this run)".into() };
+        let phones = cpu_time(std::process::id()).map(|c| c.saturating_sub(self.own_cpu_at_start)).unwrap_or_default();
+        let Some(pid) = self.pid else {
+            return format!(
+                "phones' CPU {:.1} s; server figures unknown (not started by this run)",
+                phones.as_secs_f64()
+            );
+        };
         let cpu = cpu_time(pid).map(|c| c.saturating_sub(self.cpu_at_start)).unwrap_or_default();
         format!(
-            "server RSS {} now, peak {}; CPU {:.1} s since the workload began; {} open files",
+            "server RSS {} now, peak {}; CPU {:.1} s since the workload began (the phones' {:.1} s); {} open files",
             mib(resident_kib(pid)),
             mib(peak_rss_kib(pid)),
             cpu.as_secs_f64(),
+            phones.as_secs_f64(),
             open_files(pid).map(|n| n.to_string()).unwrap_or_else(|| "?".into())
         )
     }
