@@ -13,6 +13,9 @@ use proptest::sample::Index;
 use zhiban_model::wire::PROTOCOL_VERSION;
 use zhiban_model::{DocumentId, Message, PeerMetadata, WireError};
 
+mod mutation;
+use mutation::{Mutation, mutate};
+
 /// The frame limit the decoder is given; the frames here are far smaller, so it never cuts them short.
 const LIMIT: usize = 1 << 20;
 
@@ -235,19 +238,6 @@ fn message() -> impl Strategy<Value = Message> {
     ]
 }
 
-#[derive(Debug, Clone)]
-enum Mutation {
-    FlipBit(Index, u8),
-    SetByte(Index, u8),
-    Truncate(Index),
-    Insert(Index, Vec<u8>),
-    Remove(Index, usize),
-    /// A slice of the frame copied over another place (a splice of the frame with itself).
-    Duplicate(Index, Index, usize),
-    /// A slice of another valid frame spliced in.
-    Splice(Index, Vec<u8>),
-}
-
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         4 => (any::<Index>(), 0u8..8).prop_map(|(at, bit)| Mutation::FlipBit(at, bit)),
@@ -259,37 +249,6 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         1 => (any::<Index>(), any::<Index>(), 1usize..24).prop_map(|(from, to, n)| Mutation::Duplicate(from, to, n)),
         1 => (any::<Index>(), message()).prop_map(|(at, m)| Mutation::Splice(at, m.encode())),
     ]
-}
-
-fn mutate(frame: &mut Vec<u8>, mutation: &Mutation) {
-    if frame.is_empty() {
-        return;
-    }
-    let len = frame.len();
-    match mutation {
-        Mutation::FlipBit(at, bit) => frame[at.index(len)] ^= 1 << bit,
-        Mutation::SetByte(at, byte) => frame[at.index(len)] = *byte,
-        Mutation::Truncate(at) => frame.truncate(at.index(len)),
-        Mutation::Insert(at, bytes) => {
-            let i = at.index(len + 1);
-            frame.splice(i..i, bytes.iter().copied());
-        }
-        Mutation::Remove(at, n) => {
-            let i = at.index(len);
-            frame.drain(i..(i + n).min(len));
-        }
-        Mutation::Duplicate(from, to, n) => {
-            let start = from.index(len);
-            let piece: Vec<u8> = frame[start..(start + n).min(len)].to_vec();
-            let i = to.index(len + 1);
-            frame.splice(i..i, piece);
-        }
-        Mutation::Splice(at, other) => {
-            let i = at.index(len + 1);
-            let j = at.index(other.len() + 1);
-            frame.splice(i..i, other[j..].iter().copied());
-        }
-    }
 }
 
 /// A CBOR header of major type `major` declaring `length` (bytes, characters, items or pairs).

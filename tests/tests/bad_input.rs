@@ -18,6 +18,10 @@ use zhiban_tests::accounts::TEST_ADMIN;
 use zhiban_tests::peer::Received;
 use zhiban_tests::{Backend, InProcessServer, Phone, RawPeer, TestDatabase};
 
+#[path = "../../model/tests/mutation/mod.rs"]
+mod mutation;
+use mutation::{Mutation, mutate};
+
 const LIMIT: usize = 64 * 1024;
 
 struct Bench {
@@ -600,17 +604,6 @@ async fn heads_in_any_order() {
 }
 
 /// How a valid sync message is damaged before it is sent.
-#[derive(Debug, Clone)]
-enum Mutation {
-    FlipBit(Index, u8),
-    SetByte(Index, u8),
-    Truncate(Index),
-    Insert(Index, Vec<u8>),
-    Remove(Index, usize),
-    /// A slice of the message copied to another place in it.
-    Duplicate(Index, Index, usize),
-}
-
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         4 => (any::<Index>(), 0u8..8).prop_map(|(at, bit)| Mutation::FlipBit(at, bit)),
@@ -620,32 +613,6 @@ fn mutation() -> impl Strategy<Value = Mutation> {
         2 => (any::<Index>(), 1usize..9).prop_map(|(at, n)| Mutation::Remove(at, n)),
         1 => (any::<Index>(), any::<Index>(), 1usize..33).prop_map(|(from, to, n)| Mutation::Duplicate(from, to, n)),
     ]
-}
-
-fn mutate(data: &mut Vec<u8>, mutation: &Mutation) {
-    let len = data.len();
-    if len == 0 {
-        return;
-    }
-    match mutation {
-        Mutation::FlipBit(at, bit) => data[at.index(len)] ^= 1 << bit,
-        Mutation::SetByte(at, byte) => data[at.index(len)] = *byte,
-        Mutation::Truncate(at) => data.truncate(at.index(len)),
-        Mutation::Insert(at, bytes) => {
-            let i = at.index(len + 1);
-            data.splice(i..i, bytes.iter().copied());
-        }
-        Mutation::Remove(at, n) => {
-            let i = at.index(len);
-            data.drain(i..(i + n).min(len));
-        }
-        Mutation::Duplicate(from, to, n) => {
-            let start = from.index(len);
-            let piece = data[start..(start + n).min(len)].to_vec();
-            let i = to.index(len + 1);
-            data.splice(i..i, piece);
-        }
-    }
 }
 
 /// One fuzzed frame: which document, `sync` or `request`, and its `data`.
