@@ -70,7 +70,8 @@ pub fn person_id(i: usize) -> String {
     format!("p{i:05}")
 }
 
-fn unit_id(u: usize) -> String {
+/// The id of load unit `u` (from 1).
+pub fn unit_id(u: usize) -> String {
     format!("unit-{u:03}")
 }
 

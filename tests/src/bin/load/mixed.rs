@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Barrier, mpsc};
 use zhiban_tests::process::reset_peak_rss;
 
-use super::city::{City, PASSWORD, Target, person_id};
+use super::city::{City, PASSWORD, Target, person_id, unit_id};
 use super::connect::connect_crowd;
 use super::fan_out::{Leader, arrivals_of};
 use super::ingest::report_from_the_field;
@@ -49,6 +49,7 @@ pub struct MixedArgs {
 async fn desk_screens(
     base: String,
     token: String,
+    units: usize,
     until: Instant,
 ) -> anyhow::Result<(HashMap<&'static str, Latencies>, usize)> {
     let http = reqwest::Client::new();
@@ -59,7 +60,7 @@ async fn desk_screens(
     while Instant::now() < until {
         tick.tick().await;
         n += 1;
-        let unit = format!("unit-{:03}", n % 200 + 1);
+        let unit = unit_id(n % units.max(1) + 1);
         for (name, path) in [
             ("incidents", "/api/v1/incidents".to_owned()),
             ("alerts", "/api/v1/alerts".to_owned()),
@@ -141,7 +142,7 @@ pub async fn run(args: MixedArgs) -> anyhow::Result<()> {
             report_from_the_field(url, credentials, directory, i, follow_ups, pause, start).await
         }));
     }
-    let screens = tokio::spawn(desk_screens(city.base.clone(), desk.token.clone(), until));
+    let screens = tokio::spawn(desk_screens(city.base.clone(), desk.token.clone(), args.target.units, until));
     let cold = tokio::spawn(cold_starts(city.base.clone(), Duration::from_secs(args.cold_start_every.max(1)), until));
 
     let recipients: Vec<String> = (1..=args.recipients).map(person_id).collect();
