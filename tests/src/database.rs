@@ -22,11 +22,13 @@ impl Backend {
     }
 }
 
-/// A database nobody else uses; SQLite's folder is removed when this is dropped.
+/// A database nobody else uses, removed when this is dropped: SQLite's folder, or PostgreSQL's database.
 pub struct TestDatabase {
     pub url: String,
     pub backend: Backend,
     _folder: Option<tempfile::TempDir>,
+    /// The PostgreSQL server's URL and the database made on it.
+    postgres: Option<(String, String)>,
 }
 
 impl TestDatabase {
@@ -35,7 +37,7 @@ impl TestDatabase {
             Backend::Sqlite => {
                 let folder = tempfile::tempdir()?;
                 let url = format!("sqlite://{}", folder.path().join("zhiban.db").display());
-                Ok(Self { url, backend, _folder: Some(folder) })
+                Ok(Self { url, backend, _folder: Some(folder), postgres: None })
             }
             Backend::Postgres => {
                 let base = std::env::var(POSTGRES_ENV)?;
@@ -44,8 +46,32 @@ impl TestDatabase {
                 // `name` is made above from hex digits only.
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut admin).await?;
                 admin.close().await?;
-                Ok(Self { url: with_database(&base, &name), backend, _folder: None })
+                Ok(Self { url: with_database(&base, &name), backend, _folder: None, postgres: Some((base, name)) })
             }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    /// Left behind, test databases piled up in the thousands and made PostgreSQL's start after a crash take
+    /// minutes. Dropped on a thread of its own, since `drop` cannot await and may run inside a runtime;
+    /// `FORCE` ends the connections a stopped server's pool still holds.
+    fn drop(&mut self) {
+        let Some((base, name)) = self.postgres.take() else { return };
+        let dropped = std::thread::spawn(move || -> anyhow::Result<()> {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async {
+                let mut admin = sqlx::PgConnection::connect(&base).await?;
+                // `name` is made of hex digits only, in `new`.
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await?;
+                admin.close().await?;
+                Ok(())
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = dropped {
+            eprintln!("could not drop a test database (`.ci/run` removes leftovers): {e:#}");
         }
     }
 }
