@@ -244,8 +244,14 @@ enum AdminCommand {
 }
 
 /// The whole command line; the binary is this one call, so tests can run the very same program.
+pub fn main() -> anyhow::Result<()> {
+    main_with_clock(std::sync::Arc::new(SystemClock))
+}
+
+/// The command line with `serve` on the given clock: the test build's, whose office time runs faster, so that
+/// escalations minutes long happen in seconds in a server the tests kill and restart.
 #[tokio::main]
-pub async fn main() -> anyhow::Result<()> {
+pub async fn main_with_clock(clock: std::sync::Arc<dyn crate::clock::Clock>) -> anyhow::Result<()> {
     // Logs to standard error: standard output is the commands' answers (`analyze --json` is read by programs).
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -275,6 +281,7 @@ pub async fn main() -> anyhow::Result<()> {
                 max_missing_documents_per_connection,
                 max_changes_per_message,
                 max_connections_per_user,
+                clock,
                 ..ServerConfig::default()
             };
             config.hub.idle_eviction = Duration::from_secs(idle_eviction_secs);

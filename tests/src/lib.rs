@@ -7,6 +7,7 @@ pub mod alerting;
 pub mod browser;
 pub mod database;
 pub mod duty;
+pub mod fast_clock;
 pub mod fault_proxy;
 pub mod field;
 pub mod js;

@@ -157,3 +157,122 @@ async fn confirmed_changes_survive_sigkill() {
         server.kill().await.expect("kill");
     }
 }
+
+/// The server killed with SIGKILL at random moments while a leader's instructions escalate along east's
+/// roster (office time runs 120 times faster, so each chain of half an hour takes about fifteen seconds): after
+/// each restart every instruction the mayor saw confirmed is stored, and in the end every escalation made
+/// each of its calls once, none skipped or repeated, each pushed to the person's phone. A kill between a push
+/// and its record may push that one call twice (Web Push has no idempotency key), never more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escalations_resume_exactly_once_across_sigkills() {
+    use zhiban_tests::alerting::{SYNC, east_roster, office_with_push, phone_with_push};
+    use zhiban_tests::duty::{at, small_city};
+    use zhiban_tests::fast_clock::{FAST_CLOCK_ENV, FastClock};
+
+    const KILLS: usize = 3;
+    zhiban_tests::init_logging();
+    for backend in Backend::available() {
+        let start = "2026-10-01T10:00:00+08:00";
+        let (db, _, first, service) = office_with_push(backend, &small_city(), start).await;
+        let (wang, wang_push) = phone_with_push(&first, &service, "wang").await;
+        wang.client.create_roster(&east_roster()).expect("roster");
+        wang.client.sync_once(SYNC).await.expect("roster to the server");
+        let (_zhao, zhao_push) = phone_with_push(&first, &service, "zhao").await;
+        let (_chief, chief_push) = phone_with_push(&first, &service, "east-chief").await;
+        let mayor = Phone::signed_in(&first.http_url(), "mayor").await.expect("mayor");
+        mayor.client.sync_once(SYNC).await.expect("the mayor's documents");
+        let addr = first.addr;
+        first.stop().await.expect("stop the set-up server");
+
+        let clock = FastClock::starting_now(at(start).timestamp_millis(), 120).to_env();
+        let env = [(FAST_CLOCK_ENV, clock.as_str())];
+        let mut instructions = Vec::new();
+        let mut rng = rand::rng();
+        for kill in 0..KILLS {
+            let server = ServerProcess::start_with_env(addr, &db.url, &env).await.expect("server starts");
+            let issued = mayor
+                .client
+                .issue_instruction("mayor", at(start), &format!("第{}次核查", kill + 1), None, &["east".into()])
+                .expect("issued");
+            mayor.client.sync_once(SYNC).await.expect("the instruction reaches the server");
+            instructions.push(issued);
+            tokio::time::sleep(Duration::from_millis(rand::Rng::random_range(&mut rng, 1000..3500))).await;
+            server.kill().await.expect("SIGKILL");
+            let store = zhiban_server::store::open(&db.url).await.expect("the store opens after a kill");
+            for (i, id) in instructions.iter().enumerate() {
+                let stored = stored_hashes(&*store, *id).await;
+                for head in mayor.client.heads(*id).expect("heads") {
+                    assert!(stored.contains(&head), "{backend:?}: kill {kill}: instruction {i}, confirmed, is lost");
+                }
+            }
+            drop(store);
+            // Down for a while: calls fall due meanwhile and are made after the restart, once.
+            tokio::time::sleep(Duration::from_millis(rand::Rng::random_range(&mut rng, 200..1500))).await;
+        }
+
+        // The last restart: every chain runs to its end (nobody acknowledges), every call is pushed.
+        let server = ServerProcess::start_with_env(addr, &db.url, &env).await.expect("server starts");
+        let store = zhiban_server::store::open(&db.url).await.expect("store");
+        let database = store.database();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(150);
+        loop {
+            let (running, unsent): (i64, i64) = zhiban_server::on_database!(&database, pool => {(
+                sqlx::query_scalar("SELECT COUNT(*) FROM alert_recipients WHERE next_at IS NOT NULL")
+                    .fetch_one(pool).await.expect("running"),
+                sqlx::query_scalar("SELECT COUNT(*) FROM alert_calls WHERE sent = FALSE")
+                    .fetch_one(pool).await.expect("unsent"),
+            )});
+            if running == 0 && unsent == 0 {
+                break;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{backend:?}: {running} chains running, {unsent} calls unsent"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        server.kill().await.expect("kill");
+
+        type Chain = Vec<serde_json::Value>;
+        /// An alert's call: (alert, step, round, person).
+        type Call = (String, i64, i64, String);
+        let (chains, calls): (Vec<(String, String)>, Vec<Call>) = zhiban_server::on_database!(&database, pool => {(
+            sqlx::query_as("SELECT alert_id, chain FROM alert_recipients").fetch_all(pool).await.expect("chains"),
+            sqlx::query_as("SELECT alert_id, step, round, person FROM alert_calls").fetch_all(pool).await.expect("calls"),
+        )});
+        assert_eq!(chains.len(), KILLS, "{backend:?}: one escalation per instruction");
+        let subscriptions = [("wang", &wang_push), ("zhao", &zhao_push), ("east-chief", &chief_push)];
+        for (alert, chain) in &chains {
+            let chain: Chain = serde_json::from_str(chain).expect("a frozen chain");
+            for (step, frozen) in chain.iter().enumerate() {
+                let people: Vec<&str> =
+                    frozen["people"].as_array().expect("people").iter().filter_map(|p| p.as_str()).collect();
+                let times = frozen["times"].as_i64().expect("times");
+                let made: Vec<&Call> = calls.iter().filter(|(a, s, ..)| a == alert && *s == step as i64).collect();
+                let rounds: HashSet<i64> = made.iter().map(|(_, _, round, _)| *round).collect();
+                assert_eq!(rounds.len() as i64, times, "{backend:?}: {alert} step {step}: rounds made {rounds:?}");
+                assert_eq!(made.len(), people.len() * times as usize, "{backend:?}: {alert} step {step}: {made:?}");
+            }
+            for (person, subscription) in subscriptions {
+                let called = calls.iter().filter(|(a, .., p)| a == alert && p == person).count();
+                let pushed = service
+                    .received(&subscription.id)
+                    .iter()
+                    .filter(|r| r.payload["alert"].as_str() == Some(alert.as_str()))
+                    .count();
+                assert!(
+                    pushed >= called && pushed <= called + KILLS,
+                    "{backend:?}: {person} was called {called} times for {alert} and got {pushed} pushes"
+                );
+                if pushed > called {
+                    eprintln!("{backend:?}: {person} got {} repeated pushes for {alert}", pushed - called);
+                }
+            }
+        }
+        eprintln!(
+            "{backend:?}: {} escalations, {} calls, each made once across {KILLS} kills",
+            chains.len(),
+            calls.len()
+        );
+    }
+}
