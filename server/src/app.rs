@@ -86,8 +86,17 @@ pub fn app(state: AppState) -> Router {
 
 async fn health(State(state): State<AppState>) -> Response {
     let store = state.hub.store();
-    match store.document_count().await {
-        Ok(documents) => Json(json!({
+    let counted = store.document_count().await;
+    // Reads may work while every change is refused (a full disk): that is not healthy either.
+    let problem = match (&counted, state.hub.write_problem()) {
+        (Err(e), _) => Some(e.to_string()),
+        (Ok(_), Some(reason)) => Some(format!(
+            "changes cannot be stored: {reason}; they are refused (phones keep them) until a write succeeds"
+        )),
+        (Ok(_), None) => None,
+    };
+    match (counted, problem) {
+        (Ok(documents), None) => Json(json!({
             "status": "ok",
             "version": env!("CARGO_PKG_VERSION"),
             "backend": store.backend(),
@@ -97,13 +106,13 @@ async fn health(State(state): State<AppState>) -> Response {
             "directory_units": state.hub.office().directory().units.len(),
         }))
         .into_response(),
-        Err(e) => (
+        (_, reason) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({
                 "status": "degraded",
                 "version": env!("CARGO_PKG_VERSION"),
                 "backend": store.backend(),
-                "reason": e.to_string(),
+                "reason": reason,
             })),
         )
             .into_response(),

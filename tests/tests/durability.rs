@@ -276,3 +276,176 @@ async fn escalations_resume_exactly_once_across_sigkills() {
         );
     }
 }
+
+/// A tmpfs of `megabytes` mounted on a new temporary folder, unmounted when dropped. `None` where this
+/// process may not mount (not root): the disk-full test is then skipped, unless `ZHIBAN_REQUIRE_MOUNT=1`
+/// (set by `.ci/run`) says it must run.
+struct SmallDisk {
+    folder: tempfile::TempDir,
+}
+
+impl SmallDisk {
+    fn mount(megabytes: u32) -> Option<Self> {
+        let folder = tempfile::tempdir().expect("folder");
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m"), "tmpfs"])
+            .arg(folder.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        if mounted {
+            return Some(Self { folder });
+        }
+        assert!(std::env::var("ZHIBAN_REQUIRE_MOUNT").as_deref() != Ok("1"), "cannot mount a tmpfs (root is needed)");
+        eprintln!("skipped: cannot mount a tmpfs here (root is needed)");
+        None
+    }
+
+    fn path(&self) -> &std::path::Path {
+        self.folder.path()
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        // Lazily: a server of a failed test may still hold files open.
+        let _ = std::process::Command::new("umount").arg("-l").arg(self.folder.path()).status();
+    }
+}
+
+/// Fills the rest of the disk with a file; returns its path.
+fn fill(disk: &SmallDisk) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = disk.path().join("filler");
+    let mut file = std::fs::File::create(&path).expect("filler");
+    let block = vec![0x5au8; 64 * 1024];
+    while file.write_all(&block).and_then(|_| file.flush()).is_ok() {}
+    path
+}
+
+/// The disk under the SQLite database fills up: the change that does not fit is refused with the reason,
+/// stays on the phone, others still read; nothing stored is damaged; once space returns the change goes in.
+#[tokio::test]
+async fn a_full_disk_refuses_writes_clearly_and_service_resumes_when_space_returns() {
+    zhiban_tests::init_logging();
+    let Some(disk) = SmallDisk::mount(24) else { return };
+    let url = format!("sqlite://{}", disk.path().join("zhiban.db").display());
+    let server = InProcessServer::start(&url).await.expect("server");
+    let writer = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("writer");
+    let reader = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("reader");
+    let shared = writer.client.create_document(&json!({"title": "暴雨 首报"})).expect("create");
+    writer.client.sync_once(Duration::from_secs(20)).await.expect("stored while there is space");
+
+    let filler = fill(&disk);
+    // Photos' worth of text until the server cannot store one (the WAL may hold a little free room first).
+    let big = "灾".repeat(100_000);
+    let mut refusal = None;
+    for i in 0..100 {
+        writer.client.set_path(shared, &format!("note{i}"), &json!(big)).expect("saved on the phone");
+        match writer.client.sync_once(Duration::from_secs(20)).await {
+            Ok(()) => continue,
+            Err(e) => {
+                refusal = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    let refusal = refusal.expect("the server stored 30 MB on a full 24 MB disk");
+    assert!(refusal.contains("could not store") && refusal.contains("full"), "an unclear refusal: {refusal}");
+    let waiting = writer.client.status().expect("status").pending_changes();
+    assert!(waiting > 0, "the refused change is kept on the phone");
+
+    // Others carry on: a phone fetching the document gets what was stored.
+    reader.client.want(shared).expect("want");
+    reader.client.sync_once(Duration::from_secs(20)).await.expect("reading works on a full disk");
+    assert_eq!(reader.client.get_json(shared).expect("read")["title"], "暴雨 首报");
+    let (status, health) = zhiban_tests::server::http_get(server.addr, "/health").await.expect("health");
+    assert_eq!(status, 503, "{health}");
+    assert!(health.contains("degraded") && health.contains("full"), "the health check names the problem: {health}");
+
+    // Space returns: the phone's waiting change goes in, and the database is whole.
+    std::fs::remove_file(filler).expect("free the space");
+    writer.client.sync_once(Duration::from_secs(30)).await.expect("the waiting changes go through");
+    // And the ones after: every connection of the server's pool is used again (one left believing it was in
+    // a transaction once refused every write after space returned).
+    for i in 0..30 {
+        writer.client.set_path(shared, "after", &json!(i)).expect("saved on the phone");
+        writer.client.sync_once(Duration::from_secs(30)).await.expect("stored once space returned");
+    }
+    assert_eq!(writer.client.status().expect("status").pending_changes(), 0);
+    let (status, health) = zhiban_tests::server::http_get(server.addr, "/health").await.expect("health");
+    assert_eq!(status, 200, "healthy again once a change is stored: {health}");
+    server.stop().await.expect("stop");
+    let pool = sqlx::SqlitePool::connect(&url).await.expect("open");
+    let check: String = sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.expect("check");
+    assert_eq!(check, "ok");
+    pool.close().await;
+    let store = zhiban_server::store::open(&url).await.expect("store");
+    let stored = stored_hashes(&*store, shared).await;
+    for head in writer.client.heads(shared).expect("heads") {
+        assert!(stored.contains(&head), "the change made while the disk was full is stored");
+    }
+}
+
+/// The app killed at random moments while it writes: each write is the real `zhiban` program saving one
+/// value, killed after a random few milliseconds (before, during or after its write). Every write that
+/// finished is on the phone when it opens again, the local store opens every time, and the outbox then
+/// brings all of them to the server.
+#[tokio::test]
+async fn a_phone_killed_while_writing_keeps_every_saved_change_and_sends_them() {
+    const WRITES: usize = 40;
+    let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
+    let server = InProcessServer::start(&db.url).await.expect("server");
+    let phone = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("phone");
+    let report = phone.client.create_document(&json!({"title": "山体滑坡 首报", "figures": {}})).expect("create");
+    phone.client.sync_once(Duration::from_secs(20)).await.expect("the report reaches the server");
+    let Phone { client, folder } = phone;
+    drop(client);
+
+    // Offline from here: the writes wait in the outbox.
+    let mut saved = Vec::new();
+    let mut killed = 0;
+    for i in 0..WRITES {
+        let mut write = tokio::process::Command::new(zhiban_tests::server::program("test-zhiban"))
+            .arg("--data")
+            .arg(folder.path())
+            .args(["doc", "set", &report.url(), &format!("figures.n{i}"), &i.to_string()])
+            .env_remove("ZHIBAN_DATA")
+            .env_remove("ZHIBAN_SERVER")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the app starts");
+        let after = Duration::from_millis(rand::random_range(0..50));
+        match tokio::time::timeout(after, write.wait()).await {
+            Ok(status) if status.as_ref().is_ok_and(|s| s.success()) => saved.push(i),
+            Ok(status) => {
+                let mut why = String::new();
+                if let Some(mut stderr) = write.stderr.take() {
+                    tokio::io::AsyncReadExt::read_to_string(&mut stderr, &mut why).await.expect("stderr");
+                }
+                panic!("write {i} failed without being killed: {status:?}: {why}");
+            }
+            Err(_) => {
+                write.start_kill().expect("SIGKILL");
+                write.wait().await.expect("reaped");
+                killed += 1;
+            }
+        }
+    }
+    assert!(killed > 0 && !saved.is_empty(), "{killed} killed, {} saved: the delays missed", saved.len());
+
+    let client = zhiban_client_core::Client::open(folder.path(), Some(&server.http_url())).expect("the store opens");
+    let figures = client.get_json(report).expect("read")["figures"].clone();
+    for i in &saved {
+        assert_eq!(figures[format!("n{i}")], json!(i), "write {i} was saved, and is gone after the kills");
+    }
+    client.sync_once(Duration::from_secs(20)).await.expect("the outbox goes out");
+    assert_eq!(client.status().expect("status").pending_changes(), 0);
+    let store = zhiban_server::store::open(&db.url).await.expect("store");
+    let stored = stored_hashes(&*store, report).await;
+    for head in client.heads(report).expect("heads") {
+        assert!(stored.contains(&head), "a change the phone kept is not on the server");
+    }
+    eprintln!("{} writes saved, {killed} killed, all on the server", saved.len());
+    server.stop().await.expect("stop");
+}

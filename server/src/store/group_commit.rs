@@ -19,12 +19,20 @@ type Reply = oneshot::Sender<Result<ChunkSeq, String>>;
 #[derive(Clone)]
 pub struct GroupCommitter {
     queue: mpsc::Sender<(NewChunk, Reply)>,
+    /// Why the last commit failed, while no commit has succeeded since: a full disk, a database that went
+    /// away. The health check reports it, since reads may still work while every change is refused.
+    failing: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl GroupCommitter {
     /// Starts the writer task on the current tokio runtime.
     pub fn start(store: Arc<dyn Store>) -> Self {
         let (queue, mut pending) = mpsc::channel::<(NewChunk, Reply)>(4 * MAX_BATCH);
+        let failing = Arc::new(std::sync::Mutex::new(None));
+        let failing_now = failing.clone();
+        let record = move |problem: Option<String>| {
+            *failing_now.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = problem;
+        };
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(MAX_BATCH);
             while pending.recv_many(&mut batch, MAX_BATCH).await > 0 {
@@ -34,6 +42,7 @@ impl GroupCommitter {
                     .unwrap_or_else(|_| Err(StoreError::BatchFailed(format!("no commit within {COMMIT_TIMEOUT:?}"))));
                 match outcome {
                     Ok(seqs) => {
+                        record(None);
                         for (reply, seq) in replies.into_iter().zip(seqs) {
                             let _ = reply.send(Ok(seq));
                         }
@@ -41,6 +50,7 @@ impl GroupCommitter {
                     Err(e) => {
                         tracing::error!(error = %e, chunks = chunks.len(), "append failed; nothing in this batch is stored");
                         let message = e.to_string();
+                        record(Some(message.clone()));
                         for reply in replies {
                             let _ = reply.send(Err(message.clone()));
                         }
@@ -48,7 +58,12 @@ impl GroupCommitter {
                 }
             }
         });
-        Self { queue }
+        Self { queue, failing }
+    }
+
+    /// Why changes cannot be stored now (the last commit failed, none succeeded since), if so.
+    pub fn failing(&self) -> Option<String> {
+        self.failing.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
     }
 
     /// Appends one chunk; returns once it is committed.

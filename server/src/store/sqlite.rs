@@ -38,7 +38,11 @@ impl SqliteStore {
             std::fs::create_dir_all(folder)
                 .map_err(|source| StoreError::DataFolder { path: folder.display().to_string(), source })?;
         }
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .after_release(|conn, _| Box::pin(async move { still_usable(conn).await }))
+            .connect_with(options)
+            .await?;
         sqlx::migrate!("../migrations/server/sqlite").run(&pool).await?;
         let opened_at =
             sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM document_chunks").fetch_one(&pool).await?;
@@ -191,4 +195,15 @@ impl Store for SqliteStore {
             .await?;
         Ok(id)
     }
+}
+
+/// Whether a connection going back to the pool may be used again. On some errors (a full disk) SQLite rolls
+/// the transaction back by itself; the driver's own rollback then fails and it goes on believing a
+/// transaction is open, so every later `BEGIN` on that connection fails and no change is stored again
+/// even after space returns. Such a connection is closed, and the pool opens a fresh one.
+async fn still_usable(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    // The ping runs after the rollback the dropped transaction queued.
+    conn.ping().await?;
+    Ok(!conn.is_in_transaction())
 }

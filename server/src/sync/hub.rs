@@ -165,6 +165,11 @@ impl Hub {
         &self.committer
     }
 
+    /// Why changes cannot be stored now, while the last commit failed and none succeeded since.
+    pub fn write_problem(&self) -> Option<String> {
+        self.committer.failing()
+    }
+
     pub(super) fn homes_known(&self) -> std::sync::MutexGuard<'_, HashMap<String, DocumentId>> {
         self.homes.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
