@@ -84,12 +84,19 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// How long the health check waits for the database.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
+
 async fn health(State(state): State<AppState>) -> Response {
     let store = state.hub.store();
-    let counted = store.document_count().await;
+    // A monitor asks often and must hear promptly: a database that does not answer is reported as such.
+    let counted = match tokio::time::timeout(HEALTH_TIMEOUT, store.document_count()).await {
+        Ok(counted) => counted.map_err(|e| e.to_string()),
+        Err(_) => Err(format!("the database did not answer within {} s", HEALTH_TIMEOUT.as_secs())),
+    };
     // Reads may work while every change is refused (a full disk): that is not healthy either.
     let problem = match (&counted, state.hub.write_problem()) {
-        (Err(e), _) => Some(e.to_string()),
+        (Err(e), _) => Some(e.clone()),
         (Ok(_), Some(reason)) => Some(format!(
             "changes cannot be stored: {reason}; they are refused (phones keep them) until a write succeeds"
         )),

@@ -13,6 +13,7 @@ pub mod field;
 pub mod js;
 pub mod mobile;
 pub mod peer;
+pub mod private_postgres;
 pub mod process;
 pub mod push_service;
 pub mod server;

@@ -449,3 +449,97 @@ async fn a_phone_killed_while_writing_keeps_every_saved_change_and_sends_them() 
     eprintln!("{} writes saved, {killed} killed, all on the server", saved.len());
     server.stop().await.expect("stop");
 }
+
+/// PostgreSQL restarted under load (stopped at once, as in a crash, for a few seconds): the server says it is
+/// degraded while the database is away, keeps every phone's socket open, stores the changes that arrived
+/// meanwhile once it is back, and loses none it confirmed. On a PostgreSQL of the test's own, so the
+/// restart disturbs no other test; run where `ZHIBAN_TEST_POSTGRES_URL` is set, as the other PostgreSQL tests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgresql_restart_under_load_degrades_health_keeps_sockets_and_loses_nothing() {
+    use zhiban_client_core::ConnectionState;
+    use zhiban_tests::private_postgres::PrivatePostgres;
+
+    if !Backend::available().contains(&Backend::Postgres) {
+        return;
+    }
+    zhiban_tests::init_logging();
+    let pg = PrivatePostgres::start().expect("a PostgreSQL of the test's own").expect("PostgreSQL's programs");
+    let server = InProcessServer::start(&pg.url()).await.expect("server");
+    let health = || async { zhiban_tests::server::http_get(server.addr, "/health").await.map(|(s, _)| s).unwrap_or(0) };
+    let mut phones = Vec::new();
+    for _ in 0..6 {
+        let phone = Phone::signed_in(&server.http_url(), TEST_ADMIN).await.expect("phone");
+        let doc = phone.client.create_document(&json!({"n": 0})).expect("create");
+        phone.client.sync_once(Duration::from_secs(20)).await.expect("first sync");
+        phones.push((phone, doc));
+    }
+    let syncing: Vec<_> = phones.iter().map(|(p, _)| p.client.keep_syncing()).collect();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = phones
+        .iter()
+        .map(|(phone, doc)| {
+            let (client, doc, stop) = (phone.client.clone(), *doc, stop.clone());
+            tokio::spawn(async move {
+                // What the phone saw confirmed: its heads whenever nothing was waiting.
+                let mut confirmed = Vec::new();
+                for i in 0..10_000 {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                    if client.status().expect("status").pending_changes() == 0 {
+                        confirmed = client.heads(doc).expect("heads");
+                    }
+                    client.set_path(doc, "n", &json!(i)).expect("saved on the phone");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                confirmed
+            })
+        })
+        .collect();
+    let online = |phones: &[(Phone, DocumentId)]| {
+        phones.iter().filter(|(p, _)| p.client.status().is_ok_and(|s| s.connection == ConnectionState::Online)).count()
+    };
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(online(&phones), phones.len(), "every phone is online before the restart");
+
+    pg.stop_immediately().expect("PostgreSQL stops");
+    let down = tokio::time::Instant::now();
+    let mut degraded = false;
+    let mut fewest_online = phones.len();
+    while down.elapsed() < Duration::from_secs(4) {
+        degraded |= health().await == 503;
+        fewest_online = fewest_online.min(online(&phones));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(degraded, "the health check says degraded while the database is away");
+    assert_eq!(fewest_online, phones.len(), "the server kept every phone's socket while the database was away");
+    pg.start_again().expect("PostgreSQL starts again");
+    let back = tokio::time::Instant::now();
+    while health().await != 200 {
+        assert!(back.elapsed() < Duration::from_secs(30), "the server did not recover");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut confirmed = Vec::new();
+    for writer in writers {
+        confirmed.push(writer.await.expect("writer"));
+    }
+    drop(syncing);
+    for (phone, _) in &phones {
+        phone.client.sync_once(Duration::from_secs(30)).await.expect("everything goes in once the database is back");
+    }
+    let store = zhiban_server::store::open(&pg.url()).await.expect("store");
+    for ((phone, doc), confirmed) in phones.iter().zip(&confirmed) {
+        let stored = stored_hashes(&*store, *doc).await;
+        for head in confirmed.iter().chain(&phone.client.heads(*doc).expect("heads")) {
+            assert!(stored.contains(head), "a change confirmed or synced is not stored");
+        }
+    }
+    eprintln!(
+        "PostgreSQL was away {:.1} s; recovered in {:.1} s",
+        (back - down).as_secs_f64(),
+        back.elapsed().as_secs_f64()
+    );
+    server.stop().await.expect("stop");
+}

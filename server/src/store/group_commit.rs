@@ -14,7 +14,8 @@ const MAX_BATCH: usize = 512;
 /// A commit that takes longer fails its callers (who reload and retry) instead of holding their documents.
 const COMMIT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-type Reply = oneshot::Sender<Result<ChunkSeq, String>>;
+/// A chunk's sequence number, or why its batch failed and whether the database was unreachable.
+type Reply = oneshot::Sender<Result<ChunkSeq, (String, bool)>>;
 
 #[derive(Clone)]
 pub struct GroupCommitter {
@@ -37,9 +38,12 @@ impl GroupCommitter {
             let mut batch = Vec::with_capacity(MAX_BATCH);
             while pending.recv_many(&mut batch, MAX_BATCH).await > 0 {
                 let (chunks, replies): (Vec<NewChunk>, Vec<Reply>) = batch.drain(..).unzip();
-                let outcome = tokio::time::timeout(COMMIT_TIMEOUT, store.append(&chunks))
-                    .await
-                    .unwrap_or_else(|_| Err(StoreError::BatchFailed(format!("no commit within {COMMIT_TIMEOUT:?}"))));
+                let outcome = tokio::time::timeout(COMMIT_TIMEOUT, store.append(&chunks)).await.unwrap_or_else(|_| {
+                    Err(StoreError::BatchFailed {
+                        reason: format!("no commit within {COMMIT_TIMEOUT:?}"),
+                        unreachable: true,
+                    })
+                });
                 match outcome {
                     Ok(seqs) => {
                         record(None);
@@ -51,8 +55,9 @@ impl GroupCommitter {
                         tracing::error!(error = %e, chunks = chunks.len(), "append failed; nothing in this batch is stored");
                         let message = e.to_string();
                         record(Some(message.clone()));
+                        let unreachable = e.is_unreachable();
                         for reply in replies {
-                            let _ = reply.send(Err(message.clone()));
+                            let _ = reply.send(Err((message.clone(), unreachable)));
                         }
                     }
                 }
@@ -72,7 +77,7 @@ impl GroupCommitter {
         self.queue.send((chunk, reply)).await.map_err(|_| StoreError::WriterStopped)?;
         match answer.await {
             Ok(Ok(seq)) => Ok(seq),
-            Ok(Err(message)) => Err(StoreError::BatchFailed(message)),
+            Ok(Err((reason, unreachable))) => Err(StoreError::BatchFailed { reason, unreachable }),
             Err(_) => Err(StoreError::WriterStopped),
         }
     }

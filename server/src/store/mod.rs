@@ -9,6 +9,7 @@ mod change_log;
 mod error;
 mod group_commit;
 mod postgres;
+pub mod retry;
 mod sqlite;
 mod sqlite_watch;
 

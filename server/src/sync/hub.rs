@@ -21,6 +21,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::homes::DocumentAudience;
 use crate::office::{Office, TypedDocument, check_change};
 use crate::projection;
+use crate::store::retry::while_unreachable;
 use crate::store::{ChangeNotice, GroupCommitter, NewChunk, Store, StoreError};
 
 #[derive(Debug, Clone)]
@@ -305,7 +306,11 @@ impl Hub {
             let now = self.config.clock.now_millis();
             let receipts = receipts(&live.doc, &before, &self.actor, Some(&from.principal), now);
             // Authorship: an actor id belongs to the first user who wrote under it.
-            match foreign_actors(&self.office.database, &receipts).await {
+            let database = &self.office.database;
+            let checked = while_unreachable("a change's authorship check", || async {
+                foreign_actors(database, &receipts).await.map_err(StoreError::from)
+            });
+            match checked.await {
                 Ok(foreign) if foreign.is_empty() => {}
                 Ok(foreign) => {
                     live.reset();
@@ -317,16 +322,17 @@ impl Hub {
                         ),
                     });
                 }
-                Err(e) => {
+                Err(source) => {
                     live.reset();
-                    return Err(SyncError::Store { document: document_id, source: e.into() });
+                    return Err(SyncError::Store { document: document_id, source });
                 }
             }
             let typed = live.typed().clone();
             let projection = typed.as_ref().ok().and_then(|t| projection::projection_of(t, &self.office));
             audience = DocumentAudience::of(&typed);
             let chunk = NewChunk { document_id, data, projection, receipts, audience: audience.clone() };
-            match self.committer.append(chunk).await {
+            // Held, unannounced, while the database is away: the peer's socket stays open meanwhile.
+            match while_unreachable("a change", || self.committer.append(chunk.clone())).await {
                 Ok(seq) => {
                     live.stored.insert(seq);
                 }
