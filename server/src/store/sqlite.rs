@@ -200,10 +200,10 @@ impl Store for SqliteStore {
 /// Whether a connection going back to the pool may be used again. On some errors (a full disk) SQLite rolls
 /// the transaction back by itself; the driver's own rollback then fails and it goes on believing a
 /// transaction is open, so every later `BEGIN` on that connection fails and no change is stored again
-/// even after space returns. Such a connection is closed, and the pool opens a fresh one.
+/// even after space returns. A connection still in a transaction is closed and the pool opens a fresh one.
+/// Checked without a round trip to the connection's thread: after a committed transaction it is never in
+/// one; after a failed one (rare) whose rollback has not run yet, closing it costs only a reconnect.
 async fn still_usable(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
     use sqlx::Connection;
-    // The ping runs after the rollback the dropped transaction queued.
-    conn.ping().await?;
     Ok(!conn.is_in_transaction())
 }
