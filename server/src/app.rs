@@ -95,15 +95,14 @@ async fn health(State(state): State<AppState>) -> Response {
         Err(_) => Err(format!("the database did not answer within {} s", HEALTH_TIMEOUT.as_secs())),
     };
     // Reads may work while every change is refused (a full disk): that is not healthy either.
-    let problem = match (&counted, state.hub.write_problem()) {
-        (Err(e), _) => Some(e.clone()),
-        (Ok(_), Some(reason)) => Some(format!(
+    let counted = counted.and_then(|documents| match state.hub.write_problem() {
+        None => Ok(documents),
+        Some(reason) => Err(format!(
             "changes cannot be stored: {reason}; they are refused (phones keep them) until a write succeeds"
         )),
-        (Ok(_), None) => None,
-    };
-    match (counted, problem) {
-        (Ok(documents), None) => Json(json!({
+    });
+    match counted {
+        Ok(documents) => Json(json!({
             "status": "ok",
             "version": env!("CARGO_PKG_VERSION"),
             "backend": store.backend(),
@@ -113,7 +112,7 @@ async fn health(State(state): State<AppState>) -> Response {
             "directory_units": state.hub.office().directory().units.len(),
         }))
         .into_response(),
-        (_, reason) => (
+        Err(reason) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({
                 "status": "degraded",

@@ -37,7 +37,7 @@ impl StoreError {
 }
 
 /// Whether `e` means the database is away rather than saying no.
-pub fn unreachable(e: &sqlx::Error) -> bool {
+fn unreachable(e: &sqlx::Error) -> bool {
     match e {
         sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => true,
         sqlx::Error::WorkerCrashed => true,
