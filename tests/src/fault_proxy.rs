@@ -41,6 +41,11 @@ impl Faults {
             cut: 0.01,
         }
     }
+
+    /// No faults at all: the same run through the proxy, to tell the network's part from the rest.
+    pub fn none() -> Self {
+        Self { max_delay: Duration::ZERO, stall: 0.0, stall_for: Duration::ZERO, drop: 0.0, cut: 0.0 }
+    }
 }
 
 /// What the proxy did, all told.

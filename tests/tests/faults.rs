@@ -68,7 +68,7 @@ async fn fifty_phones_through_a_bad_network_end_with_the_same_documents() {
         author.client.sync_once(Duration::from_secs(20)).await.expect("the documents reach the server");
 
         let faults = if std::env::var("ZHIBAN_FAULTS").as_deref() == Ok("none") {
-            Faults { max_delay: Duration::ZERO, stall: 0.0, stall_for: Duration::ZERO, drop: 0.0, cut: 0.0 }
+            Faults::none()
         } else {
             Faults::bad_network()
         };
