@@ -93,6 +93,31 @@ pub fn east_roster() -> RosterDocument {
     roster("east", 1, "wang", "zhao", "east-chief")
 }
 
+/// East's duty room on 1 October, ready to be alerted: wang has filed east's roster, wang, zhao and
+/// east-chief have phones registered for push, and the mayor's phone is signed in and synced.
+pub struct EastOnDuty {
+    pub wang: Phone,
+    pub wang_push: TestSubscription,
+    pub zhao: Phone,
+    pub zhao_push: TestSubscription,
+    pub chief: Phone,
+    pub chief_push: TestSubscription,
+    pub mayor: Phone,
+}
+
+impl EastOnDuty {
+    pub async fn set_up(server: &InProcessServer, service: &PushService) -> Self {
+        let (wang, wang_push) = phone_with_push(server, service, "wang").await;
+        wang.client.create_roster(&east_roster()).expect("roster");
+        wang.client.sync_once(SYNC).await.expect("roster to the server");
+        let (zhao, zhao_push) = phone_with_push(server, service, "zhao").await;
+        let (chief, chief_push) = phone_with_push(server, service, "east-chief").await;
+        let mayor = Phone::signed_in(&server.http_url(), "mayor").await.expect("mayor");
+        mayor.client.sync_once(SYNC).await.expect("the mayor's documents");
+        Self { wang, wang_push, zhao, zhao_push, chief, chief_push, mayor }
+    }
+}
+
 /// The desk's alerts as the API shows them (`query` such as `?kind=incident`).
 pub async fn alerts_seen_by_desk(server: &InProcessServer, query: &str) -> serde_json::Value {
     let token = crate::accounts::login(&server.http_url(), "desk").await.expect("desk");

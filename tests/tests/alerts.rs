@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use zhiban_server::ServerConfig;
-use zhiban_tests::alerting::{SYNC, east_roster, office_with_push, phone_with_push, pushes};
+use zhiban_tests::alerting::{EastOnDuty, SYNC, east_roster, office_with_push, phone_with_push, pushes};
 use zhiban_tests::duty::{at, small_city};
 use zhiban_tests::{Backend, InProcessServer, Phone};
 
@@ -17,15 +17,10 @@ async fn an_unacknowledged_instruction_escalates_until_an_offline_acknowledgemen
     for backend in Backend::available() {
         let (_db, clock, server, service) = office_with_push(backend, &small_city(), TEN_O_CLOCK).await;
 
-        let (wang, wang_push) = phone_with_push(&server, &service, "wang").await;
-        wang.client.create_roster(&east_roster()).expect("roster");
-        wang.client.sync_once(SYNC).await.expect("roster to the server");
-        let (zhao, zhao_push) = phone_with_push(&server, &service, "zhao").await;
-        let (_chief, chief_push) = phone_with_push(&server, &service, "east-chief").await;
+        let EastOnDuty { wang, wang_push, zhao, zhao_push, chief_push, mayor, .. } =
+            EastOnDuty::set_up(&server, &service).await;
 
         // The mayor instructs east.
-        let mayor = Phone::signed_in(&server.http_url(), "mayor").await.expect("mayor");
-        mayor.client.sync_once(SYNC).await.expect("the mayor's documents");
         let instruction = mayor
             .client
             .issue_instruction("mayor", at("2026-10-01T10:00:00+08:00"), "立即组织排查", None, &["east".into()])

@@ -165,7 +165,7 @@ async fn confirmed_changes_survive_sigkill() {
 /// and its record may push that one call twice (Web Push has no idempotency key), never more.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn escalations_resume_exactly_once_across_sigkills() {
-    use zhiban_tests::alerting::{SYNC, east_roster, office_with_push, phone_with_push};
+    use zhiban_tests::alerting::{EastOnDuty, SYNC, office_with_push};
     use zhiban_tests::duty::{at, small_city};
     use zhiban_tests::fast_clock::{FAST_CLOCK_ENV, FastClock};
 
@@ -174,13 +174,7 @@ async fn escalations_resume_exactly_once_across_sigkills() {
     for backend in Backend::available() {
         let start = "2026-10-01T10:00:00+08:00";
         let (db, _, first, service) = office_with_push(backend, &small_city(), start).await;
-        let (wang, wang_push) = phone_with_push(&first, &service, "wang").await;
-        wang.client.create_roster(&east_roster()).expect("roster");
-        wang.client.sync_once(SYNC).await.expect("roster to the server");
-        let (_zhao, zhao_push) = phone_with_push(&first, &service, "zhao").await;
-        let (_chief, chief_push) = phone_with_push(&first, &service, "east-chief").await;
-        let mayor = Phone::signed_in(&first.http_url(), "mayor").await.expect("mayor");
-        mayor.client.sync_once(SYNC).await.expect("the mayor's documents");
+        let EastOnDuty { wang_push, zhao_push, chief_push, mayor, .. } = EastOnDuty::set_up(&first, &service).await;
         let addr = first.addr;
         first.stop().await.expect("stop the set-up server");
 
