@@ -89,8 +89,10 @@ const CLAIM_BATCH: i64 = 500;
 /// Pushes in flight at once.
 const SEND_CONCURRENCY: usize = 32;
 
-/// Claims every call due at `now`, recording each; returns the people to call.
-async fn claim_due(database: &Database, now: i64) -> Result<Vec<String>, AlertError> {
+/// Claims every call due at `now`, recording each; returns the people to call. Run by the tick, and at
+/// once when an instruction is stored, so that each recipient's home lists the alert in the same write
+/// that lists the instruction; the next tick pushes the calls claimed either way.
+pub async fn claim_due(database: &Database, now: i64) -> Result<Vec<String>, AlertError> {
     let mut called = Vec::new();
     // Batch after batch until nothing is due (a bounded number per tick, so sending is not starved).
     for _ in 0..20 {

@@ -6,8 +6,9 @@
 use zhiban_model::DocumentId;
 use zhiban_model::access::{Audience, Viewer};
 use zhiban_model::documents::TypedDocument;
-use zhiban_model::documents::home::{Home, HomeEntry};
+use zhiban_model::documents::home::{Home, HomeAlert, HomeEntry};
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Weak;
 
 use futures_util::StreamExt;
@@ -83,8 +84,7 @@ impl Hub {
     pub(super) async fn reconcile_home(&self, live: &mut LiveDocument, viewer: &Viewer) -> Result<(), HomeError> {
         let all = audiences::listable(&self.office().database).await?;
         let entries = entries_for(viewer, &all, &*self.office().directory());
-        let listed =
-            alerts::lists::open_for(&self.office().database, &viewer.person, self.clock().now_millis()).await?;
+        let listed = self.open_alerts_of(&viewer.person).await?;
         self.write_home(live, &viewer.person, |home| {
             home.documents = entries;
             home.alerts = listed;
@@ -95,19 +95,30 @@ impl Hub {
     }
 
     /// A stored change made document `id` for someone else (`before` → `after`): the homes of the people
-    /// who gained or lost it follow. Homes not made yet are left: they are filled when first used.
+    /// who gained or lost it follow. Homes not made yet are left: they are filled when first used. The
+    /// people in `alert_lists_changed` have their lists of open alerts rewritten too: in the same write for
+    /// those whose home gains or loses the document, soon after for the others.
     pub(super) async fn update_homes(
         &self,
         id: DocumentId,
-        before: Option<&DocumentAudience>,
-        after: Option<&DocumentAudience>,
+        (before, after): (Option<&DocumentAudience>, Option<&DocumentAudience>),
+        alert_lists_changed: Vec<String>,
     ) -> Result<(), HomeError> {
         if before == after || after.is_some_and(|a| matches!(a.audience, Audience::Person(_))) {
+            self.refresh_alert_lists_of(alert_lists_changed);
             return Ok(());
         }
-        let viewers = Accounts::active_viewers(&self.office().database).await?;
-        // Who, and the document's kind if it is now in their home: owned, for the concurrent writes below.
-        let concerned: Vec<(String, Option<String>)> = {
+        let viewers = match Accounts::active_viewers(&self.office().database).await {
+            Ok(viewers) => viewers,
+            Err(e) => {
+                self.refresh_alert_lists_of(alert_lists_changed);
+                return Err(e.into());
+            }
+        };
+        let mut alerts_left: BTreeSet<String> = alert_lists_changed.into_iter().collect();
+        // Who, the document's kind if it is now in their home, and whether their alerts are listed anew:
+        // owned, for the concurrent writes below.
+        let concerned: Vec<(String, Option<String>, bool)> = {
             let directory = self.office().directory();
             viewers
                 .into_iter()
@@ -115,23 +126,43 @@ impl Hub {
                     let was = before.is_some_and(|a| listed_for(&viewer, a, &*directory));
                     let now = after.filter(|a| listed_for(&viewer, a, &*directory));
                     let kind_changed = now.is_some() && before.map(|b| &b.kind) != now.map(|a| &a.kind);
-                    (was != now.is_some() || kind_changed).then(|| (viewer.person, now.map(|a| a.kind.clone())))
+                    (was != now.is_some() || kind_changed).then(|| {
+                        let alerts = alerts_left.remove(&viewer.person);
+                        (viewer.person, now.map(|a| a.kind.clone()), alerts)
+                    })
                 })
                 .collect()
         };
+        self.refresh_alert_lists_of(alerts_left.into_iter().collect());
         let key = id.to_string();
         // Many homes at once, so their appends share the group commit's transactions: one after the other,
         // an instruction to a thousand people waited for a thousand disk syncs.
         let outcomes: Vec<Result<(), HomeError>> = futures_util::stream::iter(concerned)
-            .map(|(person, kind)| {
+            .map(|(person, kind, alerts)| {
                 let key = key.clone();
                 async move {
-                    self.edit_home_if_made(&person, |h| match kind {
-                        Some(kind) => {
-                            h.documents.insert(key, HomeEntry { kind });
+                    let listed = match alerts {
+                        true => match self.open_alerts_of(&person).await {
+                            Ok(listed) => Some(listed),
+                            // The document is listed now all the same; the alerts soon after.
+                            Err(_) => {
+                                self.refresh_alert_lists_of(vec![person.clone()]);
+                                None
+                            }
+                        },
+                        false => None,
+                    };
+                    self.edit_home_if_made(&person, |h| {
+                        match kind {
+                            Some(kind) => {
+                                h.documents.insert(key, HomeEntry { kind });
+                            }
+                            None => {
+                                h.documents.remove(&key);
+                            }
                         }
-                        None => {
-                            h.documents.remove(&key);
+                        if let Some(listed) = listed {
+                            h.alerts = listed;
                         }
                     })
                     .await
@@ -167,8 +198,13 @@ impl Hub {
     /// Rewrites the list of open alerts in `person`'s home. A home not made yet is left: it gets its list
     /// when first used.
     async fn refresh_alert_list(&self, person: &str) -> Result<(), HomeError> {
-        let listed = alerts::lists::open_for(&self.office().database, person, self.clock().now_millis()).await?;
+        let listed = self.open_alerts_of(person).await?;
         self.edit_home_if_made(person, |h| h.alerts = listed).await
+    }
+
+    /// The open alerts `person`'s home lists now.
+    async fn open_alerts_of(&self, person: &str) -> Result<BTreeMap<String, HomeAlert>, HomeError> {
+        Ok(alerts::lists::open_for(&self.office().database, person, self.clock().now_millis()).await?)
     }
 
     /// Applies `edit` to the home in `live` as the server's own change, stores it, and sends it to the

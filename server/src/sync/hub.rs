@@ -11,10 +11,11 @@ use tokio::sync::broadcast;
 use zhiban_model::access::Viewer;
 use zhiban_model::{DocumentId, Message, PeerId};
 
+use super::actor_owners::ActorOwners;
 use super::incoming;
 use super::live_document::{LiveDocument, PeerSync};
 use super::outbound::{ConnectionId, Outbound};
-use super::receipts::{foreign_actors, receipts};
+use super::receipts::receipts;
 use super::user_connections::UserConnections;
 use crate::alerts;
 use crate::clock::{Clock, SystemClock};
@@ -97,6 +98,8 @@ pub struct Hub {
     next_connection: AtomicU64,
     /// Home document ids already looked up, by person.
     homes: Mutex<HashMap<String, DocumentId>>,
+    /// Which user each actor id belongs to, as far as this server has read.
+    actor_owners: ActorOwners,
     /// Sync connections open per user, for `--max-connections-per-user`.
     user_connections: Arc<UserConnections>,
     /// People whose homes' alert lists may have changed, for a task that rewrites them (not inline: the
@@ -122,6 +125,7 @@ impl Hub {
             documents: Mutex::new(HashMap::new()),
             next_connection: AtomicU64::new(1),
             homes: Mutex::new(HashMap::new()),
+            actor_owners: ActorOwners::default(),
             user_connections: Arc::default(),
             alert_lists,
         });
@@ -290,6 +294,8 @@ impl Hub {
         // Only a change can move the document between homes; worked out for nothing else.
         let audience_before = if brought_changes { DocumentAudience::of(&before_typed) } else { None };
         let mut audience = audience_before.clone();
+        // The people whose homes' lists of open alerts the change altered.
+        let mut alert_lists_changed = Vec::new();
         if !brought_changes {
             live.typed = Some(before_typed);
         } else {
@@ -308,7 +314,7 @@ impl Hub {
             // Authorship: an actor id belongs to the first user who wrote under it.
             let database = &self.office.database;
             let checked = while_unreachable("a change's authorship check", || async {
-                foreign_actors(database, &receipts).await.map_err(StoreError::from)
+                self.actor_owners.foreign(database, &receipts).await.map_err(StoreError::from)
             });
             match checked.await {
                 Ok(foreign) if foreign.is_empty() => {}
@@ -341,7 +347,7 @@ impl Hub {
                     return Err(SyncError::Store { document: document_id, source });
                 }
             }
-            self.alert_on_change(document_id, &before_typed, &typed).await;
+            alert_lists_changed = self.alert_on_change(document_id, &before_typed, &typed).await;
             if let Ok(TypedDocument::Directory(directory)) = typed {
                 self.office.set_directory(directory);
             }
@@ -358,8 +364,10 @@ impl Hub {
         }
         if brought_changes {
             self.drop_peers_who_lost_access(live);
-            // Who gained or lost this document: their homes follow, before anyone hears of the change.
-            if let Err(e) = self.update_homes(document_id, audience_before.as_ref(), audience.as_ref()).await {
+            // Who gained or lost this document: their homes follow, before anyone hears of the change, and
+            // list the alerts it raised in the same write.
+            let changed = (audience_before.as_ref(), audience.as_ref());
+            if let Err(e) = self.update_homes(document_id, changed, alert_lists_changed).await {
                 tracing::warn!(document = %document_id, error = %e, "cannot update the home documents");
             }
         }
@@ -412,15 +420,17 @@ impl Hub {
     /// What a stored change means for alerts: a new instruction alerts its recipients, and its
     /// acknowledgements stop their escalation; a new or upgraded serious incident alerts the desk and the
     /// leader on duty; receipts in a home stop their person's escalations. Failures are logged: the change
-    /// is stored whatever happens to its alert.
+    /// is stored whatever happens to its alert. Returns the people whose homes' lists of open alerts
+    /// changed: those just called, and those whose alerts were answered.
     async fn alert_on_change(
         &self,
         document: DocumentId,
         before: &Result<TypedDocument, zhiban_model::documents::DocumentError>,
         after: &Result<TypedDocument, zhiban_model::documents::DocumentError>,
-    ) {
+    ) -> Vec<String> {
         let now = self.config.clock.now_millis();
         let office = &self.office;
+        // Whether the change raised an alert, and whose alerts it answered.
         let outcome = match (before, after) {
             (before, Ok(TypedDocument::Instruction(after))) => {
                 let before = match before {
@@ -428,12 +438,14 @@ impl Hub {
                     _ => None,
                 };
                 let raised = if before.is_none() {
-                    alerts::raise_for_instruction(office, document, after, now).await
+                    alerts::raise_for_instruction(office, document, after, now).await.map(|id| id.is_some())
                 } else {
-                    Ok(None)
+                    Ok(false)
                 };
                 match raised {
-                    Ok(_) => alerts::acknowledged_instruction(office, document, before, after).await,
+                    Ok(raised) => alerts::acknowledged_instruction(office, document, before, after)
+                        .await
+                        .map(|answered| (raised, answered)),
                     Err(e) => Err(e),
                 }
             }
@@ -442,22 +454,37 @@ impl Hub {
                     Ok(TypedDocument::Incident(b)) => Some(b),
                     _ => None,
                 };
-                alerts::raise_for_incident(office, document, before, after, now).await.map(|_| Vec::new())
+                alerts::raise_for_incident(office, document, before, after, now)
+                    .await
+                    .map(|raised| (!raised.is_empty(), Vec::new()))
             }
             (before, Ok(TypedDocument::Home(after))) => {
                 let before = match before {
                     Ok(TypedDocument::Home(b)) => Some(b),
                     _ => None,
                 };
-                alerts::acknowledged_in_home(office, before, after, now).await
+                alerts::acknowledged_in_home(office, before, after, now).await.map(|answered| (false, answered))
             }
-            _ => Ok(Vec::new()),
+            _ => Ok((false, Vec::new())),
         };
-        match outcome {
-            // Whoever the answered alerts called: their homes' lists lose them.
-            Ok(unlisted) => self.refresh_alert_lists_of(unlisted),
-            Err(e) => tracing::error!(%document, error = %e, "cannot update alerts for a stored change"),
+        let (raised, mut people) = match outcome {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                tracing::error!(%document, error = %e, "cannot update alerts for a stored change");
+                return Vec::new();
+            }
+        };
+        // A new alert's first calls, claimed now rather than at the scheduler's next tick (which pushes
+        // them): the homes that list the document list its alert in the same write.
+        if raised {
+            match alerts::scheduler::claim_due(&office.database, now).await {
+                Ok(called) => people.extend(called),
+                Err(e) => {
+                    tracing::warn!(%document, error = %e, "cannot claim the new alert's calls; the scheduler will")
+                }
+            }
         }
+        people
     }
 
     /// Writes the fields only the server writes (an instruction's ledger number, acknowledgement receipt

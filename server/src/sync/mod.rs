@@ -2,6 +2,7 @@
 //! use in memory, applies their sync messages, stores new changes durably, and sends the result to every
 //! peer of the document.
 
+mod actor_owners;
 pub mod connection;
 mod first_answers;
 mod homes;

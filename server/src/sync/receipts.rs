@@ -71,23 +71,3 @@ fn prop_text(prop: &Prop) -> String {
         Prop::Seq(index) => index.to_string(),
     }
 }
-
-/// Actors among these receipts already bound to a user other than the one who delivered them. One query per
-/// distinct actor (a message's changes usually share one), none for changes delivered without a login.
-pub async fn foreign_actors(
-    database: &crate::database::Database,
-    receipts: &[ChangeReceipt],
-) -> Result<Vec<String>, sqlx::Error> {
-    let delivered: BTreeSet<(&str, &str)> =
-        receipts.iter().filter_map(|r| r.username.as_deref().map(|u| (r.actor.as_str(), u))).collect();
-    let mut foreign = Vec::new();
-    for (actor, username) in delivered {
-        let owner: Option<String> = crate::on_database!(database, pool => {
-            sqlx::query_scalar("SELECT username FROM actor_bindings WHERE actor = $1").bind(actor).fetch_optional(pool).await?
-        });
-        if owner.is_some_and(|owner| owner != username) {
-            foreign.push(actor.to_owned());
-        }
-    }
-    Ok(foreign)
-}
