@@ -27,6 +27,13 @@ async fn an_unacknowledged_instruction_escalates_until_an_offline_acknowledgemen
             .expect("issued");
         mayor.client.sync_once(SYNC).await.expect("to the server");
 
+        // Once the mayor hears it is stored, the deputy's home already lists the alert (claimed with the
+        // instruction, not at the scheduler's next tick), and the instruction itself can be fetched.
+        zhao.client.sync_once(SYNC).await.expect("zhao's home");
+        let listed = zhao.client.open_alerts().expect("zhao's open alerts");
+        assert_eq!(listed.len(), 1, "{backend:?}: listed with the instruction: {listed:?}");
+        zhao.client.fetch(instruction, SYNC).await.expect("zhao has the instruction");
+
         // The deputy officer is called at once, with a push that says only what to fetch.
         let first = pushes(&service, &zhao_push, 1).await;
         assert_eq!(first.len(), 1, "{backend:?}: the deputy officer is called");
