@@ -118,10 +118,9 @@ pub struct Reprojected {
 pub async fn reproject_all(store: &dyn Store, office: &Office) -> Result<Reprojected, ProjectionError> {
     on_database!(&office.database, pool => {
         let mut tx = pool.begin().await?;
-        for table in ["projected_documents", "units", "people", "incidents", "report_entries", "incident_steps",
-                      "instructions", "instruction_recipients", "acknowledgements", "rosters", "shifts",
-                      "roster_filing_steps", "incident_judgements", "incident_attachments", "filing_rounds",
-                      "filing_round_units", "spot_checks", "duty_log_entries", "assessment_items"] {
+        // What every document was projected as, and the directory's units and people, then each kind's rows.
+        let shared = ["projected_documents", "units", "people"];
+        for table in shared.into_iter().chain(write::per_document_tables()) {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
         }
         tx.commit().await?;

@@ -7,25 +7,32 @@ use super::rows::{Projection, Rows};
 use crate::database::Database;
 use crate::on_database;
 
-/// The tables rows of one document live in (the directory's live in `units` and `people`).
-const PER_DOCUMENT_TABLES: [&str; 16] = [
-    "incidents",
-    "report_entries",
-    "incident_steps",
-    "incident_judgements",
-    "incident_attachments",
-    "instructions",
-    "instruction_recipients",
-    "acknowledgements",
-    "rosters",
-    "shifts",
-    "roster_filing_steps",
-    "filing_rounds",
-    "filing_round_units",
-    "spot_checks",
-    "duty_log_entries",
-    "assessment_items",
+/// The tables each kind of document's rows live in (the directory's live in `units` and `people`).
+const TABLES_BY_KIND: [(&str, &[&str]); 7] = [
+    ("incident", &["incidents", "report_entries", "incident_steps", "incident_judgements", "incident_attachments"]),
+    ("instruction", &["instructions", "instruction_recipients", "acknowledgements"]),
+    ("roster", &["rosters", "shifts", "roster_filing_steps"]),
+    ("filing_round", &["filing_rounds", "filing_round_units"]),
+    ("spot_checks", &["spot_checks"]),
+    ("duty_log", &["duty_log_entries"]),
+    ("assessment", &["assessment_items"]),
 ];
+
+/// Every table a document's rows may be in.
+pub(crate) fn per_document_tables() -> impl Iterator<Item = &'static str> {
+    TABLES_BY_KIND.into_iter().flat_map(|(_, tables)| tables.iter().copied())
+}
+
+/// The tables the old rows of a document of `kind` may be in, when it was last projected as `previous`:
+/// none for a document never projected (rows are only ever written with their `projected_documents` row, and
+/// a rebuild clears both), its own kind's when it was that kind, every table when its kind changed. Each
+/// change deletes only where rows can be, not from all sixteen tables.
+fn tables_to_clear(kind: &str, previous: Option<&str>) -> impl Iterator<Item = &'static str> {
+    TABLES_BY_KIND
+        .into_iter()
+        .filter(move |(of, _)| previous.is_some_and(|previous| previous != kind || *of == kind))
+        .flat_map(|(_, tables)| tables.iter().copied())
+}
 
 /// Writes one document's projection on a connection (inside the caller's transaction).
 pub trait WriteRows {
@@ -46,7 +53,9 @@ macro_rules! replace_rows_body {
         let kind = $projection.kind;
         let schema = $projection.schema;
         let rows: Result<&Rows, &str> = $projection.rows.as_ref().map_err(String::as_str);
-        for table in PER_DOCUMENT_TABLES {
+        let previous: Option<String> = sqlx::query_scalar("SELECT kind FROM projected_documents WHERE document_id = $1")
+            .bind(document_id).fetch_optional(&mut *conn).await?;
+        for table in tables_to_clear(kind, previous.as_deref()) {
             sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table} WHERE document_id = $1"))).bind(document_id).execute(&mut *conn).await?;
         }
         sqlx::query(
@@ -286,5 +295,24 @@ where
             };
             (**tx).replace_rows(document_id, &failed, now_millis).await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_of_the_same_kind_clears_only_its_own_tables() {
+        let cleared: Vec<_> = tables_to_clear("instruction", Some("instruction")).collect();
+        assert_eq!(cleared, ["instructions", "instruction_recipients", "acknowledgements"]);
+    }
+
+    #[test]
+    fn a_document_never_projected_has_nothing_to_clear_and_one_of_another_kind_clears_every_table() {
+        assert_eq!(tables_to_clear("incident", None).count(), 0);
+        let every: Vec<_> = per_document_tables().collect();
+        assert_eq!(tables_to_clear("incident", Some("roster")).collect::<Vec<_>>(), every);
+        assert_eq!(every.len(), 16, "every per-document table, each once");
     }
 }
