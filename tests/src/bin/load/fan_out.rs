@@ -111,7 +111,7 @@ pub async fn run(args: FanOutArgs) -> anyhow::Result<()> {
         let stored = sent.elapsed();
         let times = arrivals_of(&mut arrivals, &mut early, id, args.recipients, sent, Duration::from_secs(60)).await?;
         println!(
-            "round {round}               stored in {}; on every phone: {}",
+            "round {round:<2}              stored in {}; on every phone: {}",
             format_duration(stored),
             times.summary()
         );

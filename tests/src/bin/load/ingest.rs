@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use automerge::Automerge;
-use automerge::sync::State as SyncState;
+use automerge::sync::{State as SyncState, SyncDoc};
 use tokio::sync::Barrier;
 use zhiban_model::DocumentId;
 use zhiban_tests::RawPeer;
@@ -87,6 +87,37 @@ pub fn automerge_alone(filed: &[Filed]) -> anyhow::Result<Duration> {
     Ok(started.elapsed())
 }
 
+/// The same changes through Automerge's sync protocol alone, in this process: a phone's document and the
+/// server's, exchanging messages after each change until neither has more to say, with no network, storage,
+/// checks or projection. What any automerge-repo server does at least for each change; for comparison, not
+/// the target's limit.
+pub fn sync_protocol_alone(filed: &[Filed]) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    for f in filed {
+        let (mut phone, mut server) = (Automerge::new(), Automerge::new());
+        let (mut phone_state, mut server_state) = (SyncState::new(), SyncState::new());
+        for change in &f.changes {
+            phone.load_incremental(change)?;
+            // Bounded: a settled exchange takes a few rounds.
+            for _ in 0..16 {
+                let to_server = phone.generate_sync_message(&mut phone_state);
+                if let Some(message) = &to_server {
+                    server.receive_sync_message(&mut server_state, message.clone())?;
+                }
+                let to_phone = server.generate_sync_message(&mut server_state);
+                if let Some(message) = &to_phone {
+                    phone.receive_sync_message(&mut phone_state, message.clone())?;
+                }
+                if to_server.is_none() && to_phone.is_none() {
+                    break;
+                }
+            }
+        }
+        anyhow::ensure!(server.get_heads() == phone.get_heads(), "the sync protocol alone did not settle");
+    }
+    Ok(started.elapsed())
+}
+
 pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
     let city = City::set_up(&args.target, args.phones).await?;
     let reporters = city.sign_in_many(1, args.phones).await?;
@@ -128,6 +159,7 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
         total += f.changes.len();
     }
     let alone = automerge_alone(&filed)?;
+    let sync_alone = sync_protocol_alone(&filed)?;
     let rate = total as f64 / elapsed.as_secs_f64();
     let limit = total as f64 / alone.as_secs_f64();
     println!("changes stored        {total} in {:.2} s: {rate:.0} changes/s", elapsed.as_secs_f64());
@@ -135,6 +167,12 @@ pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
     println!(
         "automerge alone       {limit:.0} changes/s (the same changes in this process, {})",
         format_duration(alone)
+    );
+    println!(
+        "sync protocol alone   {:.0} changes/s (phone and server documents syncing in this process, {}): {:.1}× the server's rate",
+        total as f64 / sync_alone.as_secs_f64(),
+        format_duration(sync_alone),
+        total as f64 / sync_alone.as_secs_f64() / rate
     );
     println!("                      {}", server.line());
     println!("target                the limit is {:.1}× the server's rate, against 3×", limit / rate);
