@@ -8,7 +8,7 @@ use zhiban_model::access::{Audience, Viewer};
 use zhiban_model::documents::TypedDocument;
 use zhiban_model::documents::home::{Home, HomeAlert, HomeEntry};
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Weak;
 
 use futures_util::StreamExt;
@@ -43,11 +43,25 @@ pub(super) async fn refresh_alert_lists(hub: Weak<Hub>, mut people: UnboundedRec
         batch.sort();
         batch.dedup();
         let Some(hub) = hub.upgrade() else { return };
-        futures_util::stream::iter(batch)
-            .for_each_concurrent(HOMES_AT_ONCE, |person| {
+        let mut lists = match hub.open_alerts_of_each(&batch).await {
+            Ok(lists) => lists,
+            Err(e) => {
+                tracing::warn!(people = batch.len(), error = %e, "cannot list the open alerts in homes");
+                continue;
+            }
+        };
+        let listed: Vec<(String, BTreeMap<String, HomeAlert>)> = batch
+            .into_iter()
+            .map(|person| {
+                let list = lists.remove(&person).unwrap_or_default();
+                (person, list)
+            })
+            .collect();
+        futures_util::stream::iter(listed)
+            .for_each_concurrent(HOMES_AT_ONCE, |(person, listed)| {
                 let hub = hub.clone();
                 async move {
-                    if let Err(e) = hub.refresh_alert_list(&person).await {
+                    if let Err(e) = hub.edit_home_if_made(&person, |h| h.alerts = listed).await {
                         tracing::warn!(%person, error = %e, "cannot list the open alerts in a home");
                     }
                 }
@@ -118,7 +132,7 @@ impl Hub {
         let mut alerts_left: BTreeSet<String> = alert_lists_changed.into_iter().collect();
         // Who, the document's kind if it is now in their home, and whether their alerts are listed anew:
         // owned, for the concurrent writes below.
-        let concerned: Vec<(String, Option<String>, bool)> = {
+        let mut concerned: Vec<(String, Option<String>, bool)> = {
             let directory = self.office().directory();
             viewers
                 .into_iter()
@@ -134,24 +148,32 @@ impl Hub {
                 .collect()
         };
         self.refresh_alert_lists_of(alerts_left.into_iter().collect());
+        // The alert lists of all of them in one query.
+        let listing: Vec<String> = concerned.iter().filter(|(_, _, alerts)| *alerts).map(|(p, ..)| p.clone()).collect();
+        let mut lists = match self.open_alerts_of_each(&listing).await {
+            Ok(lists) => lists,
+            Err(e) => {
+                // The document is listed now all the same; the alerts soon after.
+                tracing::warn!(people = listing.len(), error = %e, "cannot list the open alerts in homes now");
+                concerned.iter_mut().for_each(|(_, _, alerts)| *alerts = false);
+                self.refresh_alert_lists_of(listing);
+                HashMap::new()
+            }
+        };
+        let concerned: Vec<_> = concerned
+            .into_iter()
+            .map(|(person, kind, alerts)| {
+                let listed = alerts.then(|| lists.remove(&person).unwrap_or_default());
+                (person, kind, listed)
+            })
+            .collect();
         let key = id.to_string();
         // Many homes at once, so their appends share the group commit's transactions: one after the other,
         // an instruction to a thousand people waited for a thousand disk syncs.
         let outcomes: Vec<Result<(), HomeError>> = futures_util::stream::iter(concerned)
-            .map(|(person, kind, alerts)| {
+            .map(|(person, kind, listed)| {
                 let key = key.clone();
                 async move {
-                    let listed = match alerts {
-                        true => match self.open_alerts_of(&person).await {
-                            Ok(listed) => Some(listed),
-                            // The document is listed now all the same; the alerts soon after.
-                            Err(_) => {
-                                self.refresh_alert_lists_of(vec![person.clone()]);
-                                None
-                            }
-                        },
-                        false => None,
-                    };
                     self.edit_home_if_made(&person, |h| {
                         match kind {
                             Some(kind) => {
@@ -195,16 +217,17 @@ impl Hub {
         }
     }
 
-    /// Rewrites the list of open alerts in `person`'s home. A home not made yet is left: it gets its list
-    /// when first used.
-    async fn refresh_alert_list(&self, person: &str) -> Result<(), HomeError> {
-        let listed = self.open_alerts_of(person).await?;
-        self.edit_home_if_made(person, |h| h.alerts = listed).await
-    }
-
     /// The open alerts `person`'s home lists now.
     async fn open_alerts_of(&self, person: &str) -> Result<BTreeMap<String, HomeAlert>, HomeError> {
         Ok(alerts::lists::open_for(&self.office().database, person, self.clock().now_millis()).await?)
+    }
+
+    /// The open alerts the homes of `people` list now (someone with none is left out).
+    async fn open_alerts_of_each(
+        &self,
+        people: &[String],
+    ) -> Result<HashMap<String, BTreeMap<String, HomeAlert>>, HomeError> {
+        Ok(alerts::lists::open_for_each(&self.office().database, people, self.clock().now_millis()).await?)
     }
 
     /// Applies `edit` to the home in `live` as the server's own change, stores it, and sends it to the
