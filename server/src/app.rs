@@ -79,6 +79,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/sync", get(sync_socket))
+        .merge(crate::console::routes())
         .merge(crate::api::routes())
         .merge(crate::attachments::routes())
         .with_state(state)

@@ -8,6 +8,7 @@ pub mod app;
 pub mod attachments;
 pub mod cli;
 pub mod clock;
+pub mod console;
 pub mod database;
 pub mod demo;
 pub mod homes;

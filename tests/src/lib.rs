@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod alerting;
 pub mod browser;
+pub mod console;
 pub mod database;
 pub mod duty;
 pub mod fast_clock;

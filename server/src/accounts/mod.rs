@@ -3,6 +3,7 @@
 //! the refresh token, and a refresh token used twice revokes its device (it was copied). Failed logins are
 //! throttled per username and per address. Passwords and tokens never reach a log.
 
+mod console_sessions;
 mod passwords;
 mod tokens;
 
@@ -17,6 +18,7 @@ use crate::clock::Clock;
 use crate::database::Database;
 use crate::on_database;
 
+pub use console_sessions::{CONSOLE_SESSION_TTL, ConsoleSession, NewConsoleSession, new_form_token};
 pub use passwords::MIN_LENGTH as MIN_PASSWORD_LENGTH;
 
 /// How long tokens last and how many failed logins are allowed.

@@ -19,3 +19,5 @@ fn hex(bytes: &[u8]) -> String {
 pub const ACCESS: &str = "zat_";
 pub const REFRESH: &str = "zrt_";
 pub const DEVICE: &str = "dev_";
+pub const CONSOLE_SESSION: &str = "zcs_";
+pub const CSRF: &str = "zcf_";

@@ -1,0 +1,37 @@
+//! The duty desk's console: web pages in Chinese served by the server itself, for the people who run the
+//! office at their desks and on the duty room's wall screen. Server-rendered HTML (maud), a stylesheet served
+//! from the binary, no script needed to read a page. Signed in with the same accounts as the phones
+//! (`session.rs`); every form carries the session's CSRF token.
+//!
+//! - `/signin`, `/signout`: `signin.rs`
+//! - `/now`: who is on duty in every unit right now (`now.rs`)
+
+mod layout;
+mod now;
+mod session;
+mod signin;
+
+use axum::Router;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+
+use crate::AppState;
+
+pub use session::Desk;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/signin", get(signin::form).post(signin::submit))
+        .route("/signout", axum::routing::post(signin::sign_out))
+        .route("/now", get(now::board))
+        .route("/console.css", get(layout::stylesheet))
+}
+
+/// The console's front door: the board for someone signed in, else the sign-in form.
+async fn home(desk: Option<Desk>) -> Response {
+    match desk {
+        Some(_) => Redirect::to("/now").into_response(),
+        None => Redirect::to("/signin").into_response(),
+    }
+}
