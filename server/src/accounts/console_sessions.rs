@@ -7,18 +7,11 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::{Accounts, AuthError, LoginError, Principal, parse_roles, tokens};
+use super::{AccountError, Accounts, AuthError, LoginError, Principal, parse_roles, tokens};
 use crate::on_database;
 
 /// How long a console stays signed in: one duty shift and its handover.
 pub const CONSOLE_SESSION_TTL: Duration = Duration::from_secs(26 * 3600);
-
-/// A console session just opened: the cookie's value and the forms' token.
-pub struct NewConsoleSession {
-    pub session_id: String,
-    pub csrf_token: String,
-    pub principal: Principal,
-}
 
 /// Who a console session belongs to, and the token its forms carry.
 pub struct ConsoleSession {
@@ -27,29 +20,35 @@ pub struct ConsoleSession {
 }
 
 impl Accounts {
-    /// Checks the password (throttled like any login) and opens a console session on a new device.
+    /// Checks the password (throttled like any login) and opens a console session on a new device (no
+    /// tokens: the browser holds only the session cookie); returns the cookie's value. Sessions that have
+    /// expired are cleared at the same time.
     pub async fn open_console_session(
         &self,
         username: &str,
         password: String,
         browser: &str,
         address: Option<IpAddr>,
-    ) -> Result<NewConsoleSession, LoginError> {
-        let device_name = format!("网页值班台 {browser}");
-        let signed_in = self.login(username, password, device_name.trim(), address).await?;
+    ) -> Result<String, LoginError> {
+        self.verify_login(username, password, address).await?;
+        let device_id = self.add_device(username, &format!("网页值班台 {browser}")).await?;
         let session_id = tokens::new_token(tokens::CONSOLE_SESSION);
         let csrf_token = tokens::new_token(tokens::CSRF);
         let now = self.now();
         let expires = now + CONSOLE_SESSION_TTL.as_millis() as i64;
         on_database!(&self.database, pool => {
+            let mut tx = pool.begin().await.map_err(AccountError::from)?;
+            sqlx::query("DELETE FROM console_sessions WHERE expires_at <= $1")
+                .bind(now).execute(&mut *tx).await.map_err(AccountError::from)?;
             sqlx::query(
                 "INSERT INTO console_sessions (session_hash, device_id, csrf_token, created_at, expires_at) \
                  VALUES ($1, $2, $3, $4, $5)",
             )
-            .bind(tokens::digest(&session_id)).bind(&signed_in.device_id).bind(&csrf_token).bind(now).bind(expires)
-            .execute(pool).await.map_err(super::AccountError::from)?;
+            .bind(tokens::digest(&session_id)).bind(&device_id).bind(&csrf_token).bind(now).bind(expires)
+            .execute(&mut *tx).await.map_err(AccountError::from)?;
+            tx.commit().await.map_err(AccountError::from)?;
         });
-        Ok(NewConsoleSession { session_id, csrf_token, principal: signed_in.user })
+        Ok(session_id)
     }
 
     /// The session a console cookie names, if it is valid now.
@@ -72,7 +71,7 @@ impl Accounts {
     }
 
     /// Signs a console out: its session ends and its device is revoked.
-    pub async fn close_console_session(&self, device_id: &str) -> Result<(), super::AccountError> {
+    pub async fn close_console_session(&self, device_id: &str) -> Result<(), AccountError> {
         on_database!(&self.database, pool => {
             sqlx::query("DELETE FROM console_sessions WHERE device_id = $1").bind(device_id).execute(pool).await?;
         });

@@ -18,7 +18,7 @@ use crate::clock::Clock;
 use crate::database::Database;
 use crate::on_database;
 
-pub use console_sessions::{CONSOLE_SESSION_TTL, ConsoleSession, NewConsoleSession, new_form_token};
+pub use console_sessions::{CONSOLE_SESSION_TTL, ConsoleSession, new_form_token};
 pub use passwords::MIN_LENGTH as MIN_PASSWORD_LENGTH;
 
 /// How long tokens last and how many failed logins are allowed.
@@ -375,6 +375,17 @@ impl Accounts {
         device_name: &str,
         address: Option<IpAddr>,
     ) -> Result<Tokens, LoginError> {
+        self.verify_login(username, password, address).await?;
+        Ok(self.sign_in_device(username, device_name).await?)
+    }
+
+    /// Checks `username`'s password, throttled per username and per address; a disabled account is refused.
+    async fn verify_login(
+        &self,
+        username: &str,
+        password: String,
+        address: Option<IpAddr>,
+    ) -> Result<(), LoginError> {
         let user_key = format!("user:{username}");
         let address_key = address.map(|a| format!("address:{a}"));
         let mut wait = self.throttled(&user_key, self.policy.failures_per_user).await?;
@@ -404,13 +415,19 @@ impl Accounts {
             return Err(LoginError::Disabled);
         }
         self.clear_failures(&user_key).await?;
-        Ok(self.sign_in_device(username, device_name).await?)
+        Ok(())
     }
 
     /// A new device for `username`, signed in without a password: what a login does once the password is
     /// right, and what an operator holding the database may do for a device it provisions (the load
     /// generator's phones). A disabled or unknown user gets no device.
     pub async fn sign_in_device(&self, username: &str, device_name: &str) -> Result<Tokens, AccountError> {
+        let device_id = self.add_device(username, device_name).await?;
+        Ok(self.issue(&device_id).await?)
+    }
+
+    /// Registers a new device for `username` (not disabled), without tokens; returns its id.
+    async fn add_device(&self, username: &str, device_name: &str) -> Result<String, AccountError> {
         let device_id = tokens::new_token(tokens::DEVICE);
         let now = self.now();
         let name = if device_name.trim().is_empty() { "unnamed device" } else { device_name.trim() };
@@ -425,7 +442,7 @@ impl Accounts {
             return Err(AccountError::NoSuchUser(username.to_owned()));
         }
         tracing::info!(%username, device = %device_id, "signed in");
-        Ok(self.issue(&device_id).await?)
+        Ok(device_id)
     }
 
     async fn issue(&self, device_id: &str) -> Result<Tokens, sqlx::Error> {

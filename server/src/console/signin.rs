@@ -105,11 +105,11 @@ pub async fn submit(
     let browser = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(browser_name).unwrap_or_default();
     let address = address.map(|Extension(ConnectInfo(a))| a.ip());
     match state.accounts.open_console_session(username, sign_in.password, browser, address).await {
-        Ok(session) => {
-            tracing::info!(user = %session.principal.username, "signed in to the console");
+        Ok(session_id) => {
+            tracing::info!(user = %username, "signed in to the console");
             // Two cookies: `AppendHeaders`, since a plain list of headers keeps only the last of a name.
             let headers = AppendHeaders([
-                (header::SET_COOKIE, session_cookie(&session.session_id)),
+                (header::SET_COOKIE, session_cookie(&session_id)),
                 (header::SET_COOKIE, set_cookie(SIGNIN_COOKIE, "", 0)),
             ]);
             (headers, Redirect::to("/now")).into_response()
