@@ -132,7 +132,7 @@ impl Hub {
         let mut alerts_left: BTreeSet<String> = alert_lists_changed.into_iter().collect();
         // Who, the document's kind if it is now in their home, and whether their alerts are listed anew:
         // owned, for the concurrent writes below.
-        let mut concerned: Vec<(String, Option<String>, bool)> = {
+        let concerned: Vec<(String, Option<String>, bool)> = {
             let directory = self.office().directory();
             viewers
                 .into_iter()
@@ -151,19 +151,18 @@ impl Hub {
         // The alert lists of all of them in one query.
         let listing: Vec<String> = concerned.iter().filter(|(_, _, alerts)| *alerts).map(|(p, ..)| p.clone()).collect();
         let mut lists = match self.open_alerts_of_each(&listing).await {
-            Ok(lists) => lists,
+            Ok(lists) => Some(lists),
             Err(e) => {
                 // The document is listed now all the same; the alerts soon after.
                 tracing::warn!(people = listing.len(), error = %e, "cannot list the open alerts in homes now");
-                concerned.iter_mut().for_each(|(_, _, alerts)| *alerts = false);
                 self.refresh_alert_lists_of(listing);
-                HashMap::new()
+                None
             }
         };
         let concerned: Vec<_> = concerned
             .into_iter()
             .map(|(person, kind, alerts)| {
-                let listed = alerts.then(|| lists.remove(&person).unwrap_or_default());
+                let listed = lists.as_mut().filter(|_| alerts).map(|l| l.remove(&person).unwrap_or_default());
                 (person, kind, listed)
             })
             .collect();
