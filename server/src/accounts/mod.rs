@@ -380,12 +380,7 @@ impl Accounts {
     }
 
     /// Checks `username`'s password, throttled per username and per address; a disabled account is refused.
-    async fn verify_login(
-        &self,
-        username: &str,
-        password: String,
-        address: Option<IpAddr>,
-    ) -> Result<(), LoginError> {
+    async fn verify_login(&self, username: &str, password: String, address: Option<IpAddr>) -> Result<(), LoginError> {
         let user_key = format!("user:{username}");
         let address_key = address.map(|a| format!("address:{a}"));
         let mut wait = self.throttled(&user_key, self.policy.failures_per_user).await?;
