@@ -1,21 +1,21 @@
 //! The desk's HTTP JSON API under `/api/v1`, read from the projections; its OpenAPI description is served
 //! at `/api/v1/openapi.json`. Documents are changed through sync, not here: the API only reads.
 
-mod alerts;
-mod analysis;
+pub(crate) mod alerts;
+pub(crate) mod analysis;
 mod auth;
 pub mod caller;
-mod error;
-mod filings;
-mod history;
-mod incidents;
-mod instructions;
+pub(crate) mod error;
+pub(crate) mod filings;
+pub(crate) mod history;
+pub(crate) mod incidents;
+pub(crate) mod instructions;
 mod push;
-mod reports;
-mod rosters;
-mod scores;
-mod spot_checks;
-mod time;
+pub(crate) mod reports;
+pub(crate) mod rosters;
+pub(crate) mod scores;
+pub(crate) mod spot_checks;
+pub(crate) mod time;
 
 use axum::Json;
 use axum::Router;

@@ -14,7 +14,7 @@ pub async fn stylesheet() -> impl IntoResponse {
 }
 
 /// The console's pages, as the header lists them: path and name.
-const PAGES: [(&str, &str); 1] = [("/now", "当前值班")];
+const PAGES: [(&str, &str); 3] = [("/now", "当前值班"), ("/incidents", "突发事件"), ("/instructions", "领导批示")];
 
 fn head(title: &str) -> Markup {
     html! {
@@ -23,17 +23,19 @@ fn head(title: &str) -> Markup {
             meta name="viewport" content="width=device-width, initial-scale=1";
             title { (title) " · 值班台" }
             link rel="stylesheet" href="/console.css";
+            script src="/console.js" defer {}
         }
     }
 }
 
-/// A page of the console for someone signed in: `current` is the page's path in the header.
-pub fn page(desk: &Desk, current: &str, title: &str, body: Markup) -> Markup {
+/// A page of the console for someone signed in: `current` is the page's path in the header; `now` the
+/// server's clock, which the page's reporting clocks count from.
+pub fn page(desk: &Desk, current: &str, title: &str, now: i64, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="zh-CN" {
             (head(title))
-            body {
+            body data-server-now=(now) {
                 header.bar {
                     h1 { "总值班室 值班台" }
                     nav aria-label="页面" {
@@ -46,6 +48,7 @@ pub fn page(desk: &Desk, current: &str, title: &str, body: Markup) -> Markup {
                         }
                     }
                     div.who {
+                        span #live-status role="status" data-state="off" { "未连接实时更新" }
                         span { "当前用户：" (desk.name) }
                         form method="post" action="/signout" {
                             input type="hidden" name="csrf" value=(desk.csrf_token);
@@ -69,7 +72,7 @@ pub fn message_page(title: &str, message: &str) -> Markup {
                 div.notice role="alert" {
                     h2 { (title) }
                     p { (message) }
-                    p { a href="/signin" { "返回登录" } }
+                    p { a href="/" { "返回值班台" } }
                 }
             }
         }

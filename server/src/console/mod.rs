@@ -4,9 +4,14 @@
 //! (`session.rs`); every form carries the session's CSRF token.
 //!
 //! - `/signin`, `/signout`: `signin.rs`
-//! - `/now`: who is on duty in every unit right now (`now.rs`)
+//! - `/now`: the board: who is on duty in every unit, open incidents, instructions awaiting
+//!   acknowledgement, alerts escalating (`now/`)
+//! - `/live`: Server-Sent Events telling a page to refresh its live parts (`live.rs`, `console.js`)
 
+mod failure;
+mod format;
 mod layout;
+mod live;
 mod now;
 mod session;
 mod signin;
@@ -25,7 +30,9 @@ pub fn routes() -> Router<AppState> {
         .route("/signin", get(signin::form).post(signin::submit))
         .route("/signout", axum::routing::post(signin::sign_out))
         .route("/now", get(now::board))
+        .route("/live", get(live::events))
         .route("/console.css", get(layout::stylesheet))
+        .route("/console.js", get(live::script))
 }
 
 /// The console's front door: the board for someone signed in, else the sign-in form.

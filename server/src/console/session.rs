@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use zhiban_model::documents::directory::Role;
 
 use crate::AppState;
+use crate::api::caller::Caller;
+use crate::sync::Author;
 use crate::accounts::{CONSOLE_SESSION_TTL, Principal};
 
 pub const SESSION_COOKIE: &str = "zhiban_session";
@@ -76,6 +78,18 @@ impl IntoResponse for NotAtDesk {
             )
                 .into_response(),
         }
+    }
+}
+
+impl Desk {
+    /// The same person as the API sees them, to read what the API reads with the same rights.
+    pub fn caller(&self) -> Caller {
+        Caller { viewer: self.principal.viewer(), principal: self.principal.clone() }
+    }
+
+    /// The same person as the sync protocol sees them, writing under this browser session's own actor.
+    pub fn author(&self) -> Author {
+        Author::on_console(self.principal.clone())
     }
 }
 

@@ -67,6 +67,8 @@ pub(super) async fn refresh_alert_lists(hub: Weak<Hub>, mut people: UnboundedRec
                 }
             })
             .await;
+        // Who is being called, or has answered, changed: the console's alert board follows.
+        hub.tell_watchers(super::changed::Changed { document: None, kind: "alerts" });
     }
 }
 

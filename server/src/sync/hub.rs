@@ -12,11 +12,13 @@ use zhiban_model::access::Viewer;
 use zhiban_model::{DocumentId, Message, PeerId};
 
 use super::actor_owners::ActorOwners;
+use super::changed::{Changed, WATCH_BACKLOG};
 use super::incoming;
 use super::live_document::{LiveDocument, PeerSync};
 use super::outbound::{ConnectionId, Outbound};
 use super::receipts::receipts;
 use super::user_connections::UserConnections;
+use crate::accounts::Principal;
 use crate::alerts;
 use crate::clock::{Clock, SystemClock};
 use crate::homes::DocumentAudience;
@@ -105,6 +107,16 @@ pub struct Hub {
     /// People whose homes' alert lists may have changed, for a task that rewrites them (not inline: the
     /// change that prompts it may hold the very home's lock).
     pub(super) alert_lists: tokio::sync::mpsc::UnboundedSender<Vec<String>>,
+    /// Stored changes, for the console's live pages.
+    watchers: broadcast::Sender<Changed>,
+}
+
+/// What keeping a change found: who the document was for before and after, and whose homes' lists of
+/// open alerts it changed.
+pub(super) struct Kept {
+    audience_before: Option<DocumentAudience>,
+    audience: Option<DocumentAudience>,
+    alert_lists_changed: Vec<String>,
 }
 
 impl Hub {
@@ -128,6 +140,7 @@ impl Hub {
             actor_owners: ActorOwners::default(),
             user_connections: Arc::default(),
             alert_lists,
+            watchers: broadcast::channel(WATCH_BACKLOG).0,
         });
         tokio::spawn(super::homes::refresh_alert_lists(Arc::downgrade(&hub), people_to_refresh));
         if let Some(notices) = hub.store.change_notices() {
@@ -185,6 +198,16 @@ impl Hub {
 
     pub fn next_connection_id(&self) -> ConnectionId {
         self.next_connection.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Every document stored from now on, by id and kind (for the console's live pages).
+    pub fn watch(&self) -> broadcast::Receiver<Changed> {
+        self.watchers.subscribe()
+    }
+
+    pub(super) fn tell_watchers(&self, changed: Changed) {
+        // Nobody watching is not an error.
+        let _ = self.watchers.send(changed);
     }
 
     pub fn loaded_documents(&self) -> usize {
@@ -291,67 +314,12 @@ impl Hub {
                 return Err(SyncError::TooManyChanges { document: document_id, changes, limit: max_changes });
             }
         }
-        // Only a change can move the document between homes; worked out for nothing else.
-        let audience_before = if brought_changes { DocumentAudience::of(&before_typed) } else { None };
-        let mut audience = audience_before.clone();
-        // The people whose homes' lists of open alerts the change altered.
-        let mut alert_lists_changed = Vec::new();
-        if !brought_changes {
-            live.typed = Some(before_typed);
+        let kept = if brought_changes {
+            Some(self.keep_changes(live, &before, before_typed, &from.viewer, &from.principal).await?)
         } else {
-            if let Err(reasons) =
-                check_change(&before_typed, live.typed(), &self.office.directory(), Some(&from.viewer))
-            {
-                live.reset();
-                return Err(SyncError::ChangeRefused { document: document_id, reason: reasons.join("; ") });
-            }
-            self.amend(live).await;
-            // The phone's changes, the server's own fields and the document's projection: one chunk, one
-            // transaction.
-            let data = live.doc.save_after(&before);
-            let now = self.config.clock.now_millis();
-            let receipts = receipts(&live.doc, &before, &self.actor, Some(&from.principal), now);
-            // Authorship: an actor id belongs to the first user who wrote under it.
-            let database = &self.office.database;
-            let checked = while_unreachable("a change's authorship check", || async {
-                self.actor_owners.foreign(database, &receipts).await.map_err(StoreError::from)
-            });
-            match checked.await {
-                Ok(foreign) if foreign.is_empty() => {}
-                Ok(foreign) => {
-                    live.reset();
-                    return Err(SyncError::ChangeRefused {
-                        document: document_id,
-                        reason: format!(
-                            "changes under actor {} belong to another user; a device writes under its own actor ids",
-                            foreign.join(", ")
-                        ),
-                    });
-                }
-                Err(source) => {
-                    live.reset();
-                    return Err(SyncError::Store { document: document_id, source });
-                }
-            }
-            let typed = live.typed().clone();
-            let projection = typed.as_ref().ok().and_then(|t| projection::projection_of(t, &self.office));
-            audience = DocumentAudience::of(&typed);
-            let chunk = NewChunk { document_id, data, projection, receipts, audience: audience.clone() };
-            // Held, unannounced, while the database is away: the peer's socket stays open meanwhile.
-            match while_unreachable("a change", || self.committer.append(chunk.clone())).await {
-                Ok(seq) => {
-                    live.stored.insert(seq);
-                }
-                Err(source) => {
-                    live.reset();
-                    return Err(SyncError::Store { document: document_id, source });
-                }
-            }
-            alert_lists_changed = self.alert_on_change(document_id, &before_typed, &typed).await;
-            if let Ok(TypedDocument::Directory(directory)) = typed {
-                self.office.set_directory(directory);
-            }
-        }
+            live.typed = Some(before_typed);
+            None
+        };
         live.end_unstored();
 
         if is_request && !live.exists() {
@@ -362,14 +330,8 @@ impl Hub {
             });
             return Ok(false);
         }
-        if brought_changes {
-            self.drop_peers_who_lost_access(live);
-            // Who gained or lost this document: their homes follow, before anyone hears of the change, and
-            // list the alerts it raised in the same write.
-            let changed = (audience_before.as_ref(), audience.as_ref());
-            if let Err(e) = self.update_homes(document_id, changed, alert_lists_changed).await {
-                tracing::warn!(document = %document_id, error = %e, "cannot update the home documents");
-            }
+        if let Some(kept) = kept {
+            self.after_kept(live, kept).await;
         }
         // A reload may have brought other servers' changes that this document's other peers have not heard of.
         let others_owed = brought_changes || (reloaded && live.peers.len() > 1);
@@ -382,6 +344,87 @@ impl Hub {
             self.compact(live).await;
         }
         Ok(true)
+    }
+
+    /// New changes in `live` since `before`, written by `principal`: passed through the gate with their
+    /// rights, the server's own fields added, stored with the projection and their authorship in one chunk,
+    /// and the alerts they raise or answer recorded. On a refusal or a failure to store, memory goes back to
+    /// what is stored. The caller ends the unstored state and then calls `after_kept`.
+    pub(super) async fn keep_changes(
+        &self,
+        live: &mut LiveDocument,
+        before: &[automerge::ChangeHash],
+        before_typed: Result<TypedDocument, zhiban_model::documents::DocumentError>,
+        viewer: &Viewer,
+        principal: &Principal,
+    ) -> Result<Kept, SyncError> {
+        let document_id = live.id;
+        // Only a change can move the document between homes; worked out for nothing else.
+        let audience_before = DocumentAudience::of(&before_typed);
+        if let Err(reasons) = check_change(&before_typed, live.typed(), &self.office.directory(), Some(viewer)) {
+            live.reset();
+            return Err(SyncError::ChangeRefused { document: document_id, reason: reasons.join("; ") });
+        }
+        self.amend(live).await;
+        // The author's changes, the server's own fields and the document's projection: one chunk, one
+        // transaction.
+        let data = live.doc.save_after(before);
+        let now = self.config.clock.now_millis();
+        let receipts = receipts(&live.doc, before, &self.actor, Some(principal), now);
+        // Authorship: an actor id belongs to the first user who wrote under it.
+        let database = &self.office.database;
+        let checked = while_unreachable("a change's authorship check", || async {
+            self.actor_owners.foreign(database, &receipts).await.map_err(StoreError::from)
+        });
+        match checked.await {
+            Ok(foreign) if foreign.is_empty() => {}
+            Ok(foreign) => {
+                live.reset();
+                return Err(SyncError::ChangeRefused {
+                    document: document_id,
+                    reason: format!(
+                        "changes under actor {} belong to another user; a device writes under its own actor ids",
+                        foreign.join(", ")
+                    ),
+                });
+            }
+            Err(source) => {
+                live.reset();
+                return Err(SyncError::Store { document: document_id, source });
+            }
+        }
+        let typed = live.typed().clone();
+        let projection = typed.as_ref().ok().and_then(|t| projection::projection_of(t, &self.office));
+        let audience = DocumentAudience::of(&typed);
+        let chunk = NewChunk { document_id, data, projection, receipts, audience: audience.clone() };
+        // Held, unannounced, while the database is away: the author's socket stays open meanwhile.
+        match while_unreachable("a change", || self.committer.append(chunk.clone())).await {
+            Ok(seq) => {
+                live.stored.insert(seq);
+            }
+            Err(source) => {
+                live.reset();
+                return Err(SyncError::Store { document: document_id, source });
+            }
+        }
+        let alert_lists_changed = self.alert_on_change(document_id, &before_typed, &typed).await;
+        if let Ok(TypedDocument::Directory(directory)) = typed {
+            self.office.set_directory(directory);
+        }
+        Ok(Kept { audience_before, audience, alert_lists_changed })
+    }
+
+    /// After a change is stored: peers who lost access are dropped, the homes of who gained or lost the
+    /// document follow (listing the alerts it raised in the same write) before anyone hears of the change,
+    /// and the console's live pages are told.
+    pub(super) async fn after_kept(&self, live: &mut LiveDocument, kept: Kept) {
+        self.drop_peers_who_lost_access(live);
+        let changed = (kept.audience_before.as_ref(), kept.audience.as_ref());
+        if let Err(e) = self.update_homes(live.id, changed, kept.alert_lists_changed).await {
+            tracing::warn!(document = %live.id, error = %e, "cannot update the home documents");
+        }
+        let kind = live.typed().as_ref().ok().and_then(TypedDocument::kind).unwrap_or("document");
+        self.tell_watchers(Changed { document: Some(live.id), kind });
     }
 
     fn may_read(&self, viewer: &Viewer, live: &mut LiveDocument) -> bool {
@@ -642,7 +685,10 @@ async fn follow_other_servers(hub: std::sync::Weak<Hub>, mut notices: broadcast:
         let notice = notices.recv().await;
         let Some(hub) = hub.upgrade() else { return };
         match notice {
-            Ok(ChangeNotice::Document(id)) => hub.catch_up(id).await,
+            Ok(ChangeNotice::Document(id)) => {
+                hub.catch_up(id).await;
+                hub.tell_watchers(Changed { document: Some(id), kind: "document" });
+            }
             // Missed notices (lagged or reconnected): every loaded document may be behind.
             Ok(ChangeNotice::Everything) | Err(broadcast::error::RecvError::Lagged(_)) => {
                 let ids: Vec<DocumentId> = hub.lock_documents().keys().copied().collect();

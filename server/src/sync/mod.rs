@@ -3,6 +3,8 @@
 //! peer of the document.
 
 mod actor_owners;
+mod authored;
+mod changed;
 pub mod connection;
 mod first_answers;
 mod homes;
@@ -13,6 +15,8 @@ mod outbound;
 mod receipts;
 mod user_connections;
 
+pub use authored::{Author, EditError};
+pub use changed::Changed;
 pub use connection::ConnectionLimits;
 pub use homes::HomeError;
 pub use hub::{Hub, HubConfig};

@@ -1,16 +1,11 @@
-//! 当前值班: who is on duty in every unit right now — the leader on duty (带班领导), the main and deputy
+//! Who is on duty in every unit right now — the leader on duty (带班领导), the main and deputy
 //! officers (主班、副班), each with their phone, and the unit's duty phone — from the rosters as projected.
 //! A post nobody holds is shown in red, and the units with one are counted at the top.
 
-use axum::extract::State;
-use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use zhiban_model::documents::directory::Directory;
 
-use super::layout::page;
-use super::session::Desk;
 use crate::AppState;
-use crate::oversight::local_time;
 use crate::projection::on_duty::{OnDuty, on_duty};
 
 /// One unit's row on the board.
@@ -30,10 +25,10 @@ impl Row {
     }
 }
 
-pub async fn board(State(state): State<AppState>, desk: Desk) -> Response {
+/// The on-duty table, with the count of units with a gap.
+pub async fn section(state: &AppState, now: i64) -> Markup {
     let office = state.hub.office();
     let directory = office.directory();
-    let now = state.hub.now_millis();
     let mut rows = Vec::with_capacity(directory.units.len());
     for (unit, about) in units_in_order(&directory) {
         let on_duty = on_duty(&office.database, unit, now).await.map_err(|e| e.to_string());
@@ -44,41 +39,40 @@ pub async fn board(State(state): State<AppState>, desk: Desk) -> Response {
             on_duty,
         });
     }
-    let at = local_time(now);
     let gaps = rows.iter().filter(|r| r.has_gap()).count();
-    let body = html! {
-        h2 { "当前值班" }
-        p.clock { "截至 " (at.format("%Y年%-m月%-d日 %H:%M")) "（北京时间）" }
-        p.summary {
-            "共 " (rows.len()) " 个单位；"
-            @if gaps == 0 {
-                "各单位带班领导、主班、副班均已到岗。"
-            } @else {
-                span.gap { (gaps) " 个单位有空缺" } "，以红色标出。"
+    html! {
+        section #on-duty-now data-live {
+            h2 { "当前值班" }
+            p.summary {
+                "共 " (rows.len()) " 个单位；"
+                @if gaps == 0 {
+                    "各单位带班领导、主班、副班均已到岗。"
+                } @else {
+                    span.gap { (gaps) " 个单位有空缺" } "，以红色标出。"
+                }
             }
-        }
-        table #on-duty {
-            caption.clock { "按值班表（已报备的优先）确定的当前在岗人员" }
-            thead { tr { th scope="col" { "单位" } th scope="col" { "带班领导" } th scope="col" { "主班" } th scope="col" { "副班" } th scope="col" { "值班电话" } } }
-            tbody {
-                @for row in &rows {
-                    tr data-unit=(row.unit) {
-                        th scope="row" { (row.name) }
-                        @match &row.on_duty {
-                            Ok(d) => {
-                                (person_cell(&directory, d.leader.as_deref()))
-                                (person_cell(&directory, d.main.as_deref()))
-                                (person_cell(&directory, d.deputy.as_deref()))
+            table #on-duty {
+                caption.clock { "按值班表（已报备的优先）确定的当前在岗人员" }
+                thead { tr { th scope="col" { "单位" } th scope="col" { "带班领导" } th scope="col" { "主班" } th scope="col" { "副班" } th scope="col" { "值班电话" } } }
+                tbody {
+                    @for row in &rows {
+                        tr data-unit=(row.unit) {
+                            th scope="row" { (row.name) }
+                            @match &row.on_duty {
+                                Ok(d) => {
+                                    (person_cell(&directory, d.leader.as_deref()))
+                                    (person_cell(&directory, d.main.as_deref()))
+                                    (person_cell(&directory, d.deputy.as_deref()))
+                                }
+                                Err(e) => { td.gap colspan="3" { "无法读取值班表：" (e) } }
                             }
-                            Err(e) => { td.gap colspan="3" { "无法读取值班表：" (e) } }
+                            td { (row.duty_phone) }
                         }
-                        td { (row.duty_phone) }
                     }
                 }
             }
         }
-    };
-    page(&desk, "/now", "当前值班", body).into_response()
+    }
 }
 
 /// The desk first, then every other unit by name.

@@ -1,0 +1,133 @@
+//! Changes the server writes on a signed-in person's behalf (the desk's console). The typed document is
+//! read, the operation applied and the result written under an actor id of that person's own; from there
+//! the change is kept exactly as a phone's is: the same gate with the same person's rights, one chunk with
+//! its projection and authorship, the same alerts and homes, and every peer of the document hears of it.
+
+use automerge::ActorId;
+use sha2::{Digest, Sha256};
+use zhiban_model::DocumentId;
+use zhiban_model::access::Viewer;
+use zhiban_model::documents::TypedDocument;
+
+use super::hub::{Hub, SyncError};
+use crate::accounts::Principal;
+
+/// Who writes: the person, their rights, and the actor id their changes carry.
+pub struct Author {
+    pub principal: Principal,
+    pub viewer: Viewer,
+    pub actor: ActorId,
+}
+
+impl Author {
+    /// The person signed in on a console device. The actor id is derived from the device, so one browser
+    /// session writes under one actor (bound to the person by their first change) and no two people share
+    /// one.
+    pub fn on_console(principal: Principal) -> Self {
+        let digest = Sha256::digest(format!("zhiban console device {}", principal.device_id));
+        let actor = ActorId::from(&digest[..16]);
+        let viewer = principal.viewer();
+        Self { principal, viewer, actor }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    /// Not there, or not for this person (the two are not told apart).
+    #[error("no such document: {0}")]
+    NotFound(DocumentId),
+    #[error("the document cannot be read as the office's: {0}")]
+    Unreadable(String),
+    /// The operation or the gate refused: each reason as a person can act on it.
+    #[error("refused: {}", .0.join("; "))]
+    Refused(Vec<String>),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+}
+
+impl Hub {
+    /// Applies `edit` to document `id` as `author`, and keeps the result as a phone's change is kept.
+    /// Nothing is written when `edit` refuses or leaves the document as it was.
+    pub async fn edit_as<T>(
+        &self,
+        author: &Author,
+        id: DocumentId,
+        edit: impl FnOnce(&mut TypedDocument) -> Result<T, Vec<String>>,
+    ) -> Result<T, EditError> {
+        let slot = self.slot(id);
+        let mut guard = slot.live.lock().await;
+        let live = &mut *guard;
+        live.ensure_loaded(self.store()).await.map_err(|source| SyncError::Load { document: id, source })?;
+        if !live.exists() || !live.audience().includes(&author.viewer, &*self.office().directory()) {
+            return Err(EditError::NotFound(id));
+        }
+        let before_typed = live.typed().clone().map_err(|e| EditError::Unreadable(e.to_string()))?;
+        let mut after = before_typed.clone();
+        let value = edit(&mut after).map_err(EditError::Refused)?;
+        let before = live.doc.get_heads();
+        live.begin_unstored();
+        if let Err(reason) = write(&mut live.doc, &author.actor, &after) {
+            live.reset();
+            return Err(EditError::Refused(vec![reason]));
+        }
+        if live.doc.get_heads() == before {
+            live.end_unstored();
+            return Ok(value);
+        }
+        live.typed = None;
+        let kept = self.keep_changes(live, &before, Ok(before_typed), &author.viewer, &author.principal).await?;
+        live.end_unstored();
+        self.after_kept(live, kept).await;
+        live.send_sync_messages(self.peer_id());
+        Ok(value)
+    }
+
+    /// Creates a new document holding `document`, written by `author` and kept as a phone's new document
+    /// is. Returns its id.
+    pub async fn create_as(&self, author: &Author, document: &TypedDocument) -> Result<DocumentId, EditError> {
+        let id = DocumentId::random();
+        let slot = self.slot(id);
+        let mut guard = slot.live.lock().await;
+        let live = &mut *guard;
+        live.ensure_loaded(self.store()).await.map_err(|source| SyncError::Load { document: id, source })?;
+        live.begin_unstored();
+        if let Err(reason) = write(&mut live.doc, &author.actor, document) {
+            live.reset();
+            return Err(EditError::Refused(vec![reason]));
+        }
+        live.typed = None;
+        let kept = self.keep_changes(live, &[], Ok(TypedDocument::Empty), &author.viewer, &author.principal).await?;
+        live.end_unstored();
+        self.after_kept(live, kept).await;
+        Ok(id)
+    }
+}
+
+/// Writes `document` as the whole content of `doc`, under `actor`, in one change.
+fn write(doc: &mut automerge::Automerge, actor: &ActorId, document: &TypedDocument) -> Result<(), String> {
+    doc.set_actor(actor.clone());
+    let mut tx = doc.transaction();
+    let written = match document {
+        TypedDocument::Incident(d) => autosurgeon::reconcile(&mut tx, d),
+        TypedDocument::Instruction(d) => autosurgeon::reconcile(&mut tx, d),
+        TypedDocument::Roster(d) => autosurgeon::reconcile(&mut tx, d),
+        TypedDocument::FilingRound(d) => autosurgeon::reconcile(&mut tx, d),
+        TypedDocument::SpotChecks(d) => autosurgeon::reconcile(&mut tx, d),
+        TypedDocument::DutyLog(d) => autosurgeon::reconcile(&mut tx, d),
+        TypedDocument::Assessment(d) => autosurgeon::reconcile(&mut tx, d),
+        other => {
+            tx.rollback();
+            return Err(format!("the console does not write {} documents", other.kind().unwrap_or("untyped")));
+        }
+    };
+    match written {
+        Ok(()) => {
+            tx.commit();
+            Ok(())
+        }
+        Err(e) => {
+            tx.rollback();
+            Err(format!("cannot write the document: {e}"))
+        }
+    }
+}
