@@ -275,10 +275,17 @@ async fn verify(state: &AppState, sha256: &str) -> Result<bool, sqlx::Error> {
 }
 
 async fn get_bytes(_caller: Caller, State(state): State<AppState>, Path(sha256): Path<String>) -> Response {
+    bytes(&state, &sha256, "application/octet-stream").await
+}
+
+/// The bytes of a complete attachment as `media_type` (the console shows photos inline); JSON reasons
+/// otherwise.
+pub(crate) async fn bytes(state: &AppState, sha256: &str, media_type: &str) -> Response {
+    let sha256 = sha256.to_owned();
     if let Some(bad) = bad_name(&sha256) {
         return bad;
     }
-    match progress(&state, &sha256).await {
+    match progress(state, &sha256).await {
         Ok(Some((_, _, true))) => {}
         Ok(Some((total, received, false))) => {
             return error(
@@ -289,8 +296,12 @@ async fn get_bytes(_caller: Caller, State(state): State<AppState>, Path(sha256):
         Ok(None) => return error(StatusCode::NOT_FOUND, format!("the server has no attachment {sha256}")),
         Err(e) => return database_error(e),
     }
-    match chunks(&state, &sha256).await {
-        Ok(chunks) => ([(header::CONTENT_TYPE, "application/octet-stream")], chunks.concat()).into_response(),
+    match chunks(state, &sha256).await {
+        Ok(chunks) => (
+            [(header::CONTENT_TYPE, media_type.to_owned()), (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned())],
+            chunks.concat(),
+        )
+            .into_response(),
         Err(e) => database_error(e),
     }
 }

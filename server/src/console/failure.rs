@@ -26,7 +26,23 @@ impl From<ApiError> for Failure {
 
 impl From<sqlx::Error> for Failure {
     fn from(e: sqlx::Error) -> Self {
-        Self { status: StatusCode::SERVICE_UNAVAILABLE, reason: format!("数据库暂时无法访问，请稍后重试（{e}）。") }
+        Self {
+            status: StatusCode::SERVICE_UNAVAILABLE, reason: format!("数据库暂时无法访问，请稍后重试（{e}）。")
+        }
+    }
+}
+
+impl From<crate::sync::EditError> for Failure {
+    fn from(e: crate::sync::EditError) -> Self {
+        use crate::sync::EditError;
+        let status = match &e {
+            EditError::NotFound(_) => return Failure::not_found("该文档"),
+            EditError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            EditError::Unreadable(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            EditError::Sync(crate::sync::SyncError::ChangeRefused { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
+            EditError::Sync(_) => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        Self { status, reason: e.to_string() }
     }
 }
 

@@ -1,6 +1,6 @@
 //! How the console writes times, grades, stages and names: as the office writes them, in Beijing time.
 
-use chrono::DateTime;
+use chrono::{DateTime, FixedOffset};
 use maud::{Markup, html};
 use zhiban_model::documents::directory::Directory;
 use zhiban_model::documents::incident::Stage;
@@ -8,9 +8,9 @@ use zhiban_model::rules::office_time_zone;
 
 use crate::oversight::local_time;
 
-/// `10月1日 10:05` from unix milliseconds.
-pub fn short(millis: i64) -> String {
-    local_time(millis).format("%-m月%-d日 %H:%M").to_string()
+/// Unix milliseconds as a time in the office's zone: what an action at the console is stamped with.
+pub fn office_time(millis: i64) -> DateTime<FixedOffset> {
+    DateTime::from_timestamp_millis(millis).unwrap_or_default().with_timezone(&office_time_zone())
 }
 
 /// `2026年10月1日 10:05` from unix milliseconds.

@@ -10,6 +10,8 @@
 
 mod failure;
 mod format;
+mod incidents;
+mod instructions;
 mod layout;
 mod live;
 mod now;
@@ -26,6 +28,8 @@ pub use session::Desk;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(incidents::routes())
+        .merge(instructions::routes())
         .route("/", get(home))
         .route("/signin", get(signin::form).post(signin::submit))
         .route("/signout", axum::routing::post(signin::sign_out))

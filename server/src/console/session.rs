@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use zhiban_model::documents::directory::Role;
 
 use crate::AppState;
+use crate::accounts::{CONSOLE_SESSION_TTL, Principal};
 use crate::api::caller::Caller;
 use crate::sync::Author;
-use crate::accounts::{CONSOLE_SESSION_TTL, Principal};
 
 pub const SESSION_COOKIE: &str = "zhiban_session";
 
@@ -85,6 +85,18 @@ impl Desk {
     /// The same person as the API sees them, to read what the API reads with the same rights.
     pub fn caller(&self) -> Caller {
         Caller { viewer: self.principal.viewer(), principal: self.principal.clone() }
+    }
+
+    /// Refuses a form that does not carry this session's token (forged elsewhere, or from an old page).
+    pub fn check_form(&self, sent: &str) -> Result<(), super::failure::Failure> {
+        if same_token(sent, &self.csrf_token) {
+            Ok(())
+        } else {
+            Err(super::failure::Failure {
+                status: StatusCode::FORBIDDEN,
+                reason: "表单不是从本站当前页面提交的（令牌不符），未办理；请刷新页面后重试。".into(),
+            })
+        }
     }
 
     /// The same person as the sync protocol sees them, writing under this browser session's own actor.

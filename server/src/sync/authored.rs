@@ -82,6 +82,19 @@ impl Hub {
         Ok(value)
     }
 
+    /// Document `id` read as its type, for a reader with `viewer`'s rights: not there and not theirs are
+    /// answered alike.
+    pub async fn read_as(&self, viewer: &Viewer, id: DocumentId) -> Result<TypedDocument, EditError> {
+        let slot = self.slot(id);
+        let mut guard = slot.live.lock().await;
+        let live = &mut *guard;
+        live.ensure_loaded(self.store()).await.map_err(|source| SyncError::Load { document: id, source })?;
+        if !live.exists() || !live.audience().includes(viewer, &*self.office().directory()) {
+            return Err(EditError::NotFound(id));
+        }
+        live.typed().clone().map_err(|e| EditError::Unreadable(e.to_string()))
+    }
+
     /// Creates a new document holding `document`, written by `author` and kept as a phone's new document
     /// is. Returns its id.
     pub async fn create_as(&self, author: &Author, document: &TypedDocument) -> Result<DocumentId, EditError> {

@@ -19,6 +19,6 @@ pub use authored::{Author, EditError};
 pub use changed::Changed;
 pub use connection::ConnectionLimits;
 pub use homes::HomeError;
-pub use hub::{Hub, HubConfig};
+pub use hub::{Hub, HubConfig, SyncError};
 pub(crate) use receipts::receipts;
 pub use user_connections::{UserConnection, UserConnections};

@@ -14,7 +14,7 @@ use crate::api::instructions::{InstructionDetail, InstructionFilter, Instruction
 use crate::api::time;
 
 /// Every instruction not closed, newest first, with deadlines judged at `now`.
-pub async fn open_instructions(state: &AppState, desk: &Desk, now: i64) -> Result<Vec<InstructionSummary>, Failure> {
+async fn open_instructions(state: &AppState, desk: &Desk, now: i64) -> Result<Vec<InstructionSummary>, Failure> {
     let filter = InstructionFilter { status: None, overdue: None, recipient: None, at: Some(time::text(now)) };
     let found = list(desk.caller(), State(state.clone()), Query(filter)).await?.0;
     Ok(found.instructions.into_iter().filter(|i| i.closed_at.is_none()).collect())
@@ -100,5 +100,9 @@ fn row(directory: &Directory, detail: &InstructionDetail, now: i64) -> Markup {
 /// The start of a long text, for a table cell.
 pub fn excerpt(text: &str) -> String {
     const MAX: usize = 60;
-    if text.chars().count() <= MAX { text.to_owned() } else { format!("{}…", text.chars().take(MAX).collect::<String>()) }
+    if text.chars().count() <= MAX {
+        text.to_owned()
+    } else {
+        format!("{}…", text.chars().take(MAX).collect::<String>())
+    }
 }

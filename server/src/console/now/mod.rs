@@ -17,8 +17,7 @@ use super::layout::page;
 use super::session::Desk;
 use crate::AppState;
 
-pub use incidents::open_incidents;
-pub use instructions::{excerpt, instruction, open_instructions};
+pub use instructions::{excerpt, instruction};
 
 pub async fn board(State(state): State<AppState>, desk: Desk) -> Result<Response, Failure> {
     let now = state.hub.now_millis();
