@@ -152,3 +152,77 @@ fn section<'a>(page: &'a str, id: &str) -> &'a str {
     let end = page[start..].find("</section>").map(|e| start + e).unwrap_or(page.len());
     &page[start..end]
 }
+
+#[tokio::test]
+async fn the_desk_returns_a_filed_roster_with_reasons_opens_a_round_and_generates_the_monthly_digest() {
+    for backend in Backend::available() {
+        let (_db, _clock, server, _service) = office_with_push(backend, &small_city(), TEN_O_CLOCK).await;
+        let wang = Phone::signed_in(&server.http_url(), "wang").await.expect("wang");
+        wang.client.sync_once(SYNC).await.expect("wang's documents");
+        let roster = wang.client.create_roster(&east_roster()).expect("roster");
+        wang.client.file_roster(roster).expect("filed");
+        wang.client.sync_once(SYNC).await.expect("east's roster to the server");
+
+        let mut desk = Browser::new(&server.http_url());
+        desk.sign_in("desk", &password_of("desk")).await;
+        let overview = desk.get("/rosters").await;
+        assert!(section(&overview.body, "rosters").contains("已报备，待审"), "{backend:?}: {}", overview.body);
+        let path = format!("/rosters/{roster}");
+        let grid = desk.get(&path).await;
+        assert_eq!(grid.status, StatusCode::OK, "{backend:?}: {}", grid.body);
+        assert!(section(&grid.body, "roster-grid").contains("王五"), "the grid names who is on duty: {}", grid.body);
+        let token = hidden_csrf(&grid.body).expect("token");
+
+        // Returning needs a reason, said next to the field; with one, the unit's phone gets it back.
+        let bare = desk.post(&format!("{path}/return"), &[("csrf", &token), ("reasons", "  ")]).await;
+        assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}");
+        assert!(
+            bare.body.contains("id=\"return-reasons-error\"") && bare.body.contains("退回须写明理由"),
+            "{}",
+            bare.body
+        );
+        let returned = desk
+            .post(
+                &format!("{path}/return"),
+                &[("csrf", &token), ("reasons", "国庆首日须由主要领导带班\n请补全副班电话")],
+            )
+            .await;
+        assert_eq!(returned.status, StatusCode::SEE_OTHER, "{backend:?}: {}", returned.body);
+        assert!(section(&desk.get(&path).await.body, "filing-history").contains("国庆首日须由主要领导带班"));
+        wang.client.sync_once(SYNC).await.expect("wang syncs");
+        let back = wang.client.roster(roster).expect("wang's copy");
+        assert_eq!(back.filing.last().map(|s| s.reasons.len()), Some(2), "{backend:?}: both reasons reach the unit");
+
+        // A filing round. The shipped calendar ends with 2026, whose last holiday starts on 1 October: the
+        // form says so and is filled in by hand.
+        let form = desk.get("/rounds/new").await;
+        assert!(form.body.contains("没有下一个法定节假日") && form.body.contains("2026"), "{backend:?}: {}", form.body);
+        let opened = desk
+            .post(
+                "/rounds",
+                &[
+                    ("csrf", &token),
+                    ("title", "2027年元旦假期值班表报备"),
+                    ("period_start", "2027-01-01T00:00"),
+                    ("period_end", "2027-01-02T08:00"),
+                    ("deadline", "2026-12-28T17:30"),
+                    ("units", "east"),
+                    ("units", "water"),
+                ],
+            )
+            .await;
+        assert_eq!(opened.status, StatusCode::SEE_OTHER, "{backend:?}: {}", opened.body);
+        assert!(section(&desk.get("/rosters").await.body, "filing-rounds").contains("2027年元旦假期值班表报备"));
+
+        // The monthly digest, generated and opened from the console; a mistyped month is explained.
+        let digest = desk.get("/publications/open?kind=monthly&period=2026-10&format=html").await;
+        assert_eq!(digest.status, StatusCode::OK, "{backend:?}: {}", digest.body);
+        assert!(digest.body.contains("2026年10月"), "{}", digest.body);
+        let mistyped = desk.get("/publications/open?kind=monthly&period=2026-13").await;
+        assert_eq!(mistyped.status, StatusCode::BAD_REQUEST, "{backend:?}: {}", mistyped.body);
+        assert!(mistyped.body.contains("无法生成"), "{}", mistyped.body);
+        let publications = desk.get("/publications").await;
+        assert!(section(&publications.body, "scores").contains("东城区"), "{backend:?}: {}", publications.body);
+        server.stop().await.expect("stop");
+    }
+}

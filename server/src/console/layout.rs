@@ -14,7 +14,13 @@ pub async fn stylesheet() -> impl IntoResponse {
 }
 
 /// The console's pages, as the header lists them: path and name.
-const PAGES: [(&str, &str); 3] = [("/now", "当前值班"), ("/incidents", "突发事件"), ("/instructions", "领导批示")];
+const PAGES: [(&str, &str); 5] = [
+    ("/now", "当前值班"),
+    ("/incidents", "突发事件"),
+    ("/instructions", "领导批示"),
+    ("/rosters", "值班表与报备"),
+    ("/publications", "刊物与评分"),
+];
 
 fn head(title: &str) -> Markup {
     html! {

@@ -8,6 +8,7 @@
 //!   acknowledgement, alerts escalating (`now/`)
 //! - `/live`: Server-Sent Events telling a page to refresh its live parts (`live.rs`, `console.js`)
 
+mod edits;
 mod failure;
 mod format;
 mod incidents;
@@ -15,6 +16,8 @@ mod instructions;
 mod layout;
 mod live;
 mod now;
+mod publications;
+mod rosters;
 mod session;
 mod signin;
 
@@ -30,6 +33,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(incidents::routes())
         .merge(instructions::routes())
+        .merge(rosters::routes())
+        .merge(publications::routes())
         .route("/", get(home))
         .route("/signin", get(signin::form).post(signin::submit))
         .route("/signout", axum::routing::post(signin::sign_out))

@@ -11,9 +11,9 @@ use serde::Deserialize;
 use zhiban_model::documents::TypedDocument;
 use zhiban_model::documents::incident::{IncidentProblem, Judgement, JudgementKind, Stage, parse_grade};
 
+use super::super::edits::{edit_document, refusal};
 use super::super::failure::Failure;
 use super::super::session::Desk;
-use super::incident;
 use super::page::{Problems, render};
 use crate::AppState;
 use crate::sync::EditError;
@@ -132,15 +132,11 @@ async fn edit(
     id: &str,
     operation: impl FnOnce(&mut zhiban_model::documents::incident::Incident) -> Result<(), Vec<String>>,
 ) -> Result<(), EditError> {
-    let (document, _) =
-        incident(state, desk, id).await.map_err(|_| EditError::Refused(vec!["没有找到该突发事件".into()]))?;
-    state
-        .hub
-        .edit_as(&desk.author(), document, |typed| match typed {
-            TypedDocument::Incident(incident) => operation(incident),
-            _ => Err(vec!["该文档不是突发事件".into()]),
-        })
-        .await
+    edit_document(state, desk, id, |typed| match typed {
+        TypedDocument::Incident(incident) => operation(incident),
+        _ => Err(vec!["该文档不是突发事件".into()]),
+    })
+    .await
 }
 
 /// Back to the page after a change (so a reload does not post again), or the page with the refusal by
@@ -152,13 +148,9 @@ async fn finish(
     outcome: Result<(), EditError>,
     by_field: impl FnOnce(String) -> Problems,
 ) -> Result<Response, Failure> {
-    match outcome {
-        Ok(()) => Ok(Redirect::to(&format!("/incidents/{id}")).into_response()),
-        Err(EditError::Refused(reasons)) => refused(state, desk, id, by_field(reasons.join("；"))).await,
-        Err(EditError::Sync(crate::sync::SyncError::ChangeRefused { reason, .. })) => {
-            refused(state, desk, id, by_field(format!("未通过校验：{reason}"))).await
-        }
-        Err(e) => Err(e.into()),
+    match refusal(outcome)? {
+        None => Ok(Redirect::to(&format!("/incidents/{id}")).into_response()),
+        Some(problem) => refused(state, desk, id, by_field(problem)).await,
     }
 }
 

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use zhiban_model::documents::TypedDocument;
 use zhiban_model::documents::instruction::{Instruction, InstructionProblem};
 
+use super::super::edits::{edit_document, refusal};
 use super::super::failure::Failure;
 use super::super::format::office_time;
 use super::super::session::Desk;
@@ -16,7 +17,7 @@ use super::in_chinese;
 use super::page::{Problems, instruction, render};
 use crate::AppState;
 use crate::alerts::{self, AlertRecipient, NewAlert};
-use crate::sync::{EditError, SyncError};
+use crate::sync::EditError;
 use zhiban_model::rules::escalation::ChainFor;
 
 #[derive(Deserialize)]
@@ -123,15 +124,11 @@ async fn edit(
     id: &str,
     operation: impl FnOnce(&mut Instruction) -> Result<(), InstructionProblem>,
 ) -> Result<(), EditError> {
-    let (document, _) =
-        instruction(state, desk, id).await.map_err(|_| EditError::Refused(vec!["没有找到该批示".into()]))?;
-    state
-        .hub
-        .edit_as(&desk.author(), document, |typed| match typed {
-            TypedDocument::Instruction(i) => operation(i).map_err(|p| vec![in_chinese(&p)]),
-            _ => Err(vec!["该文档不是批示".into()]),
-        })
-        .await
+    edit_document(state, desk, id, |typed| match typed {
+        TypedDocument::Instruction(i) => operation(i).map_err(|p| vec![in_chinese(&p)]),
+        _ => Err(vec!["该文档不是批示".into()]),
+    })
+    .await
 }
 
 async fn finish(
@@ -141,11 +138,8 @@ async fn finish(
     outcome: Result<(), EditError>,
     by_form: impl FnOnce(String) -> Problems,
 ) -> Result<Response, Failure> {
-    let problem = match outcome {
-        Ok(()) => return Ok(Redirect::to(&format!("/instructions/{id}")).into_response()),
-        Err(EditError::Refused(reasons)) => reasons.join("；"),
-        Err(EditError::Sync(SyncError::ChangeRefused { reason, .. })) => format!("未通过校验：{reason}"),
-        Err(e) => return Err(e.into()),
-    };
-    render(state, desk, id, &by_form(problem), StatusCode::UNPROCESSABLE_ENTITY).await
+    match refusal(outcome)? {
+        None => Ok(Redirect::to(&format!("/instructions/{id}")).into_response()),
+        Some(problem) => render(state, desk, id, &by_form(problem), StatusCode::UNPROCESSABLE_ENTITY).await,
+    }
 }
