@@ -61,7 +61,7 @@ pub async fn assess(
         return refused(&state, &desk, &id, Problems { assess: Some("请选择Ⅰ至Ⅳ级之一".into()), ..Default::default() })
             .await;
     };
-    let thresholds = state.hub.office().rules.thresholds.clone();
+    let thresholds = state.hub.office().rules.thresholds;
     let at = office_now(&state);
     let by = desk.principal.username.clone();
     let outcome = edit(&state, &desk, &id, |incident| {
