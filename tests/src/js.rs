@@ -16,13 +16,18 @@ pub fn js_folder() -> PathBuf {
 /// Installs the pinned packages once; test processes running at the same time wait on a file lock.
 pub fn ensure_installed() -> anyhow::Result<()> {
     let folder = js_folder();
-    let marker = folder.join("node_modules/@automerge/automerge-repo-network-websocket/package.json");
-    if marker.exists() {
+    // Every package pinned, so a `node_modules` from before one was added is installed again.
+    let installed = || {
+        ["@automerge/automerge-repo-network-websocket", "playwright-core"]
+            .iter()
+            .all(|package| folder.join("node_modules").join(package).join("package.json").exists())
+    };
+    if installed() {
         return Ok(());
     }
     let lock = std::fs::File::create(std::env::temp_dir().join("zhiban-tests-npm.lock"))?;
     lock.lock()?;
-    if !marker.exists() {
+    if !installed() {
         let status = std::process::Command::new("npm")
             // `npm install` follows package-lock.json; `npm ci` refuses the lock npm 11 writes when optional
             // native add-ons (cbor-extract) are skipped, although the JavaScript packages are the same.

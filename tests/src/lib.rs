@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod alerting;
 pub mod browser;
 pub mod console;
+pub mod console_browser;
 pub mod database;
 pub mod duty;
 pub mod fast_clock;

@@ -29,6 +29,8 @@ fn head(title: &str) -> Markup {
             meta name="viewport" content="width=device-width, initial-scale=1";
             title { (title) " · 值班台" }
             link rel="stylesheet" href="/console.css";
+            // No icon: without this the browser asks for /favicon.ico on every page.
+            link rel="icon" href="data:,";
             script src="/console.js" defer {}
         }
     }

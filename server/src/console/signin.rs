@@ -39,19 +39,21 @@ struct Problems {
 }
 
 fn signin_page(token: &str, username: &str, problems: &Problems) -> Markup {
+    // The cursor goes where the person has to act: the password after a wrong one, else the username.
+    let password_first = problems.password.is_some() && problems.username.is_none();
     let body = html! {
         form.signin method="post" action="/signin" novalidate {
             h2 { "总值班室 值班台 · 登录" }
             input type="hidden" name="csrf" value=(token);
             label for="username" { "用户名" }
-            input #username name="username" type="text" autocomplete="username" value=(username) autofocus
+            input #username name="username" type="text" autocomplete="username" value=(username) autofocus[!password_first]
                 aria-invalid=[problems.username.as_ref().map(|_| "true")]
                 aria-describedby=[problems.username.as_ref().map(|_| "username-error")];
             @if let Some(problem) = &problems.username {
                 p #username-error .field-error role="alert" { (problem) }
             }
             label for="password" { "密码" }
-            input #password name="password" type="password" autocomplete="current-password"
+            input #password name="password" type="password" autocomplete="current-password" autofocus[password_first]
                 aria-invalid=[problems.password.as_ref().map(|_| "true")]
                 aria-describedby=[problems.password.as_ref().map(|_| "password-error")];
             @if let Some(problem) = &problems.password {

@@ -40,6 +40,8 @@ pub fn page(title: &str, issue: &str, date_line: &str, body: Markup, note: &str)
         html lang="zh-CN" {
             head {
                 meta charset="utf-8";
+                // No icon: a printed page needs none, and the browser would ask for /favicon.ico.
+                link rel="icon" href="data:,";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
                 style { (PreEscaped(STYLE)) }
