@@ -27,7 +27,7 @@ pub async fn board(State(state): State<AppState>, desk: Desk) -> Result<Response
     let alerts = alerts::section(&state, &desk, now).await?;
     let body = html! {
         p.clock #as-of data-live { "截至 " (format::long(now)) "（北京时间）" }
-        div.board {
+        div.board.now {
             div.column { (on_duty) }
             div.column { (incidents) (instructions) (alerts) }
         }
