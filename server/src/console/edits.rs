@@ -2,6 +2,9 @@
 //! outcome means for the page: done (back to the page), refused (the page again, the reason by its form),
 //! or failed (an error page).
 
+use std::future::Future;
+
+use axum::response::{IntoResponse, Redirect, Response};
 use zhiban_model::DocumentId;
 use zhiban_model::documents::TypedDocument;
 
@@ -22,13 +25,26 @@ pub async fn edit_document(
     state.hub.edit_as(&desk.author(), document, edit).await
 }
 
-/// `None` when the change was kept; the reason to show by the form when it was refused; a failure page
-/// otherwise.
-pub fn refusal(outcome: Result<(), EditError>) -> Result<Option<String>, Failure> {
+/// What the change gave when it was kept, or the reason to show by the form when it was refused; a
+/// failure page otherwise.
+pub fn refusal<T>(outcome: Result<T, EditError>) -> Result<Result<T, String>, Failure> {
     match outcome {
-        Ok(()) => Ok(None),
-        Err(EditError::Refused(reasons)) => Ok(Some(reasons.join("；"))),
-        Err(EditError::Sync(SyncError::ChangeRefused { reason, .. })) => Ok(Some(format!("未通过校验：{reason}"))),
+        Ok(kept) => Ok(Ok(kept)),
+        Err(EditError::Refused(reasons)) => Ok(Err(reasons.join("；"))),
+        Err(EditError::Sync(SyncError::ChangeRefused { reason, .. })) => Ok(Err(format!("未通过校验：{reason}"))),
         Err(e) => Err(e.into()),
+    }
+}
+
+/// The answer to an action: back to `page` once the change was kept (so a reload posts nothing again), or
+/// `refused(reason)`, the form's page again with the reason by its field.
+pub async fn answer<F: Future<Output = Result<Response, Failure>>>(
+    outcome: Result<(), EditError>,
+    page: &str,
+    refused: impl FnOnce(String) -> F,
+) -> Result<Response, Failure> {
+    match refusal(outcome)? {
+        Ok(()) => Ok(Redirect::to(page).into_response()),
+        Err(reason) => refused(reason).await,
     }
 }

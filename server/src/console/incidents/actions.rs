@@ -6,12 +6,12 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use zhiban_model::documents::TypedDocument;
 use zhiban_model::documents::incident::{IncidentProblem, Judgement, JudgementKind, Stage, parse_grade};
 
-use super::super::edits::{edit_document, refusal};
+use super::super::edits::{answer, edit_document};
 use super::super::failure::Failure;
 use super::super::session::Desk;
 use super::page::{Problems, render};
@@ -139,8 +139,6 @@ async fn edit(
     .await
 }
 
-/// Back to the page after a change (so a reload does not post again), or the page with the refusal by
-/// its field.
 async fn finish(
     state: &AppState,
     desk: &Desk,
@@ -148,10 +146,7 @@ async fn finish(
     outcome: Result<(), EditError>,
     by_field: impl FnOnce(String) -> Problems,
 ) -> Result<Response, Failure> {
-    match refusal(outcome)? {
-        None => Ok(Redirect::to(&format!("/incidents/{id}")).into_response()),
-        Some(problem) => refused(state, desk, id, by_field(problem)).await,
-    }
+    answer(outcome, &format!("/incidents/{id}"), |reason| refused(state, desk, id, by_field(reason))).await
 }
 
 async fn refused(state: &AppState, desk: &Desk, id: &str, problems: Problems) -> Result<Response, Failure> {

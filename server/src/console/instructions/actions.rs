@@ -9,7 +9,7 @@ use serde::Deserialize;
 use zhiban_model::documents::TypedDocument;
 use zhiban_model::documents::instruction::{Instruction, InstructionProblem};
 
-use super::super::edits::{edit_document, refusal};
+use super::super::edits::{answer, edit_document};
 use super::super::failure::Failure;
 use super::super::format::office_time;
 use super::super::session::Desk;
@@ -138,8 +138,10 @@ async fn finish(
     outcome: Result<(), EditError>,
     by_form: impl FnOnce(String) -> Problems,
 ) -> Result<Response, Failure> {
-    match refusal(outcome)? {
-        None => Ok(Redirect::to(&format!("/instructions/{id}")).into_response()),
-        Some(problem) => render(state, desk, id, &by_form(problem), StatusCode::UNPROCESSABLE_ENTITY).await,
-    }
+    let page = format!("/instructions/{id}");
+    answer(outcome, &page, |reason| async move {
+        let problems = by_form(reason);
+        render(state, desk, id, &problems, StatusCode::UNPROCESSABLE_ENTITY).await
+    })
+    .await
 }

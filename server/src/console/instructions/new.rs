@@ -14,13 +14,13 @@ use zhiban_model::documents::directory::{Directory, Role};
 use zhiban_model::documents::instruction::{Instruction, InstructionProblem};
 use zhiban_model::rules::office_time_zone;
 
+use super::super::edits::refusal;
 use super::super::failure::Failure;
 use super::super::format;
 use super::super::layout::page;
 use super::super::session::Desk;
 use super::in_chinese;
 use crate::AppState;
-use crate::sync::{EditError, SyncError};
 
 /// What the form holds: as typed, so a refused form comes back filled in.
 #[derive(Default)]
@@ -188,16 +188,11 @@ pub async fn create(State(state): State<AppState>, desk: Desk, body: Bytes) -> R
                 return Ok(render(&state, &desk, &filled, &problems, StatusCode::UNPROCESSABLE_ENTITY));
             }
         };
-    match state.hub.create_as(&desk.author(), &TypedDocument::Instruction(instruction)).await {
+    match refusal(state.hub.create_as(&desk.author(), &TypedDocument::Instruction(instruction)).await)? {
         Ok(id) => Ok(Redirect::to(&format!("/instructions/{id}")).into_response()),
-        Err(EditError::Refused(reasons)) => {
-            problems.other = Some(reasons.join("；"));
+        Err(reason) => {
+            problems.other = Some(reason);
             Ok(render(&state, &desk, &filled, &problems, StatusCode::UNPROCESSABLE_ENTITY))
         }
-        Err(EditError::Sync(SyncError::ChangeRefused { reason, .. })) => {
-            problems.other = Some(format!("未通过校验：{reason}"));
-            Ok(render(&state, &desk, &filled, &problems, StatusCode::UNPROCESSABLE_ENTITY))
-        }
-        Err(e) => Err(e.into()),
     }
 }

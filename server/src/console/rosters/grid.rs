@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, NaiveDateTime};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -17,7 +17,7 @@ use zhiban_model::documents::directory::{Directory, Role};
 use zhiban_model::documents::roster::{FilingStatus, RosterDocument};
 use zhiban_model::rules::roster::{RosterProblem, Slot, validate_roster};
 
-use super::super::edits::{edit_document, refusal};
+use super::super::edits::{answer, edit_document};
 use super::super::failure::Failure;
 use super::super::format::{self, office_time};
 use super::super::layout::page;
@@ -102,7 +102,7 @@ async fn render(
         div.board {
             div.column { section #roster-grid data-live { (grid(&directory, &roster, &by_day)) } }
             div.column {
-                (answer(desk, &path, &roster, problems))
+                (review(desk, &path, &roster, problems))
                 section #filing-history data-live { (history(&directory, &roster)) }
             }
         }
@@ -163,7 +163,7 @@ fn grid(directory: &Directory, roster: &RosterDocument, by_day: &BTreeMap<NaiveD
     }
 }
 
-fn answer(desk: &Desk, path: &str, roster: &RosterDocument, problems: &Problems) -> Markup {
+fn review(desk: &Desk, path: &str, roster: &RosterDocument, problems: &Problems) -> Markup {
     let may_answer = desk.principal.roles.iter().any(|r| matches!(r, Role::Desk | Role::Admin));
     html! {
         section #answer {
@@ -270,8 +270,10 @@ async fn finish(
     outcome: Result<(), EditError>,
     by_form: impl FnOnce(String) -> Problems,
 ) -> Result<Response, Failure> {
-    match refusal(outcome)? {
-        None => Ok(Redirect::to(&format!("/rosters/{id}")).into_response()),
-        Some(problem) => render(state, desk, id, &by_form(problem), StatusCode::UNPROCESSABLE_ENTITY).await,
-    }
+    let page = format!("/rosters/{id}");
+    answer(outcome, &page, |reason| async move {
+        let problems = by_form(reason);
+        render(state, desk, id, &problems, StatusCode::UNPROCESSABLE_ENTITY).await
+    })
+    .await
 }

@@ -136,8 +136,8 @@ pub async fn open(State(state): State<AppState>, desk: Desk, body: Bytes) -> Res
         let text = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("；");
         return Ok(render(&state, &desk, &terms, Some(&text), StatusCode::UNPROCESSABLE_ENTITY));
     }
-    match refusal(state.hub.create_as(&desk.author(), &TypedDocument::FilingRound(round)).await.map(|_| ()))? {
-        None => Ok(Redirect::to("/rosters").into_response()),
-        Some(problem) => Ok(render(&state, &desk, &terms, Some(&problem), StatusCode::UNPROCESSABLE_ENTITY)),
+    match refusal(state.hub.create_as(&desk.author(), &TypedDocument::FilingRound(round)).await)? {
+        Ok(_) => Ok(Redirect::to("/rosters").into_response()),
+        Err(problem) => Ok(render(&state, &desk, &terms, Some(&problem), StatusCode::UNPROCESSABLE_ENTITY)),
     }
 }
