@@ -94,3 +94,10 @@ pub fn hidden_csrf(page: &str) -> Option<String> {
     let at = page.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
     Some(page[at..].split('"').next()?.to_owned())
 }
+
+/// The part of a page from the element with id `id` to the end of its section (the page's rest if none).
+pub fn section<'a>(page: &'a str, id: &str) -> &'a str {
+    let start = page.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} in {page}"));
+    let end = page[start..].find("</section>").map(|e| start + e).unwrap_or(page.len());
+    &page[start..end]
+}

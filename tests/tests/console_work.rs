@@ -9,7 +9,7 @@ use zhiban_tests::Backend;
 use zhiban_tests::Phone;
 use zhiban_tests::accounts::password_of;
 use zhiban_tests::alerting::{SYNC, east_roster, office_with_push};
-use zhiban_tests::console::{Browser, hidden_csrf};
+use zhiban_tests::console::{Browser, hidden_csrf, section};
 use zhiban_tests::duty::{at, small_city};
 
 const TEN_O_CLOCK: &str = "2026-10-01T10:00:00+08:00";
@@ -147,12 +147,6 @@ async fn the_desk_assesses_an_incident_and_follows_an_instruction_through_acknow
 }
 
 /// The part of a page in the element with `id` (up to the next section).
-fn section<'a>(page: &'a str, id: &str) -> &'a str {
-    let start = page.find(&format!("id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id} in {page}"));
-    let end = page[start..].find("</section>").map(|e| start + e).unwrap_or(page.len());
-    &page[start..end]
-}
-
 #[tokio::test]
 async fn the_desk_returns_a_filed_roster_with_reasons_opens_a_round_and_generates_the_monthly_digest() {
     for backend in Backend::available() {

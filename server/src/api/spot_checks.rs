@@ -39,6 +39,8 @@ pub struct CheckView {
     pub outcome_zh: Option<String>,
     pub ring_seconds: Option<i64>,
     pub method: Option<String>,
+    /// Who answered, as they gave their name.
+    pub answered_by: Option<String>,
     pub checked_by: Option<String>,
     pub checked_at: Option<String>,
     pub note: Option<String>,
@@ -62,6 +64,7 @@ type CheckRecord = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 /// Spot checks by day, with what each found. For the desk and leaders.
@@ -81,7 +84,7 @@ pub async fn list(
     let findings = filter.findings.unwrap_or(false);
     let rows: Vec<CheckRecord> = on_database!(&state.hub.office().database, pool => {
         sqlx::query_as(
-            "SELECT document_id, check_id, plan_title, unit_id, day, session, outcome, ring_seconds, method, checked_by, \
+            "SELECT document_id, check_id, plan_title, unit_id, day, session, outcome, ring_seconds, method, answered_by, checked_by, \
              checked_at_text, note FROM spot_checks WHERE day_start >= $1 AND day_start < $2 \
              AND ($3 = '' OR unit_id = $3) AND ($4 = 0 OR (outcome IS NOT NULL AND outcome <> 'proper')) \
              ORDER BY day_start, CASE session WHEN 'morning' THEN 0 WHEN 'afternoon' THEN 1 ELSE 2 END, unit_id, check_id",
@@ -103,6 +106,7 @@ pub async fn list(
                 outcome,
                 ring_seconds,
                 method,
+                answered_by,
                 checked_by,
                 checked_at,
                 note,
@@ -119,6 +123,7 @@ pub async fn list(
                     outcome,
                     ring_seconds,
                     method,
+                    answered_by,
                     checked_by,
                     checked_at,
                     note,

@@ -14,12 +14,15 @@ pub async fn stylesheet() -> impl IntoResponse {
 }
 
 /// The console's pages, as the header lists them: path and name.
-const PAGES: [(&str, &str); 5] = [
+const PAGES: [(&str, &str); 8] = [
     ("/now", "当前值班"),
     ("/incidents", "突发事件"),
     ("/instructions", "领导批示"),
     ("/rosters", "值班表与报备"),
+    ("/checks", "值班抽查"),
+    ("/log", "值班日志"),
     ("/publications", "刊物与评分"),
+    ("/analysis", "事件分析"),
 ];
 
 fn head(title: &str) -> Markup {

@@ -6,15 +6,30 @@
 //! - `/signin`, `/signout`: `signin.rs`
 //! - `/now`: the board: who is on duty in every unit, open incidents, instructions awaiting
 //!   acknowledgement, alerts escalating (`now/`)
+//! - `/incidents…`: incident pages and their lifecycle actions (`incidents/`)
+//! - `/instructions…`: the instructions ledger (`instructions/`)
+//! - `/rosters…`, `/rounds…`: rosters as calendar grids, filing rounds (`rosters/`)
+//! - `/checks…`: spot checks of the duty rooms (`checks/`)
+//! - `/log…`: the duty log and shift handovers (`log/`)
+//! - `/publications…`, `/scores/…`: publications and unit scores (`publications.rs`)
+//! - `/analysis`: incident trends, frequency, compound risks, early warnings (`analysis.rs`)
 //! - `/live`: Server-Sent Events telling a page to refresh its live parts (`live.rs`, `console.js`)
+//!
+//! Shared: `layout.rs` (page shell), `format.rs` (times and names as the office writes them), `fields.rs`
+//! (a field's problem by the field), `edits.rs` (a change in the officer's name and its outcome),
+//! `failure.rs` (error pages), `session.rs` (who is signed in, CSRF).
 
+mod analysis;
+mod checks;
 mod edits;
 mod failure;
+mod fields;
 mod format;
 mod incidents;
 mod instructions;
 mod layout;
 mod live;
+mod log;
 mod now;
 mod publications;
 mod rosters;
@@ -35,6 +50,9 @@ pub fn routes() -> Router<AppState> {
         .merge(instructions::routes())
         .merge(rosters::routes())
         .merge(publications::routes())
+        .merge(checks::routes())
+        .merge(log::routes())
+        .merge(analysis::routes())
         .route("/", get(home))
         .route("/signin", get(signin::form).post(signin::submit))
         .route("/signout", axum::routing::post(signin::sign_out))

@@ -1,8 +1,8 @@
 //! 刊物与评分: generate and open the daily report, the monthly digest, the quarterly bulletin and the yearly
 //! figures (printable pages, or their rows as CSV); the units' ranking for the year, each unit's points
-//! traceable to the records that earned or cost them; and the incident analysis's early warnings.
+//! traceable to the records that earned or cost them. The incident analysis is its own page (`analysis.rs`).
 //!
-//! - `GET /publications`: the forms, the ranking and the warnings
+//! - `GET /publications`: the forms and the ranking
 //! - `GET /publications/open?kind=&period=`: the publication itself (as the API renders it)
 //! - `GET /scores/{unit}`: one unit's score sheet, every line naming its record
 
@@ -19,7 +19,6 @@ use super::format::{self, office_time};
 use super::layout::page;
 use super::session::Desk;
 use crate::AppState;
-use crate::api::analysis::{WarningQuery, warnings};
 use crate::api::reports::{ReportFormat, report};
 use crate::api::scores::{ScorePeriod, board, sheet};
 
@@ -42,7 +41,6 @@ async fn overview(State(state): State<AppState>, desk: Desk) -> Result<Response,
     ];
     let year = ScorePeriod { year: Some(today.year()), from: None, to: None };
     let ranking = board(desk.caller(), State(state.clone()), Query(year)).await?.0;
-    let early = warnings(desk.caller(), State(state.clone()), Query(WarningQuery { at: None })).await?.0;
     let body = html! {
         h2 { "刊物与评分" }
         div.board {
@@ -59,18 +57,7 @@ async fn overview(State(state): State<AppState>, desk: Desk) -> Result<Response,
                         }
                     }
                 }
-                section #warnings data-live {
-                    h3 { "事件预警" }
-                    @if early.warnings.is_empty() {
-                        p.summary { "截至目前没有超出常态的事件聚集（近 " (early.window_days) " 天）。" }
-                    } @else {
-                        ul.warnings {
-                            @for w in &early.warnings {
-                                li.late { (w.explanation_zh) }
-                            }
-                        }
-                    }
-                }
+                p.summary { "事件趋势、高发事件、复合风险与预警见" a href="/analysis" { "事件分析" } "。" }
             }
             div.column {
                 section #scores data-live {

@@ -16,6 +16,7 @@ use zhiban_model::rules::office_time_zone;
 
 use super::super::edits::refusal;
 use super::super::failure::Failure;
+use super::super::fields::{described_by, error, invalid};
 use super::super::format;
 use super::super::layout::page;
 use super::super::session::Desk;
@@ -74,17 +75,6 @@ fn render(state: &AppState, desk: &Desk, filled: &Filled, problems: &Problems, s
 }
 
 /// `aria-invalid` and `aria-describedby` for a field with a problem.
-fn invalid(problem: &Option<String>, id: &str) -> (Option<&'static str>, Option<String>) {
-    match problem {
-        Some(_) => (Some("true"), Some(format!("{id}-error"))),
-        None => (None, None),
-    }
-}
-
-fn error(problem: &Option<String>, id: &str) -> Markup {
-    html! { @if let Some(p) = problem { p.field-error id=(format!("{id}-error")) role="alert" { (p) } } }
-}
-
 fn body(desk: &Desk, directory: &Directory, filled: &Filled, problems: &Problems) -> Markup {
     let leaders: Vec<(&String, &str)> = directory
         .people
@@ -92,9 +82,6 @@ fn body(desk: &Desk, directory: &Directory, filled: &Filled, problems: &Problems
         .filter(|(_, p)| p.roles.contains(&Role::Leader))
         .map(|(id, p)| (id, p.name.as_str()))
         .collect();
-    let (leader_invalid, leader_described) = invalid(&problems.leader, "leader");
-    let (time_invalid, time_described) = invalid(&problems.issued_at, "issued-at");
-    let (text_invalid, text_described) = invalid(&problems.text, "text");
     html! {
         h2 { "录入领导批示" }
         @if let Some(p) = &problems.other { p.field-error role="alert" { (p) } }
@@ -103,18 +90,18 @@ fn body(desk: &Desk, directory: &Directory, filled: &Filled, problems: &Problems
             input type="hidden" name="incident" value=(filled.incident);
             @if !filled.incident.is_empty() { p.summary { "就突发事件录入：" a href=(format!("/incidents/{}", filled.incident)) { "查看事件" } } }
             label for="leader" { "批示领导" }
-            select #leader name="leader" aria-invalid=[leader_invalid] aria-describedby=[leader_described] {
+            select #leader name="leader" aria-invalid=[invalid(&problems.leader)] aria-describedby=[described_by(&problems.leader, "leader")] {
                 option value="" { "请选择" }
                 @for (id, name) in &leaders { option value=(id) selected[**id == filled.leader] { (name) } }
             }
             (error(&problems.leader, "leader"))
             label for="issued-at" { "批示时间（北京时间）" }
-            input #issued-at type="datetime-local" name="issued_at" value=(filled.issued_at) aria-invalid=[time_invalid] aria-describedby=[time_described];
+            input #issued-at type="datetime-local" name="issued_at" value=(filled.issued_at) aria-invalid=[invalid(&problems.issued_at)] aria-describedby=[described_by(&problems.issued_at, "issued-at")];
             (error(&problems.issued_at, "issued-at"))
             label for="text" { "批示内容" }
-            textarea #text name="text" rows="4" aria-invalid=[text_invalid] aria-describedby=[text_described] { (filled.text) }
+            textarea #text name="text" rows="4" aria-invalid=[invalid(&problems.text)] aria-describedby=[described_by(&problems.text, "text")] { (filled.text) }
             (error(&problems.text, "text"))
-            fieldset #recipients aria-describedby=[problems.recipients.as_ref().map(|_| "recipients-error")] {
+            fieldset #recipients aria-describedby=[described_by(&problems.recipients, "recipients")] {
                 legend { "接收单位" }
                 @for (id, unit) in &directory.units {
                     label.check {

@@ -12,6 +12,7 @@ use zhiban_model::documents::directory::{Directory, Role};
 use zhiban_model::documents::instruction::Instruction;
 
 use super::super::failure::Failure;
+use super::super::fields::{described_by, error, invalid};
 use super::super::format::{self, clock};
 use super::super::layout::page;
 use super::super::now::instruction as detail_of;
@@ -154,10 +155,6 @@ fn progress(directory: &Directory, instruction: &Instruction) -> Markup {
     }
 }
 
-fn field_error(problem: &Option<String>, id: &str) -> Markup {
-    html! { @if let Some(p) = problem { p.field-error id=(id) role="alert" { (p) } } }
-}
-
 fn actions(desk: &Desk, path: &str, instruction: &Instruction, problems: &Problems) -> Markup {
     let may_act = desk.principal.roles.iter().any(|r| matches!(r, Role::Desk | Role::Admin));
     let closed = instruction.closure.is_some();
@@ -174,7 +171,7 @@ fn actions(desk: &Desk, path: &str, instruction: &Instruction, problems: &Proble
                         input type="hidden" name="csrf" value=(desk.csrf_token);
                         h3 { "转达" }
                         p.summary { "已通过电话、传真或系统转达全部接收方后确认。" }
-                        (field_error(&problems.relay, "relay-error"))
+                        (error(&problems.relay, "relay"))
                         button type="submit" { "确认已转达" }
                     }
                 }
@@ -182,7 +179,7 @@ fn actions(desk: &Desk, path: &str, instruction: &Instruction, problems: &Proble
                     input type="hidden" name="csrf" value=(desk.csrf_token);
                     h3 { "催办" }
                     p.summary { "向未签收或未反馈的接收单位当班人员推送提醒，无人应答时沿值班表逐级升级。" }
-                    (field_error(&problems.remind, "remind-error"))
+                    (error(&problems.remind, "remind"))
                     button type="submit" { "催办" }
                 }
                 @if instruction.feedback.is_none() {
@@ -191,9 +188,8 @@ fn actions(desk: &Desk, path: &str, instruction: &Instruction, problems: &Proble
                         h3 { "综合反馈" }
                         label for="feedback-text" { "反馈内容" }
                         textarea #feedback-text name="text" rows="3"
-                            aria-invalid=[problems.feedback.as_ref().map(|_| "true")]
-                            aria-describedby=[problems.feedback.as_ref().map(|_| "feedback-error")] {}
-                        (field_error(&problems.feedback, "feedback-error"))
+                            aria-invalid=[invalid(&problems.feedback)] aria-describedby=[described_by(&problems.feedback, "feedback")] {}
+                        (error(&problems.feedback, "feedback"))
                         button type="submit" { "录入反馈" }
                     }
                 }
@@ -202,9 +198,8 @@ fn actions(desk: &Desk, path: &str, instruction: &Instruction, problems: &Proble
                     h3 { "办结" }
                     label for="close-note" { "办结说明" }
                     textarea #close-note name="note" rows="2"
-                        aria-invalid=[problems.close.as_ref().map(|_| "true")]
-                        aria-describedby=[problems.close.as_ref().map(|_| "close-error")] {}
-                    (field_error(&problems.close, "close-error"))
+                        aria-invalid=[invalid(&problems.close)] aria-describedby=[described_by(&problems.close, "close")] {}
+                    (error(&problems.close, "close"))
                     button type="submit" { "办结" }
                 }
             }

@@ -15,7 +15,7 @@ use crate::api::incidents::{IncidentFilter, IncidentSummary, list};
 const GRADES: [&str; 4] = ["I", "II", "III", "IV"];
 
 /// Every incident not yet archived, newest first.
-async fn open_incidents(state: &AppState, desk: &Desk) -> Result<Vec<IncidentSummary>, Failure> {
+pub async fn open_incidents(state: &AppState, desk: &Desk) -> Result<Vec<IncidentSummary>, Failure> {
     let filter = IncidentFilter {
         grade: None,
         stage: None,

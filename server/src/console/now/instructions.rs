@@ -14,7 +14,7 @@ use crate::api::instructions::{InstructionDetail, InstructionFilter, Instruction
 use crate::api::time;
 
 /// Every instruction not closed, newest first, with deadlines judged at `now`.
-async fn open_instructions(state: &AppState, desk: &Desk, now: i64) -> Result<Vec<InstructionSummary>, Failure> {
+pub async fn open_instructions(state: &AppState, desk: &Desk, now: i64) -> Result<Vec<InstructionSummary>, Failure> {
     let filter = InstructionFilter { status: None, overdue: None, recipient: None, at: Some(time::text(now)) };
     let found = list(desk.caller(), State(state.clone()), Query(filter)).await?.0;
     Ok(found.instructions.into_iter().filter(|i| i.closed_at.is_none()).collect())

@@ -17,7 +17,8 @@ use super::layout::page;
 use super::session::Desk;
 use crate::AppState;
 
-pub use instructions::{excerpt, instruction};
+pub use incidents::open_incidents;
+pub use instructions::{excerpt, instruction, open_instructions};
 
 pub async fn board(State(state): State<AppState>, desk: Desk) -> Result<Response, Failure> {
     let now = state.hub.now_millis();
@@ -25,10 +26,12 @@ pub async fn board(State(state): State<AppState>, desk: Desk) -> Result<Response
     let incidents = incidents::section(&state, &desk, now).await?;
     let instructions = instructions::section(&state, &desk, now).await?;
     let alerts = alerts::section(&state, &desk, now).await?;
+    let handover = super::log::latest_handover(&state, &desk.principal.unit).await?;
+    let directory = state.hub.office().directory();
     let body = html! {
         p.clock #as-of data-live { "截至 " (format::long(now)) "（北京时间）" }
         div.board.now {
-            div.column { (on_duty) }
+            div.column { (on_duty) (super::log::handover_note(&directory, handover.as_ref())) }
             div.column { (incidents) (instructions) (alerts) }
         }
     };

@@ -1,0 +1,182 @@
+//! Recording a spot check's result (记录抽查结果) in the desk officer's name, at the server's time: on the
+//! planned check chosen, or, for a unit the plan did not pick, as a new check of today's session in the
+//! plan for today (or the month's, or the holiday's), made when there is none yet. A result on record is
+//! not rewritten: a second answer to the same check is refused by its field.
+
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::Datelike;
+use serde::Deserialize;
+use zhiban_model::documents::TypedDocument;
+use zhiban_model::documents::spot_check::{CheckResult, Method, Outcome, SpotCheck, SpotChecks};
+use zhiban_model::documents::time::format_instant;
+use zhiban_model::rules::calendar::{DayKind, festival_zh};
+
+use super::super::edits::{answer, edit_document};
+use super::super::failure::Failure;
+use super::super::format::{self, office_time};
+use super::super::session::Desk;
+use super::{Call, Problems, render, session_at};
+use crate::AppState;
+use crate::on_database;
+use crate::sync::EditError;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct Sent {
+    csrf: String,
+    day: String,
+    target: String,
+    outcome: String,
+    ring_seconds: String,
+    answered_by: String,
+    method: String,
+    note: String,
+}
+
+/// Where the result goes: a planned check, or a unit checked outside the plan.
+enum Target {
+    Planned { plan: String, check: String },
+    Unplanned { unit: String },
+}
+
+pub async fn record(State(state): State<AppState>, desk: Desk, Form(sent): Form<Sent>) -> Result<Response, Failure> {
+    desk.check_form(&sent.csrf)?;
+    let call = Call {
+        day: sent.day,
+        target: sent.target,
+        outcome: sent.outcome,
+        ring_seconds: sent.ring_seconds.trim().to_owned(),
+        answered_by: sent.answered_by.trim().to_owned(),
+        method: sent.method,
+        note: sent.note.trim().to_owned(),
+    };
+    let mut problems = Problems::default();
+    let directory = state.hub.office().directory();
+    let target = match call.target.split_once('#') {
+        Some((plan, check)) if !plan.is_empty() && !check.is_empty() => {
+            Some(Target::Planned { plan: plan.to_owned(), check: check.to_owned() })
+        }
+        _ => match call.target.strip_prefix("unit:") {
+            Some(unit) if directory.units.contains_key(unit) => Some(Target::Unplanned { unit: unit.to_owned() }),
+            _ => None,
+        },
+    };
+    if target.is_none() {
+        problems.target = Some("请选择抽查的单位".into());
+    }
+    let outcome = Outcome::parse(&call.outcome);
+    if outcome.is_none() {
+        problems.outcome = Some("请选择抽查结果（1 在岗规范 … 6 报告不及时）".into());
+    }
+    let ring_seconds = match call.ring_seconds.as_str() {
+        "" => None,
+        text => match text.parse::<i64>() {
+            Ok(s) if s >= 0 => Some(s),
+            _ => {
+                problems.ring_seconds = Some("振铃时长填秒数，如 45".into());
+                None
+            }
+        },
+    };
+    if outcome == Some(Outcome::Unanswered) && ring_seconds.is_none() && problems.ring_seconds.is_none() {
+        problems.ring_seconds = Some("长时间无人接听须记下振铃时长（秒）".into());
+    }
+    let (Some(target), Some(outcome), None) = (target, outcome, &problems.ring_seconds) else {
+        return render(&state, &desk, &call, &problems, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+    let now = state.hub.now_millis();
+    let result = CheckResult {
+        outcome,
+        ring_seconds,
+        method: Method::parse(&call.method).unwrap_or(Method::Phone),
+        answered_by: call.answered_by.clone(),
+        checked_by: desk.principal.username.clone(),
+        checked_at: format_instant(office_time(now)),
+        note: call.note.clone(),
+    };
+    let back = format!("/checks?day={}", call.day);
+    let refused = |reason: String| {
+        let problems = Problems { target: Some(reason), ..Problems::default() };
+        let (state, desk, call) = (&state, &desk, &call);
+        async move { render(state, desk, call, &problems, StatusCode::UNPROCESSABLE_ENTITY).await }
+    };
+    match target {
+        Target::Planned { plan, check } => {
+            let outcome = edit_document(&state, &desk, &plan, |typed| record_on(typed, &check, result)).await;
+            answer(outcome, &back, refused).await
+        }
+        Target::Unplanned { unit } => {
+            let check = SpotCheck {
+                unit,
+                date: office_time(now).date_naive().to_string(),
+                session: session_at(now),
+                planned_by: desk.principal.username.clone(),
+                result: Some(result),
+            };
+            let outcome = add_to_todays_plan(&state, &desk, now, check).await?;
+            answer(outcome, &back, refused).await
+        }
+    }
+}
+
+/// Puts `result` on check `check` of the plan, unless it has one already.
+fn record_on(typed: &mut TypedDocument, check: &str, result: CheckResult) -> Result<(), Vec<String>> {
+    let TypedDocument::SpotChecks(plan) = typed else { return Err(vec!["该文档不是抽查计划".into()]) };
+    let Some(planned) = plan.checks.get_mut(check) else {
+        return Err(vec!["计划中没有这次抽查，请刷新页面后重选".into()]);
+    };
+    if let Some(on_record) = &planned.result {
+        return Err(vec![format!(
+            "这次抽查已于 {} 记录为“{}”，记录后不可更改；如需更正请另记一次并在备注中说明",
+            format::short_text(&on_record.checked_at),
+            on_record.outcome.label_zh()
+        )]);
+    }
+    planned.result = Some(result);
+    Ok(())
+}
+
+/// Adds an unplanned check (with its result) to the plan holding today's checks, or the plan named for
+/// today's holiday or month, or a new plan of that name.
+async fn add_to_todays_plan(
+    state: &AppState,
+    desk: &Desk,
+    now: i64,
+    check: SpotCheck,
+) -> Result<Result<(), EditError>, Failure> {
+    let today = office_time(now).date_naive();
+    let calendar = &state.hub.office().rules.calendar;
+    let title = match calendar.day_kind(today) {
+        Some(DayKind::Holiday(festival)) => format!("{}年{}假期值班抽查", today.year(), festival_zh(festival)),
+        _ => format!("{}年{}月值班抽查", today.year(), today.month()),
+    };
+    let existing: Option<(String,)> = on_database!(&state.hub.office().database, pool => {
+        sqlx::query_as(
+            "SELECT document_id FROM spot_checks WHERE day = $1 OR plan_title = $2 \
+             ORDER BY CASE WHEN day = $1 THEN 0 ELSE 1 END, document_id LIMIT 1",
+        )
+        .bind(today.to_string()).bind(&title)
+        .fetch_optional(pool)
+        .await?
+    });
+    let id = format!("c{:016x}", rand::random::<u64>());
+    Ok(match existing {
+        Some((plan,)) => {
+            edit_document(state, desk, &plan, |typed| match typed {
+                TypedDocument::SpotChecks(p) => {
+                    p.checks.insert(id, check);
+                    Ok(())
+                }
+                _ => Err(vec!["该文档不是抽查计划".into()]),
+            })
+            .await
+        }
+        None => {
+            let mut plan = SpotChecks::new(&title, None);
+            plan.checks.insert(id, check);
+            state.hub.create_as(&desk.author(), &TypedDocument::SpotChecks(plan)).await.map(|_| ())
+        }
+    })
+}
