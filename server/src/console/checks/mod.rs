@@ -148,10 +148,10 @@ pub async fn render(
         div.board {
             div.column {
                 (record_form(desk, &directory, call, problems, &open, &chosen))
-                (plan::form(state, desk, day, problems))
+                (day_table(&directory, day, &checks, &on_duty_now))
             }
             div.column {
-                (day_table(&directory, day, &checks, &on_duty_now))
+                (plan::form(state, desk, day, problems, checks.is_empty()))
             }
         }
     };
@@ -172,51 +172,63 @@ fn record_form(
         section #record-check {
             h3 { "记录抽查结果" }
             p.summary { "选好单位后，按数字键选择结果，回车即记录。记录后不可更改，如有更正请在备注中说明。" }
-            form.action.wide method="post" action="/checks" {
+            form.action.fields method="post" action="/checks" {
                 input type="hidden" name="csrf" value=(desk.csrf_token);
                 input type="hidden" name="day" value=(call.day);
-                label for="target" { "抽查单位" }
-                select #target name="target" aria-invalid=[invalid(&problems.target)] aria-describedby=[described_by(&problems.target, "target")] {
-                    option value="" { "请选择" }
-                    @if !open.is_empty() {
-                        optgroup label="计划内（待抽查）" {
-                            @for c in open {
-                                @let value = target_of(c);
-                                option value=(value) selected[value == chosen] {
-                                    (c.session_zh) " · " (format::unit(directory, &c.unit)) " · " (duty_phone(directory, &c.unit))
+                div.field.grow {
+                    label for="target" { "抽查单位" }
+                    select #target name="target" aria-invalid=[invalid(&problems.target)] aria-describedby=[described_by(&problems.target, "target")] {
+                        option value="" { "请选择" }
+                        @if !open.is_empty() {
+                            optgroup label="计划内（待抽查）" {
+                                @for c in open {
+                                    @let value = target_of(c);
+                                    option value=(value) selected[value == chosen] {
+                                        (c.session_zh) " · " (format::unit(directory, &c.unit)) " · " (duty_phone(directory, &c.unit))
+                                    }
                                 }
                             }
                         }
-                    }
-                    optgroup label="计划外抽查（记在今天）" {
-                        @for (id, unit) in directory.units.iter().filter(|(id, _)| Some(id.as_str()) != desk_unit) {
-                            @let value = format!("unit:{id}");
-                            option value=(value) selected[value == chosen] { (unit.name) " · " (unit.duty_phone) }
+                        optgroup label="计划外抽查（记在今天）" {
+                            @for (id, unit) in directory.units.iter().filter(|(id, _)| Some(id.as_str()) != desk_unit) {
+                                @let value = format!("unit:{id}");
+                                option value=(value) selected[value == chosen] { (unit.name) " · " (unit.duty_phone) }
+                            }
                         }
                     }
+                    (error(&problems.target, "target"))
                 }
-                (error(&problems.target, "target"))
-                label for="outcome" { "抽查结果" }
-                select #outcome name="outcome" autofocus[!chosen.is_empty()] aria-invalid=[invalid(&problems.outcome)] aria-describedby=[described_by(&problems.outcome, "outcome")] {
-                    option value="" { "请选择（按数字键）" }
-                    @for (i, outcome) in Outcome::ALL.iter().enumerate() {
-                        option value=(outcome.code()) selected[outcome.code() == call.outcome] { (i + 1) " " (outcome.label_zh()) }
+                div.field {
+                    label for="outcome" { "抽查结果" }
+                    select #outcome name="outcome" autofocus[!chosen.is_empty()] aria-invalid=[invalid(&problems.outcome)] aria-describedby=[described_by(&problems.outcome, "outcome")] {
+                        option value="" { "请选择（按数字键）" }
+                        @for (i, outcome) in Outcome::ALL.iter().enumerate() {
+                            option value=(outcome.code()) selected[outcome.code() == call.outcome] { (i + 1) " " (outcome.label_zh()) }
+                        }
+                    }
+                    (error(&problems.outcome, "outcome"))
+                }
+                div.field {
+                    label for="ring-seconds" { "振铃时长（秒）" }
+                    input #ring-seconds type="number" name="ring_seconds" min="0" inputmode="numeric" size="6" value=(call.ring_seconds)
+                        aria-invalid=[invalid(&problems.ring_seconds)] aria-describedby=[described_by(&problems.ring_seconds, "ring-seconds")];
+                    (error(&problems.ring_seconds, "ring-seconds"))
+                }
+                div.field {
+                    label for="answered-by" { "接听人" }
+                    input #answered-by type="text" name="answered_by" value=(call.answered_by) placeholder="无人接听则空";
+                }
+                div.field {
+                    label for="method" { "方式" }
+                    select #method name="method" {
+                        option value="phone" selected[method == "phone"] { "电话抽查" }
+                        option value="video" selected[method == "video"] { "视频点名" }
                     }
                 }
-                (error(&problems.outcome, "outcome"))
-                label for="ring-seconds" { "振铃时长（秒）" }
-                input #ring-seconds type="number" name="ring_seconds" min="0" inputmode="numeric" value=(call.ring_seconds)
-                    aria-invalid=[invalid(&problems.ring_seconds)] aria-describedby=[described_by(&problems.ring_seconds, "ring-seconds")];
-                (error(&problems.ring_seconds, "ring-seconds"))
-                label for="answered-by" { "接听人" }
-                input #answered-by type="text" name="answered_by" value=(call.answered_by) placeholder="对方报的姓名，无人接听则空";
-                label for="method" { "方式" }
-                select #method name="method" {
-                    option value="phone" selected[method == "phone"] { "电话抽查" }
-                    option value="video" selected[method == "video"] { "视频点名" }
+                div.field.grow {
+                    label for="check-note" { "备注" }
+                    input #check-note type="text" name="note" value=(call.note);
                 }
-                label for="check-note" { "备注" }
-                input #check-note type="text" name="note" value=(call.note);
                 button type="submit" { "记录" }
             }
         }

@@ -53,12 +53,13 @@ fn terms_for(state: &AppState, day: NaiveDate) -> Terms {
     }
 }
 
-pub fn form(state: &AppState, desk: &Desk, day: NaiveDate, problems: &Problems) -> Markup {
+/// The plan form, folded away unless the day has no checks yet or the last plan was refused.
+pub fn form(state: &AppState, desk: &Desk, day: NaiveDate, problems: &Problems, day_unplanned: bool) -> Markup {
     let terms = terms_for(state, day);
     let rules = &state.hub.office().rules.spot_checks;
     html! {
-        section #plan-checks {
-            h3 { "制定抽查计划" }
+        details #plan-checks open[day_unplanned || problems.plan.is_some()] {
+            summary { "制定抽查计划" }
             p.summary { "每天上午、下午、晚上各随机抽取若干单位，以往发现问题的单位被抽中的机会更大。" }
             form.action.wide method="post" action="/checks/plan" {
                 input type="hidden" name="csrf" value=(desk.csrf_token);

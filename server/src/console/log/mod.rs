@@ -239,15 +239,14 @@ pub async fn render(
         }
         div.board {
             div.column {
-                @if own {
-                    (entry_form(desk, filled, problems))
-                    (handover_form(desk, &directory, &unit, filled, problems))
-                } @else {
-                    p.summary { "其他单位的值班日志由该单位值班人员填写，此处只读。" }
-                }
-                (handover_note(&directory, handover.as_ref()))
+                @if own { (entry_form(desk, filled, problems)) }
+                @else { p.summary { "其他单位的值班日志由该单位值班人员填写，此处只读。" } }
+                (entries_table(&directory, first, &logged))
             }
-            div.column { (entries_table(&directory, first, &logged)) }
+            div.column {
+                (handover_note(&directory, handover.as_ref()))
+                @if own { (handover_form(desk, &directory, &unit, filled, problems)) }
+            }
         }
     };
     Ok((status, page(desk, "/log", "值班日志", now, body)).into_response())
@@ -257,25 +256,35 @@ fn entry_form(desk: &Desk, filled: &Filled, problems: &Problems) -> Markup {
     html! {
         section #log-entry {
             h3 { "登记" }
-            form.action.wide method="post" action="/log" {
+            form.action.fields method="post" action="/log" {
                 input type="hidden" name="csrf" value=(desk.csrf_token);
                 (error(&problems.entry, "entry"))
-                label for="entry-kind" { "类别" }
-                select #entry-kind name="kind" {
-                    @for kind in LOGGED { option value=(kind.code()) selected[kind.code() == filled.kind] { (kind.label_zh()) } }
+                div.field {
+                    label for="entry-kind" { "类别" }
+                    select #entry-kind name="kind" {
+                        @for kind in LOGGED { option value=(kind.code()) selected[kind.code() == filled.kind] { (kind.label_zh()) } }
+                    }
                 }
-                label for="entry-at" { "时间（北京时间）" }
-                input #entry-at type="datetime-local" name="at" value=(filled.at)
-                    aria-invalid=[invalid(&problems.at)] aria-describedby=[described_by(&problems.at, "entry-at")];
-                (error(&problems.at, "entry-at"))
-                label for="entry-counterpart" { "来电人、来访人或来文单位" }
-                input #entry-counterpart type="text" name="counterpart" value=(filled.counterpart);
-                label for="entry-summary" { "内容摘要" }
-                textarea #entry-summary name="summary" rows="3"
-                    aria-invalid=[invalid(&problems.summary)] aria-describedby=[described_by(&problems.summary, "entry-summary")] { (filled.summary) }
-                (error(&problems.summary, "entry-summary"))
-                label for="entry-handling" { "处理情况" }
-                textarea #entry-handling name="handling" rows="2" { (filled.handling) }
+                div.field {
+                    label for="entry-at" { "时间（北京时间）" }
+                    input #entry-at type="datetime-local" name="at" value=(filled.at)
+                        aria-invalid=[invalid(&problems.at)] aria-describedby=[described_by(&problems.at, "entry-at")];
+                    (error(&problems.at, "entry-at"))
+                }
+                div.field.grow {
+                    label for="entry-counterpart" { "来电人、来访人或来文单位" }
+                    input #entry-counterpart type="text" name="counterpart" value=(filled.counterpart);
+                }
+                div.field.grow {
+                    label for="entry-summary" { "内容摘要" }
+                    textarea #entry-summary name="summary" rows="2"
+                        aria-invalid=[invalid(&problems.summary)] aria-describedby=[described_by(&problems.summary, "entry-summary")] { (filled.summary) }
+                    (error(&problems.summary, "entry-summary"))
+                }
+                div.field.grow {
+                    label for="entry-handling" { "处理情况" }
+                    textarea #entry-handling name="handling" rows="2" { (filled.handling) }
+                }
                 button type="submit" { "登记" }
             }
         }
