@@ -121,7 +121,8 @@ async fn the_desk_plans_spot_checks_and_records_calls_in_a_few_fields() {
                 "/checks",
                 &[
                     ("csrf", &token),
-                    ("day", "2026-10-01"),
+                    // A day that is not one goes nowhere near the answer's headers.
+                    ("day", "2026-10-01\r\nSet-Cookie: x=y"),
                     ("target", "unit:water"),
                     ("outcome", "proper"),
                     ("answered_by", "钱七"),
@@ -130,6 +131,7 @@ async fn the_desk_plans_spot_checks_and_records_calls_in_a_few_fields() {
             )
             .await;
         assert_eq!(outside.status, StatusCode::SEE_OTHER, "{backend:?}: {}", outside.body);
+        assert_eq!(outside.location.as_deref(), Some("/checks?day=2026-10-01"), "today, from the server's clock");
         let table = section(&desk.get("/checks?day=2026-10-01").await.body, "checks-of-day").to_owned();
         assert_eq!(rows(&table), 4, "{table}");
         assert!(table.contains("在岗规范") && table.contains("接听：钱七"), "{table}");

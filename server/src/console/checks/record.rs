@@ -17,7 +17,7 @@ use super::super::edits::{answer, edit_document};
 use super::super::failure::Failure;
 use super::super::format::{self, office_time};
 use super::super::session::Desk;
-use super::{Call, Problems, render, session_at};
+use super::{Call, Problems, day_of, render, session_at};
 use crate::AppState;
 use crate::on_database;
 use crate::sync::EditError;
@@ -96,7 +96,8 @@ pub async fn record(State(state): State<AppState>, desk: Desk, Form(sent): Form<
         checked_at: format_instant(office_time(now)),
         note: call.note.clone(),
     };
-    let back = format!("/checks?day={}", call.day);
+    // The day as a date, not as sent: it goes into the Location header.
+    let back = format!("/checks?day={}", day_of(&state, Some(&call.day)));
     let refused = |reason: String| {
         let problems = Problems { target: Some(reason), ..Problems::default() };
         let (state, desk, call) = (&state, &desk, &call);
