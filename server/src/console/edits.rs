@@ -25,6 +25,24 @@ pub async fn edit_document(
     state.hub.edit_as(&desk.author(), document, edit).await
 }
 
+/// Adds a record to document `existing` with `add`, or, when there is none yet, creates `fresh` with `add`
+/// applied: how a spot check joins the day's plan or a log entry its month's log, made on first need.
+pub async fn add_or_create(
+    state: &AppState,
+    desk: &Desk,
+    existing: Option<DocumentId>,
+    mut fresh: TypedDocument,
+    add: impl FnOnce(&mut TypedDocument) -> Result<(), Vec<String>>,
+) -> Result<(), EditError> {
+    match existing {
+        Some(id) => state.hub.edit_as(&desk.author(), id, add).await,
+        None => {
+            add(&mut fresh).map_err(EditError::Refused)?;
+            state.hub.create_as(&desk.author(), &fresh).await.map(|_| ())
+        }
+    }
+}
+
 /// What the change gave when it was kept, or the reason to show by the form when it was refused; a
 /// failure page otherwise.
 pub fn refusal<T>(outcome: Result<T, EditError>) -> Result<Result<T, String>, Failure> {

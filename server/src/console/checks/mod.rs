@@ -20,6 +20,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use zhiban_model::documents::directory::Directory;
 use zhiban_model::documents::spot_check::{Outcome, Session};
+use zhiban_model::rules::calendar::festival_zh;
 
 use super::failure::Failure;
 use super::fields::{described_by, error, invalid};
@@ -71,6 +72,11 @@ pub fn session_at(millis: i64) -> Session {
         12..18 => Session::Afternoon,
         _ => Session::Evening,
     }
+}
+
+/// A holiday's plan, as the office names it: `2026年国庆节假期值班抽查`.
+pub fn holiday_plan_title(year: i32, festival: &str) -> String {
+    format!("{year}年{}假期值班抽查", festival_zh(festival))
 }
 
 /// The day asked for, or today in the office's zone.

@@ -13,7 +13,6 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use zhiban_model::documents::TypedDocument;
 use zhiban_model::documents::spot_check::{Session, SpotCheck, SpotChecks};
-use zhiban_model::rules::calendar::festival_zh;
 use zhiban_model::rules::reminders::holidays_between;
 use zhiban_model::rules::spot_checks::{SpotCheckRules, draw};
 
@@ -21,7 +20,7 @@ use super::super::edits::refusal;
 use super::super::failure::Failure;
 use super::super::fields::error;
 use super::super::session::Desk;
-use super::{Call, Problems, render};
+use super::{Call, Problems, holiday_plan_title, render};
 use crate::AppState;
 use crate::on_database;
 
@@ -43,7 +42,7 @@ fn terms_for(state: &AppState, day: NaiveDate) -> Terms {
         .find(|h| h.last_day >= day);
     match holiday {
         Some(h) => Terms {
-            title: format!("{}年{}假期值班抽查", h.first_day.year(), festival_zh(&h.festival)),
+            title: holiday_plan_title(h.first_day.year(), &h.festival),
             first_day: h.first_day.max(day),
             last_day: h.last_day,
         },

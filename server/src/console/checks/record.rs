@@ -8,16 +8,17 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::Datelike;
 use serde::Deserialize;
+use zhiban_model::DocumentId;
 use zhiban_model::documents::TypedDocument;
 use zhiban_model::documents::spot_check::{CheckResult, Method, Outcome, SpotCheck, SpotChecks};
 use zhiban_model::documents::time::format_instant;
-use zhiban_model::rules::calendar::{DayKind, festival_zh};
+use zhiban_model::rules::calendar::DayKind;
 
-use super::super::edits::{answer, edit_document};
+use super::super::edits::{add_or_create, answer, edit_document};
 use super::super::failure::Failure;
 use super::super::format::{self, office_time};
 use super::super::session::Desk;
-use super::{Call, Problems, day_of, render, session_at};
+use super::{Call, Problems, day_of, holiday_plan_title, render, session_at};
 use crate::AppState;
 use crate::on_database;
 use crate::sync::EditError;
@@ -150,7 +151,7 @@ async fn add_to_todays_plan(
     let today = office_time(now).date_naive();
     let calendar = &state.hub.office().rules.calendar;
     let title = match calendar.day_kind(today) {
-        Some(DayKind::Holiday(festival)) => format!("{}年{}假期值班抽查", today.year(), festival_zh(festival)),
+        Some(DayKind::Holiday(festival)) => holiday_plan_title(today.year(), festival),
         _ => format!("{}年{}月值班抽查", today.year(), today.month()),
     };
     let existing: Option<(String,)> = on_database!(&state.hub.office().database, pool => {
@@ -162,22 +163,15 @@ async fn add_to_todays_plan(
         .fetch_optional(pool)
         .await?
     });
+    let existing = existing.and_then(|(plan,)| DocumentId::parse_url_or_id(&plan).ok());
     let id = format!("c{:016x}", rand::random::<u64>());
-    Ok(match existing {
-        Some((plan,)) => {
-            edit_document(state, desk, &plan, |typed| match typed {
-                TypedDocument::SpotChecks(p) => {
-                    p.checks.insert(id, check);
-                    Ok(())
-                }
-                _ => Err(vec!["该文档不是抽查计划".into()]),
-            })
-            .await
+    let fresh = TypedDocument::SpotChecks(SpotChecks::new(&title, None));
+    Ok(add_or_create(state, desk, existing, fresh, |typed| match typed {
+        TypedDocument::SpotChecks(p) => {
+            p.checks.insert(id, check);
+            Ok(())
         }
-        None => {
-            let mut plan = SpotChecks::new(&title, None);
-            plan.checks.insert(id, check);
-            state.hub.create_as(&desk.author(), &TypedDocument::SpotChecks(plan)).await.map(|_| ())
-        }
+        _ => Err(vec!["该文档不是抽查计划".into()]),
     })
+    .await)
 }

@@ -13,7 +13,7 @@ use zhiban_model::documents::duty_log::{DutyLog, LogEntry, LogKind};
 use zhiban_model::documents::time::format_instant;
 use zhiban_model::rules::office_time_zone;
 
-use super::super::edits::answer;
+use super::super::edits::{add_or_create, answer};
 use super::super::failure::Failure;
 use super::super::format::office_time;
 use super::super::session::Desk;
@@ -133,26 +133,17 @@ async fn add_entry(
     entry: LogEntry,
 ) -> Result<Result<(), EditError>, Failure> {
     let unit = desk.principal.unit.clone();
+    let existing = log_of(state, desk, &unit, month).await?;
     let id = format!("e{:016x}", rand::random::<u64>());
-    Ok(match log_of(state, desk, &unit, month).await? {
-        Some(log) => {
-            state
-                .hub
-                .edit_as(&desk.author(), log, |typed| match typed {
-                    TypedDocument::DutyLog(l) => {
-                        l.entries.insert(id, entry);
-                        Ok(())
-                    }
-                    _ => Err(vec!["该文档不是值班日志".into()]),
-                })
-                .await
+    let fresh = TypedDocument::DutyLog(DutyLog::new(&unit, month));
+    Ok(add_or_create(state, desk, existing, fresh, |typed| match typed {
+        TypedDocument::DutyLog(l) => {
+            l.entries.insert(id, entry);
+            Ok(())
         }
-        None => {
-            let mut log = DutyLog::new(&unit, month);
-            log.entries.insert(id, entry);
-            state.hub.create_as(&desk.author(), &TypedDocument::DutyLog(log)).await.map(|_| ())
-        }
+        _ => Err(vec!["该文档不是值班日志".into()]),
     })
+    .await)
 }
 
 /// The unit's log for `month`: the first of its logs (by id) that covers the month. A month logged on two
