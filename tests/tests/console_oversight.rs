@@ -208,6 +208,14 @@ async fn the_desk_logs_a_call_and_hands_over_with_the_open_matters() {
         let handover = section(&board.body, "handover");
         assert!(handover.contains("值班员甲 交 高市长") && handover.contains("续报待收"), "{handover}");
 
+        // On the desk's phone: one log for the month, holding both entries.
+        let phone = Phone::signed_in(&server.http_url(), "desk").await.expect("the desk's phone");
+        phone.client.sync_once(SYNC).await.expect("the logs");
+        let logs = phone.client.duty_logs_held().expect("logs");
+        let months: Vec<(&str, &str, usize)> =
+            logs.iter().map(|(_, l)| (l.unit.as_str(), l.month.as_str(), l.entries.len())).collect();
+        assert_eq!(months, vec![("city", "2026-10", 2)], "{backend:?}");
+
         // Another unit's log is read, not written.
         let east = desk.get("/log?unit=east").await;
         assert!(east.body.contains("东城区 值班日志") && !east.body.contains("id=\"log-entry\""), "{}", east.body);

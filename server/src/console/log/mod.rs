@@ -95,13 +95,7 @@ async fn month_page(
     desk: Desk,
     Query(wanted): Query<Wanted>,
 ) -> Result<Response, Failure> {
-    let now = state.hub.now_millis();
-    let filled = Filled {
-        at: office_time(now).naive_local().format(FORM_TIME).to_string(),
-        note: open_matters(&state, &desk, now).await?,
-        ..Filled::default()
-    };
-    render(&state, &desk, wanted, &filled, &Problems::default(), StatusCode::OK).await
+    render(&state, &desk, wanted, Filled::default(), &Problems::default(), StatusCode::OK).await
 }
 
 /// The unit's entries from `from` to `to` (unix ms), newest first.
@@ -171,7 +165,7 @@ pub fn handover_note(directory: &Directory, handover: Option<&Entry>) -> Markup 
 }
 
 /// What the next shift takes over: incidents not archived, instructions not closed.
-pub async fn open_matters(state: &AppState, desk: &Desk, now: i64) -> Result<String, Failure> {
+async fn open_matters(state: &AppState, desk: &Desk, now: i64) -> Result<String, Failure> {
     let directory = state.hub.office().directory();
     let mut lines = Vec::new();
     for i in open_incidents(state, desk).await? {
@@ -207,7 +201,7 @@ pub async fn render(
     state: &AppState,
     desk: &Desk,
     wanted: Wanted,
-    filled: &Filled,
+    mut filled: Filled,
     problems: &Problems,
     status: StatusCode,
 ) -> Result<Response, Failure> {
@@ -222,6 +216,13 @@ pub async fn render(
     let (from, to) = month_range(first);
     let logged = entries(state, &unit, from, to).await?;
     let own = unit == desk.principal.unit;
+    // The forms start from now and from what is still open; only the unit's own officers see them.
+    if own && filled.at.is_empty() {
+        filled.at = office_time(now).naive_local().format(FORM_TIME).to_string();
+    }
+    if own && filled.note.is_empty() {
+        filled.note = open_matters(state, desk, now).await?;
+    }
     let handover = latest_handover(state, &unit).await?;
     let month_link = |month: NaiveDate| format!("/log?unit={unit}&month={}", month.format("%Y-%m"));
     let body = html! {
@@ -239,13 +240,13 @@ pub async fn render(
         }
         div.board {
             div.column {
-                @if own { (entry_form(desk, filled, problems)) }
+                @if own { (entry_form(desk, &filled, problems)) }
                 @else { p.summary { "其他单位的值班日志由该单位值班人员填写，此处只读。" } }
                 (entries_table(&directory, first, &logged))
             }
             div.column {
                 (handover_note(&directory, handover.as_ref()))
-                @if own { (handover_form(desk, &directory, &unit, filled, problems)) }
+                @if own { (handover_form(desk, &directory, &unit, &filled, problems)) }
             }
         }
     };

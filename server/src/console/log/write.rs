@@ -17,7 +17,7 @@ use super::super::edits::{add_or_create, answer};
 use super::super::failure::Failure;
 use super::super::format::office_time;
 use super::super::session::Desk;
-use super::{FORM_TIME, Filled, LOGGED, Problems, Wanted, open_matters, render};
+use super::{FORM_TIME, Filled, LOGGED, Problems, Wanted, month_range, month_start, render};
 use crate::AppState;
 use crate::on_database;
 use crate::sync::EditError;
@@ -118,11 +118,8 @@ pub async fn hand_over(State(state): State<AppState>, desk: Desk, Form(sent): Fo
 }
 
 /// The log page again with what was typed and why it was not logged.
-async fn again(state: &AppState, desk: &Desk, mut filled: Filled, problems: Problems) -> Result<Response, Failure> {
-    if filled.note.is_empty() {
-        filled.note = open_matters(state, desk, state.hub.now_millis()).await?;
-    }
-    render(state, desk, Wanted::default(), &filled, &problems, StatusCode::UNPROCESSABLE_ENTITY).await
+async fn again(state: &AppState, desk: &Desk, filled: Filled, problems: Problems) -> Result<Response, Failure> {
+    render(state, desk, Wanted::default(), filled, &problems, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 /// Adds `entry` to the desk officer's unit's log for `month`, made when the month has none.
@@ -147,13 +144,19 @@ async fn add_entry(
 }
 
 /// The unit's log for `month`: the first of its logs (by id) that covers the month. A month logged on two
-/// phones offline has two; both are read, one is written.
+/// phones offline has two; both are read, one is written. The logs with entries in the month are tried
+/// first, so the document read is nearly always the one wanted, not every month the unit has logged.
 async fn log_of(state: &AppState, desk: &Desk, unit: &str, month: &str) -> Result<Option<DocumentId>, Failure> {
+    let (from, to) = month_start(month).map(month_range).unwrap_or((0, 0));
     let candidates: Vec<(String,)> = on_database!(&state.hub.office().database, pool => {
-        sqlx::query_as("SELECT document_id FROM document_audiences WHERE kind = 'duty_log' AND unit = $1 ORDER BY document_id")
-            .bind(unit)
-            .fetch_all(pool)
-            .await?
+        sqlx::query_as(
+            "SELECT a.document_id FROM document_audiences a WHERE a.kind = 'duty_log' AND a.unit = $1 \
+             ORDER BY CASE WHEN EXISTS (SELECT 1 FROM duty_log_entries e WHERE e.document_id = a.document_id \
+             AND e.at >= $2 AND e.at < $3) THEN 0 ELSE 1 END, a.document_id",
+        )
+        .bind(unit).bind(from).bind(to)
+        .fetch_all(pool)
+        .await?
     });
     let viewer = desk.principal.viewer();
     for (document,) in candidates {
