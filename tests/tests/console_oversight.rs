@@ -257,6 +257,11 @@ async fn the_analysis_page_draws_the_trend_and_lists_frequency_and_warnings() {
         let daily = desk.get("/analysis?from=2026-09-01&to=2026-10-01&window_days=1").await;
         assert_eq!(daily.status, StatusCode::OK, "{backend:?}");
         assert!(daily.body.contains("每 1 天一个统计点"), "{}", daily.body);
+        assert!(
+            section(&daily.body, "trend").contains(">9月1日</text>"),
+            "windows labelled by their day: {}",
+            daily.body
+        );
         let backwards = desk.get("/analysis?from=2026-10-02&to=2026-09-01").await;
         assert_eq!(backwards.status, StatusCode::UNPROCESSABLE_ENTITY, "{backend:?}: {}", backwards.body);
         assert!(backwards.body.contains("id=\"analysis-error\""), "{}", backwards.body);

@@ -108,7 +108,7 @@ async fn overview(
 }
 
 fn trend_chart(report: &TrendReport) -> Markup {
-    let labels: Vec<String> = report.windows.iter().map(|w| format::short_text(&w.start)).map(day_only).collect();
+    let labels: Vec<String> = report.windows.iter().map(|w| format::day_text(&w.start)).collect();
     let series: Vec<Series> = report
         .categories
         .iter()
@@ -126,11 +126,6 @@ fn trend_chart(report: &TrendReport) -> Markup {
             figure.chart { (PreEscaped(lines("各类事件数量趋势", &labels, &series, "起"))) }
         }
     }
-}
-
-/// `10月1日 00:00` as `10月1日`: windows start at midnight.
-fn day_only(text: String) -> String {
-    text.split_once(' ').map(|(day, _)| day.to_owned()).unwrap_or(text)
 }
 
 fn frequency_table(report: &FrequencyReport) -> Markup {

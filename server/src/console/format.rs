@@ -31,6 +31,14 @@ pub fn short_text(rfc3339: &str) -> String {
     }
 }
 
+/// `10月1日` from an RFC 3339 time (shown as it came when it does not read).
+pub fn day_text(rfc3339: &str) -> String {
+    match DateTime::parse_from_rfc3339(rfc3339) {
+        Ok(t) => t.with_timezone(&office_time_zone()).format("%-m月%-d日").to_string(),
+        Err(_) => rfc3339.to_owned(),
+    }
+}
+
 /// Minutes as a person says them: `45 分钟`, `2 小时 5 分`, `3 天 4 小时`.
 pub fn minutes(total: i64) -> String {
     let total = total.max(0);
