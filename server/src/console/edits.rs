@@ -25,6 +25,11 @@ pub async fn edit_document(
     state.hub.edit_as(&desk.author(), document, edit).await
 }
 
+/// An id for a new check or log entry, unique without asking anyone, of the same form as a phone's.
+pub fn new_record_id() -> String {
+    format!("e{:016x}", rand::random::<u64>())
+}
+
 /// Adds a record to document `existing` with `add`, or, when there is none yet, creates `fresh` with `add`
 /// applied: how a spot check joins the day's plan or a log entry its month's log, made on first need.
 pub async fn add_or_create(

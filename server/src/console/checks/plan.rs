@@ -16,7 +16,7 @@ use zhiban_model::documents::spot_check::{Session, SpotCheck, SpotChecks};
 use zhiban_model::rules::reminders::holidays_between;
 use zhiban_model::rules::spot_checks::{SpotCheckRules, draw};
 
-use super::super::edits::refusal;
+use super::super::edits::{new_record_id, refusal};
 use super::super::failure::Failure;
 use super::super::fields::error;
 use super::super::session::Desk;
@@ -118,9 +118,9 @@ pub async fn draw_plan(State(state): State<AppState>, desk: Desk, Form(sent): Fo
     let days: Vec<NaiveDate> = first.iter_days().take_while(|d| *d <= last).collect();
     let rules = SpotCheckRules { per_session, ..state.hub.office().rules.spot_checks.clone() };
     let mut plan = SpotChecks::new(sent.title.trim(), None);
-    for (i, check) in draw(&pool, &days, &Session::ALL, &rules, &mut rand::rng()).into_iter().enumerate() {
+    for check in draw(&pool, &days, &Session::ALL, &rules, &mut rand::rng()) {
         plan.checks.insert(
-            format!("c{i:03}{:08x}", rand::random::<u32>()),
+            new_record_id(),
             SpotCheck {
                 unit: check.unit,
                 date: check.date.to_string(),

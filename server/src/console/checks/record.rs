@@ -14,7 +14,7 @@ use zhiban_model::documents::spot_check::{CheckResult, Method, Outcome, SpotChec
 use zhiban_model::documents::time::format_instant;
 use zhiban_model::rules::calendar::DayKind;
 
-use super::super::edits::{add_or_create, answer, edit_document};
+use super::super::edits::{add_or_create, answer, edit_document, new_record_id};
 use super::super::failure::Failure;
 use super::super::format::{self, office_time};
 use super::super::session::Desk;
@@ -164,7 +164,7 @@ async fn add_to_todays_plan(
         .await?
     });
     let existing = existing.and_then(|(plan,)| DocumentId::parse_url_or_id(&plan).ok());
-    let id = format!("c{:016x}", rand::random::<u64>());
+    let id = new_record_id();
     let fresh = TypedDocument::SpotChecks(SpotChecks::new(&title, None));
     Ok(add_or_create(state, desk, existing, fresh, |typed| match typed {
         TypedDocument::SpotChecks(p) => {

@@ -13,7 +13,7 @@ use zhiban_model::documents::duty_log::{DutyLog, LogEntry, LogKind};
 use zhiban_model::documents::time::format_instant;
 use zhiban_model::rules::office_time_zone;
 
-use super::super::edits::{add_or_create, answer};
+use super::super::edits::{add_or_create, answer, new_record_id};
 use super::super::failure::Failure;
 use super::super::format::office_time;
 use super::super::session::Desk;
@@ -131,7 +131,7 @@ async fn add_entry(
 ) -> Result<Result<(), EditError>, Failure> {
     let unit = desk.principal.unit.clone();
     let existing = log_of(state, desk, &unit, month).await?;
-    let id = format!("e{:016x}", rand::random::<u64>());
+    let id = new_record_id();
     let fresh = TypedDocument::DutyLog(DutyLog::new(&unit, month));
     Ok(add_or_create(state, desk, existing, fresh, |typed| match typed {
         TypedDocument::DutyLog(l) => {
