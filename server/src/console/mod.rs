@@ -16,7 +16,7 @@
 //! - `/live`: Server-Sent Events telling a page to refresh its live parts (`live.rs`, `console.js`)
 //!
 //! Shared: `layout.rs` (page shell), `format.rs` (times and names as the office writes them), `fields.rs`
-//! (a field's problem by the field), `edits.rs` (a change in the officer's name and its outcome),
+//! (a field's problem by the field), `edits.rs` (a change in the officer's name, a record added to its document or a new one, the outcome),
 //! `failure.rs` (error pages), `session.rs` (who is signed in, CSRF).
 
 mod analysis;
