@@ -316,6 +316,38 @@ async fn push(
     }
 }
 
+/// Asks for document `id` and takes it whole.
+async fn fetch(
+    peer: &mut zhiban_tests::RawPeer,
+    id: zhiban_client_core::DocumentId,
+) -> (automerge::Automerge, automerge::sync::State) {
+    use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
+    let mut doc = automerge::Automerge::new();
+    let mut state = SyncState::new();
+    let first = doc.generate_sync_message(&mut state).expect("a request");
+    let request = zhiban_model::Message::Request {
+        sender_id: peer.peer_id.clone(),
+        target_id: peer.server_id.clone(),
+        document_id: id,
+        data: first.encode(),
+    };
+    peer.send(&request).await.expect("request");
+    loop {
+        match peer.recv(Duration::from_secs(10)).await {
+            zhiban_tests::peer::Received::Message(zhiban_model::Message::Sync { data, .. }) => {
+                doc.receive_sync_message(&mut state, SyncMessage::decode(&data).expect("decode")).expect("apply");
+                if let Some(message) = doc.generate_sync_message(&mut state) {
+                    peer.send_sync(id, message.encode()).await.expect("send");
+                }
+                if state.their_heads.as_deref() == Some(&doc.get_heads()[..]) {
+                    return (doc, state);
+                }
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
 /// An actor id belongs to the first user who wrote under it: another user's changes under it are refused,
 /// so nobody can pass their edits off as someone else's.
 #[tokio::test]
@@ -379,6 +411,88 @@ async fn a_change_under_another_users_actor_is_refused() {
     tx.commit();
     push(&mut wang_peer, zhiban_client_core::DocumentId::random(), &mut own).await.expect("own actor");
     desk.server.stop().await.expect("stop");
+}
+
+/// Only the server writes under the server's actor ids. A phone can read one from its home document's
+/// history (the server writes homes); a change under it is refused, not recorded as the server's own — and
+/// so is one under the actor of a server process that has since stopped (bound to the server when stored).
+#[tokio::test]
+async fn a_change_under_the_servers_actor_is_refused() {
+    use automerge::ReadDoc;
+    use automerge::transaction::Transactable;
+    for backend in Backend::available() {
+        let desk = desk(backend).await;
+        let (_, li, _) = desk.login("correct horse battery").await;
+        let token = li["access_token"].as_str().expect("token").to_owned();
+        let home = zhiban_client_core::DocumentId::parse_url_or_id(li["home_document"].as_str().expect("home"))
+            .expect("home id");
+        let join = |server: &InProcessServer| format!("{}?access_token={token}", server.bare_sync_url());
+        let history = |server: &InProcessServer| {
+            let (addr, token, path) = (server.addr, token.clone(), format!("/api/v1/docs/{}/history", home.url()));
+            async move {
+                let (status, body) = zhiban_tests::server::http_get_as(addr, &path, &token).await.expect("GET");
+                assert_eq!(status, 200, "{body}");
+                serde_json::from_str::<Value>(&body).expect("json")["changes"].as_array().expect("changes").clone()
+            }
+        };
+
+        // Li's phone holds her home, written by the server: its changes show the server's actor.
+        let mut peer = zhiban_tests::RawPeer::join(&join(&desk.server)).await.expect("li joins");
+        let (doc, state) = fetch(&mut peer, home).await;
+        let server_actor = doc.get_changes(&[]).last().expect("the server wrote the home").actor_id().clone();
+        let stored = history(&desk.server).await;
+        assert!(stored.iter().all(|c| c["device_id"] == "server" && c["username"].is_null()), "{stored:?}");
+
+        // A receipt for an alert (all a person may add to their home), written under `actor`.
+        let receipt_under = |doc: &automerge::Automerge, actor: &automerge::ActorId, alert: &str| {
+            let mut forged = doc.fork().with_actor(actor.clone());
+            let mut tx = forged.transaction();
+            let receipts = match tx.get(automerge::ROOT, "acknowledged").expect("read") {
+                Some((_, id)) => id,
+                None => tx.put_object(automerge::ROOT, "acknowledged", automerge::ObjType::Map).expect("map"),
+            };
+            let receipt = tx.put_object(&receipts, alert, automerge::ObjType::Map).expect("put");
+            tx.put(&receipt, "at", "2026-10-01T09:00:00+08:00").expect("put");
+            tx.put(&receipt, "device", "phone").expect("put");
+            tx.commit();
+            forged
+        };
+
+        // Under the server's actor: refused by its rule, nothing stored.
+        let mut forged = receipt_under(&doc, &server_actor, "al_0123456789abcdef01234567");
+        let refused =
+            peer.push_until_confirmed(home, &mut forged, &mut state.clone()).await.expect_err("the server's actor");
+        let refused = refused.to_string();
+        assert!(refused.contains("(rule actor.server)"), "{backend:?}: {refused}");
+        assert_eq!(history(&desk.server).await, stored, "{backend:?}: nothing of it was stored");
+
+        // The server stops; the next one writes under an actor of its own. The old one stays the server's.
+        let url = desk.server.database_url.clone();
+        let clock = desk.clock.clone();
+        desk.server.stop().await.expect("stop");
+        let config = ServerConfig { database_url: url, clock, ..ServerConfig::default() };
+        let server = InProcessServer::start_with(config).await.expect("the server starts again");
+        let mut peer = zhiban_tests::RawPeer::join(&join(&server)).await.expect("li joins again");
+        let (doc, state) = fetch(&mut peer, home).await;
+        let before = history(&server).await;
+        let mut forged = receipt_under(&doc, &server_actor, "al_0123456789abcdef01234568");
+        let refused = peer
+            .push_until_confirmed(home, &mut forged, &mut state.clone())
+            .await
+            .expect_err("an earlier server's actor")
+            .to_string();
+        assert!(refused.contains("(rule actor.owner)"), "{backend:?}: {refused}");
+        assert_eq!(history(&server).await, before, "{backend:?}: nothing of it was stored");
+
+        // Under her phone's own actor the same receipt is taken, and recorded as hers.
+        let mut peer = zhiban_tests::RawPeer::join(&join(&server)).await.expect("li joins again");
+        let (doc, mut state) = fetch(&mut peer, home).await;
+        let mut own = receipt_under(&doc, &automerge::ActorId::random(), "al_0123456789abcdef01234568");
+        peer.push_until_confirmed(home, &mut own, &mut state).await.expect("li's own receipt");
+        let after = history(&server).await;
+        assert!(after.iter().any(|c| c["username"] == "li" && c["device_id"] != "server"), "{after:?}");
+        server.stop().await.expect("stop");
+    }
 }
 
 /// A phone writes under one actor id, kept across app restarts, so the history shows one author per phone;

@@ -2,11 +2,34 @@
 //! report on; the desk moves the lifecycle, confirms the grade, corrects figures, judges timeliness, assigns
 //! reporters, and sets the title, unit and sensitivity. Submitted entries are never edited (the document
 //! rules refuse that for everyone).
+//!
+//! A new incident is judged as its heading (title, unit, time received, sensitivity: who may file for that
+//! unit) and then as every part of it added to an incident holding only that heading, by the same rules as
+//! an edit: an incident cannot be born with records nobody could have added to it.
 
-use super::{Refusal, Viewer, appended};
+use super::{Refusal, Viewer, appended, short};
 use crate::documents::Known;
 use crate::documents::directory::Role;
 use crate::documents::incident::{Incident, Stage};
+
+/// The incident as it is when first made, before any record is added: its heading only.
+pub(super) fn heading_of(incident: &Incident) -> Incident {
+    Incident {
+        kind: incident.kind.clone(),
+        schema: incident.schema,
+        title: incident.title.clone(),
+        unit: incident.unit.clone(),
+        received_at: incident.received_at.clone(),
+        sensitive: incident.sensitive,
+        entries: Default::default(),
+        lifecycle: Vec::new(),
+        grade_confirmations: Vec::new(),
+        figures: Vec::new(),
+        attachments: Default::default(),
+        judgements: Vec::new(),
+        assignees: Default::default(),
+    }
+}
 
 /// Whether `viewer` may add reports to `incident`: the desk; a unit officer over its reporting unit; a
 /// field reporter who filed it or was assigned to it (or, filing it, of its reporting unit).
@@ -28,11 +51,6 @@ pub(super) fn check(
     refused: &mut Vec<Refusal>,
 ) {
     let new = before.is_none();
-    let empty = Incident { entries: Default::default(), attachments: Default::default(), ..after.clone() };
-    let before = before.unwrap_or(&empty);
-    let me = viewer.person.as_str();
-    let desk = viewer.has(Role::Desk);
-
     if new && !may_report(viewer, after, known, true) {
         refused.push(Refusal::new(
             "incident.create",
@@ -43,6 +61,11 @@ pub(super) fn check(
         ));
         return;
     }
+    let heading = heading_of(after);
+    let before = before.unwrap_or(&heading);
+    let me = viewer.person.as_str();
+    let desk = viewer.has(Role::Desk);
+
     let added_entries: Vec<_> = after.entries.iter().filter(|(id, _)| !before.entries.contains_key(*id)).collect();
     if !added_entries.is_empty() && !new && !may_report(viewer, before, known, false) {
         refused.push(Refusal::new(
@@ -55,7 +78,8 @@ pub(super) fn check(
             refused.push(Refusal::new(
                 "incident.report.author",
                 format!(
-                    "report {id} names {:?} as reporter; you may submit only your own reports",
+                    "report {} names {:?} as reporter; you may submit only your own reports",
+                    short(id),
                     entry.reporter.person
                 ),
             ));
@@ -70,11 +94,7 @@ pub(super) fn check(
         if attachment.added_by != me {
             refused.push(Refusal::new(
                 "incident.attachment.author",
-                format!(
-                    "attachment {} is marked as added by {:?}, not by you",
-                    &sha[..sha.len().min(12)],
-                    attachment.added_by
-                ),
+                format!("attachment {} is marked as added by {:?}, not by you", short(sha), attachment.added_by),
             ));
         }
     }
@@ -91,8 +111,7 @@ pub(super) fn check(
 
     // The desk's steps, each in the desk officer's own name. A new incident starts with its `received` step,
     // recorded by whoever files it.
-    let steps = appended(&before.lifecycle, &after.lifecycle);
-    for step in steps {
+    for step in appended(&before.lifecycle, &after.lifecycle) {
         let opening = new && step.stage == Stage::Received && step.by == me;
         if !(opening || (desk && step.by == me)) {
             refused.push(Refusal::new("incident.lifecycle", "only the desk moves an incident on, in its own name"));
@@ -105,13 +124,13 @@ pub(super) fn check(
         refused
             .push(Refusal::new("incident.judgement", "only the desk judges timeliness and accuracy, in its own name"));
     }
-    if after.assignees != before.assignees && !desk {
-        refused.push(Refusal::new("incident.assign", "only the desk assigns reporters to an incident"));
+    let assigned_now =
+        after.assignees.iter().filter(|(person, a)| before.assignees.get(*person) != Some(*a)).any(|(_, a)| a.by != me);
+    if after.assignees != before.assignees && (!desk || assigned_now) {
+        refused
+            .push(Refusal::new("incident.assign", "only the desk assigns reporters to an incident, in its own name"));
     }
-    if !new
-        && (after.title != before.title || after.unit != before.unit || after.sensitive != before.sensitive)
-        && !desk
-    {
+    if (after.title != before.title || after.unit != before.unit || after.sensitive != before.sensitive) && !desk {
         refused
             .push(Refusal::new("incident.heading", "only the desk changes an incident's title, unit or sensitivity"));
     }

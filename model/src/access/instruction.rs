@@ -3,12 +3,35 @@
 //! them; the desk or the issuing leader may correct the text until it is relayed or acknowledged (then the
 //! document rules keep it as it was); each recipient adds only their own acknowledgement and progress;
 //! feedback comes from a recipient or the desk, and the desk closes.
+//!
+//! A new instruction is judged as its heading (the leader, the time and text, the incident it is on: who may
+//! issue it) and then as every part of it (recipients, acknowledgements, progress, feedback, closure) added
+//! to an instruction holding only that heading, by the same rules as an edit. The ledger number and the
+//! server's receipt times are the server's (the document rules refuse them from anyone else).
 
 use super::read::addressed_to;
-use super::{Refusal, Viewer, appended};
+use super::{Refusal, Viewer, appended, short};
 use crate::documents::Known;
 use crate::documents::directory::Role;
 use crate::documents::instruction::Instruction;
+
+/// The instruction as it is when first made, before anyone is added to it or answers it.
+pub(super) fn heading_of(instruction: &Instruction) -> Instruction {
+    Instruction {
+        kind: instruction.kind.clone(),
+        schema: instruction.schema,
+        number: None,
+        leader: instruction.leader.clone(),
+        issued_at: instruction.issued_at.clone(),
+        text: instruction.text.clone(),
+        incident: instruction.incident.clone(),
+        recipients: Default::default(),
+        acknowledgements: Default::default(),
+        progress: Vec::new(),
+        feedback: None,
+        closure: None,
+    }
+}
 
 pub(super) fn check(
     viewer: &Viewer,
@@ -20,20 +43,15 @@ pub(super) fn check(
     let me = viewer.person.as_str();
     let desk = viewer.has(Role::Desk);
     let issuer = desk || viewer.has(Role::Leader);
-    let Some(before) = before else {
-        if !(desk || (viewer.has(Role::Leader) && after.leader == me)) {
-            refused.push(Refusal::new(
-                "instruction.create",
-                "only a leader (in their own name) or the desk issues an instruction",
-            ));
-        }
-        for (key, ack) in &after.acknowledgements {
-            if ack.person != me {
-                refused.push(Refusal::new("instruction.acknowledge", format!("acknowledgement {key} is not yours")));
-            }
-        }
+    if before.is_none() && !(desk || (viewer.has(Role::Leader) && after.leader == me)) {
+        refused.push(Refusal::new(
+            "instruction.create",
+            "only a leader (in their own name) or the desk issues an instruction",
+        ));
         return;
-    };
+    }
+    let heading = heading_of(after);
+    let before = before.unwrap_or(&heading);
 
     if after.text != before.text && !(desk || (viewer.has(Role::Leader) && before.leader == me)) {
         refused.push(Refusal::new(
@@ -47,11 +65,19 @@ pub(super) fn check(
             "only a leader or the desk changes an instruction's recipients or relays it",
         ));
     }
+    // A relay is recorded in the name of whoever relayed it.
+    let relayed_by_another = after.recipients.iter().any(|(id, r)| {
+        let was = before.recipients.get(id).and_then(|b| b.relayed_at.as_ref());
+        r.relayed_at.is_some() && r.relayed_at.as_ref() != was && r.relayed_by.as_deref() != Some(me)
+    });
+    if relayed_by_another {
+        refused.push(Refusal::new("instruction.relay", "an instruction is relayed in your own name"));
+    }
     for (key, ack) in &after.acknowledgements {
         if !before.acknowledgements.contains_key(key) && ack.person != me {
             refused.push(Refusal::new(
                 "instruction.acknowledge",
-                format!("acknowledgement {key} is by {:?}; you may acknowledge only for yourself", ack.person),
+                format!("acknowledgement {} is by {:?}; you may acknowledge only for yourself", short(key), ack.person),
             ));
         }
     }

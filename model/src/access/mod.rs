@@ -48,24 +48,54 @@ impl Viewer {
     }
 }
 
-/// A change refused by an access rule.
+/// A change refused by a rule: an access rule here, or a document rule at the gate (`crate::gate`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason} (rule {rule})")]
 pub struct Refusal {
-    /// A stable name for the rule, `incident.lifecycle` say, for logs and tests.
+    /// A stable name for the rule, `incident.lifecycle` say, for logs, tests and apps to act on.
     pub rule: &'static str,
     pub reason: String,
 }
 
 impl Refusal {
-    pub(crate) fn new(rule: &'static str, reason: impl Into<String>) -> Self {
+    pub fn new(rule: &'static str, reason: impl Into<String>) -> Self {
         Self { rule, reason: reason.into() }
+    }
+}
+
+/// The document as it was first made, holding its heading and none of its records: a new document is
+/// judged as these records added to it, by the same rules as an edit (see `check_write`). `None` for the
+/// kinds that have no records to add (a document that is not the office's, the directory, a home).
+pub fn heading_of(document: &TypedDocument) -> Option<TypedDocument> {
+    Some(match document {
+        TypedDocument::Incident(d) => incident::heading_of(d).into(),
+        TypedDocument::Instruction(d) => instruction::heading_of(d).into(),
+        TypedDocument::Roster(d) => roster::heading_of(d).into(),
+        TypedDocument::FilingRound(d) => oversight::round_heading_of(d).into(),
+        TypedDocument::SpotChecks(d) => oversight::spot_checks_heading_of(d).into(),
+        TypedDocument::DutyLog(d) => oversight::duty_log_heading_of(d).into(),
+        TypedDocument::Assessment(d) => oversight::assessment_heading_of(d).into(),
+        TypedDocument::Empty
+        | TypedDocument::Untyped
+        | TypedDocument::Other(_)
+        | TypedDocument::Directory(_)
+        | TypedDocument::Home(_) => return None,
+    })
+}
+
+/// The first characters of an id from a document, for a reason: cut on a character, never inside one.
+pub(crate) fn short(id: &str) -> &str {
+    match id.char_indices().nth(12) {
+        Some((at, _)) => &id[..at],
+        None => id,
     }
 }
 
 /// Whether `viewer` may make the change from `before` (`None`: a new document) to `after`. Every rule the
 /// change breaks is listed. Changes of type are refused elsewhere (the document rules); here, a document
-/// that becomes a type is judged as that type created.
+/// that becomes a type is judged as that type created: its heading (may this person make one for that
+/// unit?), then each of its records as if added to the document holding only that heading (`heading_of`),
+/// so whatever a document is born with passes the same rules as adding it later.
 pub fn check_write(
     viewer: &Viewer,
     before: Option<&TypedDocument>,

@@ -1,14 +1,35 @@
 //! Who may change the desk's oversight documents. The desk opens filing rounds, plans spot checks and
 //! records what it found, and keeps the assessment record, each in its own name; a unit's officers keep
-//! their unit's duty log (the desk keeps its own), every entry in the officer's own name.
+//! their unit's duty log (the desk keeps its own), every entry in the officer's own name. A new document is
+//! judged as its heading and then as its records added to the heading alone (`*_heading_of`).
 
-use super::{Refusal, Viewer};
+use super::{Refusal, Viewer, short};
 use crate::documents::Known;
 use crate::documents::assessment::Assessment;
 use crate::documents::directory::Role;
 use crate::documents::duty_log::DutyLog;
 use crate::documents::filing_round::FilingRound;
 use crate::documents::spot_check::SpotChecks;
+
+/// A filing round as first opened: everything but its closure.
+pub(super) fn round_heading_of(round: &FilingRound) -> FilingRound {
+    FilingRound { closed: None, ..round.clone() }
+}
+
+/// A spot-check plan before any check is planned.
+pub(super) fn spot_checks_heading_of(plan: &SpotChecks) -> SpotChecks {
+    SpotChecks { checks: Default::default(), ..plan.clone() }
+}
+
+/// A unit's month of the duty log before anything is logged.
+pub(super) fn duty_log_heading_of(log: &DutyLog) -> DutyLog {
+    DutyLog { entries: Default::default(), ..log.clone() }
+}
+
+/// A year's assessment record before anything is recorded.
+pub(super) fn assessment_heading_of(record: &Assessment) -> Assessment {
+    Assessment { items: Default::default(), ..record.clone() }
+}
 
 pub(super) fn check_round(
     viewer: &Viewer,
@@ -23,7 +44,9 @@ pub(super) fn check_round(
     if before.is_none() && after.opened_by != viewer.person {
         refused.push(Refusal::new("filing_round.desk", "a filing round is opened in your own name"));
     }
-    let newly_closed = after.closed.as_ref().filter(|_| before.is_none_or(|b| b.closed.is_none()));
+    let heading = round_heading_of(after);
+    let before = before.unwrap_or(&heading);
+    let newly_closed = after.closed.as_ref().filter(|_| before.closed.is_none());
     if newly_closed.is_some_and(|c| c.by != viewer.person) {
         refused.push(Refusal::new("filing_round.desk", "a filing round is closed in your own name"));
     }
@@ -39,17 +62,20 @@ pub(super) fn check_spot_checks(
         refused.push(Refusal::new("spot_checks.desk", "only the desk plans spot checks and records their results"));
         return;
     }
+    let heading = spot_checks_heading_of(after);
+    let before = before.unwrap_or(&heading);
     let me = viewer.person.as_str();
     for (id, check) in &after.checks {
-        let old = before.and_then(|b| b.checks.get(id));
+        let old = before.checks.get(id);
         if old.is_none() && check.planned_by != me {
-            refused.push(Refusal::new("spot_checks.own_name", format!("check {id} is planned in your own name")));
+            refused
+                .push(Refusal::new("spot_checks.own_name", format!("check {} is planned in your own name", short(id))));
         }
         let newly_recorded = check.result.as_ref().filter(|_| old.is_none_or(|o| o.result.is_none()));
         if newly_recorded.is_some_and(|r| r.checked_by != me) {
             refused.push(Refusal::new(
                 "spot_checks.own_name",
-                format!("the result of check {id} is recorded in the name of the officer who made the call"),
+                format!("the result of check {} is recorded in the name of the officer who made the call", short(id)),
             ));
         }
     }
@@ -70,15 +96,15 @@ pub(super) fn check_duty_log(
         ));
         return;
     }
-    if let Some(before) = before
-        && (before.unit != after.unit || before.month != after.month)
-    {
+    let heading = duty_log_heading_of(after);
+    let before = before.unwrap_or(&heading);
+    if before.unit != after.unit || before.month != after.month {
         refused.push(Refusal::new("duty_log.unit", "a duty log's unit and month do not change; start a new log"));
     }
     let mine = after
         .entries
         .iter()
-        .filter(|(id, _)| before.is_none_or(|b| !b.entries.contains_key(*id)))
+        .filter(|(id, _)| !before.entries.contains_key(*id))
         .all(|(_, entry)| entry.by == viewer.person);
     if !mine {
         refused.push(Refusal::new("duty_log.own_name", "log entries are written in your own name"));
@@ -95,15 +121,14 @@ pub(super) fn check_assessment(
         refused.push(Refusal::new("assessment.desk", "only the desk keeps the assessment record"));
         return;
     }
-    let mine = after
-        .items
-        .iter()
-        .filter(|(id, _)| before.is_none_or(|b| !b.items.contains_key(*id)))
-        .all(|(_, item)| item.by == viewer.person);
+    let heading = assessment_heading_of(after);
+    let before = before.unwrap_or(&heading);
+    let mine =
+        after.items.iter().filter(|(id, _)| !before.items.contains_key(*id)).all(|(_, item)| item.by == viewer.person);
     if !mine {
         refused.push(Refusal::new("assessment.own_name", "assessment items are recorded in your own name"));
     }
-    if before.is_some_and(|b| b.year != after.year) {
+    if before.year != after.year {
         refused.push(Refusal::new("assessment.year", "the record's year does not change"));
     }
 }

@@ -1,11 +1,32 @@
-//! Who may change a roster. A unit's officers draw it up and edit it while it is a draft or returned, then
-//! file it; the desk accepts or returns it. Shift swaps and handover notes are the record of duty being
-//! done and are added by the unit's officers at any time, in their own name.
+//! Who may change a roster. A unit's officers (or the desk, taking one down by phone) draw it up and edit it
+//! while it is a draft or returned, then the officers file it; the desk accepts or returns it. Shift swaps
+//! and handover notes are the record of duty being done and are added by the unit's officers at any time,
+//! in their own name.
+//!
+//! A new roster is judged as its heading (unit and period: who may draw up a roster for that unit) and then
+//! as its shifts, leaders, swaps, notes and filing steps added to a roster holding only that heading, by
+//! the same rules as an edit.
 
 use super::{Refusal, Viewer, appended};
 use crate::documents::Known;
 use crate::documents::directory::Role;
 use crate::documents::roster::{FilingStatus, RosterDocument};
+
+/// The roster as it is when first drawn up: its unit and period, nothing on it yet.
+pub(super) fn heading_of(roster: &RosterDocument) -> RosterDocument {
+    RosterDocument {
+        kind: roster.kind.clone(),
+        schema: roster.schema,
+        unit: roster.unit.clone(),
+        period_start: roster.period_start.clone(),
+        period_end: roster.period_end.clone(),
+        shifts: Default::default(),
+        leaders: Default::default(),
+        swaps: Vec::new(),
+        handover_notes: Vec::new(),
+        filing: Vec::new(),
+    }
+}
 
 pub(super) fn check(
     viewer: &Viewer,
@@ -17,18 +38,15 @@ pub(super) fn check(
     let me = viewer.person.as_str();
     let desk = viewer.has(Role::Desk);
     let officer = viewer.oversees(&after.unit, known);
-    let Some(before) = before else {
-        if !(officer || desk) {
-            refused.push(Refusal::new(
-                "roster.create",
-                format!("only the officers of unit {:?} (or the desk) draw up its roster", after.unit),
-            ));
-        }
-        if !after.filing.iter().all(|step| step.by == me && step.status != FilingStatus::Accepted) {
-            refused.push(Refusal::new("roster.filing", "a new roster starts as a draft or filed, in your own name"));
-        }
+    if before.is_none() && !(officer || desk) {
+        refused.push(Refusal::new(
+            "roster.create",
+            format!("only the officers of unit {:?} (or the desk) draw up its roster", after.unit),
+        ));
         return;
-    };
+    }
+    let heading = heading_of(after);
+    let before = before.unwrap_or(&heading);
     if after.unit != before.unit {
         refused.push(Refusal::new("roster.unit", "a roster's unit does not change; draw up a new roster instead"));
     }
@@ -37,10 +55,10 @@ pub(super) fn check(
         || after.shifts != before.shifts
         || after.leaders != before.leaders;
     if contents_changed {
-        if !officer {
+        if !(officer || desk) {
             refused.push(Refusal::new(
                 "roster.edit",
-                format!("only the officers of unit {:?} edit its roster", before.unit),
+                format!("only the officers of unit {:?} (or the desk) edit its roster", before.unit),
             ));
         } else if !matches!(before.filing_status(), FilingStatus::Draft | FilingStatus::Returned) {
             refused.push(Refusal::new(

@@ -54,7 +54,10 @@ pub fn refusal<T>(outcome: Result<T, EditError>) -> Result<Result<T, String>, Fa
     match outcome {
         Ok(kept) => Ok(Ok(kept)),
         Err(EditError::Refused(reasons)) => Ok(Err(reasons.join("；"))),
-        Err(EditError::Sync(SyncError::ChangeRefused { reason, .. })) => Ok(Err(format!("未通过校验：{reason}"))),
+        Err(EditError::Sync(SyncError::ChangeRefused { refusals, .. })) => {
+            let reasons: Vec<String> = refusals.iter().map(ToString::to_string).collect();
+            Ok(Err(format!("未通过校验：{}", reasons.join("; "))))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -93,12 +93,11 @@ pub async fn add_unit(
     tx.commit();
     let typed = TypedDocument::Directory(directory);
     let now = chrono::Utc::now().timestamp_millis();
-    let actor = doc.get_actor().clone();
     let chunk = NewChunk {
         document_id: directory_id,
         data: doc.save_after(&before),
         projection: projection::projection_of(&typed, office),
-        receipts: crate::sync::receipts(&doc, &before, &actor, None, now),
+        receipts: crate::sync::receipts(&doc, &before, crate::sync::Delivery::Server, now),
         audience: DocumentAudience::of(&Ok(typed)),
     };
     store.append(&[chunk]).await?;

@@ -23,8 +23,8 @@ macro_rules! write_change_log {
             .bind($seq)
             .execute(&mut *$tx)
             .await?;
-            // The first user to write under an actor id owns it (see `sync/receipts.rs`).
-            if let Some(username) = &r.username {
+            // The first user to write under an actor id owns it, and the server its own (see `sync/receipts.rs`).
+            if let Some(username) = r.actor_owner() {
                 sqlx::query(
                     "INSERT INTO actor_bindings (actor, username, bound_at) VALUES ($1, $2, $3) \
                      ON CONFLICT (actor) DO NOTHING",

@@ -83,6 +83,22 @@ pub struct ChangeReceipt {
     pub touched: String,
 }
 
+/// Who owns the actor ids the server writes under (`actor_bindings.username`): no username can be it, since
+/// a username holds only letters, digits, '-', '_' and '.'.
+pub const SERVER_ACTORS: &str = "(server)";
+
+impl ChangeReceipt {
+    /// Who the change's actor id belongs to once it is stored: the person who delivered it, or the server for
+    /// its own changes. `None` for a change nobody delivered (written before the change log existed).
+    pub fn actor_owner(&self) -> Option<&str> {
+        match (&self.username, self.device_id.as_deref()) {
+            (Some(username), _) => Some(username),
+            (None, Some(crate::sync::SERVER_DEVICE)) => Some(SERVER_ACTORS),
+            (None, _) => None,
+        }
+    }
+}
+
 /// Another server wrote to a document (PostgreSQL only).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChangeNotice {

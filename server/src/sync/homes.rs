@@ -17,7 +17,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::hub::Hub;
 use super::live_document::LiveDocument;
-use super::receipts::receipts;
+use super::receipts::{Delivery, receipts};
 use crate::accounts::Accounts;
 use crate::alerts;
 use crate::homes::{DocumentAudience, audiences, entries_for, home_document_id, listed_for};
@@ -267,7 +267,7 @@ impl Hub {
         live.typed = Some(Ok(TypedDocument::Home(home)));
         let data = live.doc.save_after(&before);
         let now = self.clock().now_millis();
-        let receipts = receipts(&live.doc, &before, self.actor(), None, now);
+        let receipts = receipts(&live.doc, &before, Delivery::Server, now);
         let audience = Some(DocumentAudience { audience: Audience::Person(person.to_owned()), kind: "home".into() });
         let chunk = NewChunk { document_id: live.id, data, projection: None, receipts, audience };
         match self.committer().append(chunk).await {

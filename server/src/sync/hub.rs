@@ -1,6 +1,6 @@
 //! The hub: every document some peer is using, loaded on demand and evicted when idle.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use automerge::ReadDoc;
 use automerge::sync::{Message as SyncMessage, SyncDoc};
 use tokio::sync::broadcast;
-use zhiban_model::access::Viewer;
+use zhiban_model::access::{Refusal, Viewer};
 use zhiban_model::{DocumentId, Message, PeerId};
 
 use super::actor_owners::ActorOwners;
@@ -16,7 +16,7 @@ use super::changed::{Changed, WATCH_BACKLOG};
 use super::incoming;
 use super::live_document::{LiveDocument, PeerSync};
 use super::outbound::{ConnectionId, Outbound};
-use super::receipts::receipts;
+use super::receipts::{Delivery, receipts};
 use super::user_connections::UserConnections;
 use crate::accounts::Principal;
 use crate::alerts;
@@ -63,8 +63,8 @@ pub enum SyncError {
          carry; nothing of it was stored; ask an administrator to raise --max-changes-per-message"
     )]
     TooManyChanges { document: DocumentId, changes: usize, limit: usize },
-    #[error("document {document}: the change was refused and nothing of it was stored: {reason}")]
-    ChangeRefused { document: DocumentId, reason: String },
+    #[error("document {document}: the change was refused and nothing of it was stored: {}", reasons(.refusals))]
+    ChangeRefused { document: DocumentId, refusals: Vec<Refusal> },
     #[error("the server cannot load document {document} from its store; an operator must look at it: {source}")]
     Load {
         document: DocumentId,
@@ -77,6 +77,11 @@ pub enum SyncError {
         #[source]
         source: StoreError,
     },
+}
+
+/// Refusals as one line for a person: each reason with its rule.
+fn reasons(refusals: &[Refusal]) -> String {
+    refusals.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
 }
 
 pub(super) struct Slot {
@@ -361,17 +366,33 @@ impl Hub {
         let document_id = live.id;
         // Only a change can move the document between homes; worked out for nothing else.
         let audience_before = DocumentAudience::of(&before_typed);
-        if let Err(reasons) = check_change(&before_typed, live.typed(), &self.office.directory(), Some(viewer)) {
+        if let Err(refusals) = check_change(&before_typed, live.typed(), &self.office.directory(), Some(viewer)) {
             live.reset();
-            return Err(SyncError::ChangeRefused { document: document_id, reason: reasons.join("; ") });
+            return Err(SyncError::ChangeRefused { document: document_id, refusals });
+        }
+        // What the person delivered, told apart from what the server writes on top of it below.
+        let (delivered, under_server_actor) = {
+            let changes = live.doc.get_changes_meta(before);
+            let delivered: BTreeSet<automerge::ChangeHash> = changes.iter().map(|change| change.hash).collect();
+            (delivered, changes.iter().any(|change| *change.actor == self.actor))
+        };
+        if under_server_actor {
+            live.reset();
+            return Err(SyncError::ChangeRefused {
+                document: document_id,
+                refusals: vec![Refusal::new(
+                    "actor.server",
+                    "changes under the server's own actor id are written only by the server; a device writes under its own actor ids",
+                )],
+            });
         }
         self.amend(live).await;
         // The author's changes, the server's own fields and the document's projection: one chunk, one
         // transaction.
         let data = live.doc.save_after(before);
         let now = self.config.clock.now_millis();
-        let receipts = receipts(&live.doc, before, &self.actor, Some(principal), now);
-        // Authorship: an actor id belongs to the first user who wrote under it.
+        let receipts = receipts(&live.doc, before, Delivery::Person { by: principal, changes: &delivered }, now);
+        // Authorship: an actor id belongs to the first user who wrote under it, and the server's to the server.
         let database = &self.office.database;
         let checked = while_unreachable("a change's authorship check", || async {
             self.actor_owners.foreign(database, &receipts).await.map_err(StoreError::from)
@@ -382,10 +403,13 @@ impl Hub {
                 live.reset();
                 return Err(SyncError::ChangeRefused {
                     document: document_id,
-                    reason: format!(
-                        "changes under actor {} belong to another user; a device writes under its own actor ids",
-                        foreign.join(", ")
-                    ),
+                    refusals: vec![Refusal::new(
+                        "actor.owner",
+                        format!(
+                            "changes under actor {} belong to another user or to the server; a device writes under its own actor ids",
+                            foreign.join(", ")
+                        ),
+                    )],
                 });
             }
             Err(source) => {

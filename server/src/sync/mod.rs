@@ -20,5 +20,5 @@ pub use changed::Changed;
 pub use connection::ConnectionLimits;
 pub use homes::HomeError;
 pub use hub::{Hub, HubConfig, SyncError};
-pub(crate) use receipts::receipts;
+pub(crate) use receipts::{Delivery, SERVER_DEVICE, receipts};
 pub use user_connections::{UserConnection, UserConnections};

@@ -1,13 +1,25 @@
 //! The change log's lines for what one message brought: each new change with its actor, its claimed time and
 //! who delivered it, and the paths the message touched (one diff per message, shared by its changes).
+//!
+//! Which changes are the server's own is known from what was delivered, never from the actor id a change
+//! carries: a phone could name any actor, the server's among them (the hub refuses that before storing).
 
 use std::collections::BTreeSet;
 
 use automerge::PatchAction;
-use automerge::{ActorId, Automerge, ChangeHash, Prop};
+use automerge::{Automerge, ChangeHash, Prop};
 
 use crate::accounts::Principal;
 use crate::store::ChangeReceipt;
+
+/// Who brought the new changes of a document.
+pub enum Delivery<'a> {
+    /// The server wrote them all itself: a home, the directory from the command line.
+    Server,
+    /// A signed-in person's device delivered `changes`; any other new change is the server's own, written
+    /// on top (an instruction's ledger number, receipt times).
+    Person { by: &'a Principal, changes: &'a BTreeSet<ChangeHash> },
+}
 
 /// Paths are cut to this depth (`entries/e2`, not every field inside the new entry).
 const PATH_DEPTH: usize = 3;
@@ -17,32 +29,33 @@ const MAX_PATHS: usize = 32;
 pub fn receipts(
     doc: &Automerge,
     before: &[ChangeHash],
-    server_actor: &ActorId,
-    delivered_by: Option<&Principal>,
+    delivery: Delivery<'_>,
     received_at: i64,
 ) -> Vec<ChangeReceipt> {
     let touched = touched_paths(doc, before);
     doc.get_changes(before)
         .iter()
         .map(|change| {
-            let by_server = change.actor_id() == server_actor;
+            let delivered_by = match &delivery {
+                Delivery::Person { by, changes } if changes.contains(&change.hash()) => Some(*by),
+                _ => None,
+            };
             ChangeReceipt {
                 change_hash: change.hash().to_string(),
                 actor: change.actor_id().to_hex_string(),
                 seq: change.seq() as i64,
                 claimed_at: change.timestamp(),
                 received_at,
-                username: if by_server { None } else { delivered_by.map(|p| p.username.clone()) },
-                device_id: if by_server {
-                    Some("server".to_owned())
-                } else {
-                    delivered_by.map(|p| p.device_id.clone())
-                },
+                username: delivered_by.map(|p| p.username.clone()),
+                device_id: Some(delivered_by.map_or_else(|| SERVER_DEVICE.to_owned(), |p| p.device_id.clone())),
                 touched: touched.clone(),
             }
         })
         .collect()
 }
+
+/// The device a change the server wrote itself is recorded as coming from.
+pub const SERVER_DEVICE: &str = "server";
 
 fn touched_paths(doc: &Automerge, before: &[ChangeHash]) -> String {
     let after = doc.get_heads();
