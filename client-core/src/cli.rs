@@ -344,7 +344,7 @@ enum DocCommand {
     },
     /// Print a document as JSON (fetched from the server if this device does not hold it).
     Get { url: String },
-    /// Set the value at PATH (`/a/b/0` or `a.b.0`, `-` appends to a list) to JSON.
+    /// Set the value at PATH (a JSON Pointer `/a/b/0` or dotted `a.b.0`, `-` appends to a list) to JSON.
     Set { url: String, path: String, json: String },
     /// Delete the value at PATH.
     Delete { url: String, path: String },
@@ -736,5 +736,40 @@ fn print_alerts(answer: &serde_json::Value) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use serde_json::json;
+
+    use super::*;
+
+    fn zhiban(args: &[&str]) -> Result<(), ClientError> {
+        let cli = Cli::try_parse_from(std::iter::once("zhiban").chain(args.iter().copied()))
+            .map_err(|e| ClientError::InvalidInput(e.to_string()))?;
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        runtime.block_on(run(cli))
+    }
+
+    /// `judgements/-` once became a key literally named so; now the command says what to write instead.
+    #[test]
+    fn doc_set_refuses_a_path_that_is_neither_a_pointer_nor_dotted() {
+        let folder = tempfile::tempdir().expect("folder");
+        let data = folder.path().to_str().expect("a UTF-8 path");
+        let id = Client::open(folder.path(), None)
+            .and_then(|c| c.create_document(&json!({"title": "暴雨", "judgements": []})))
+            .expect("a document");
+        let url = id.url();
+        let refused =
+            zhiban(&["--data", data, "doc", "set", &url, "judgements/-", r#"{"kind":"late"}"#]).expect_err("refused");
+        let said = refused.to_string();
+        assert!(said.contains("\"judgements/-\"") && said.contains("(/judgements/-)"), "{said}");
+        assert!(said.contains("(judgements.-)"), "{said}");
+        zhiban(&["--data", data, "doc", "set", &url, "/judgements/-", r#"{"kind":"late"}"#]).expect("a pointer");
+        zhiban(&["--data", data, "doc", "set", &url, "judgements.-", r#"{"kind":"omitted"}"#]).expect("dotted");
+        let doc = Client::open(folder.path(), None).and_then(|c| c.get_json(id)).expect("read");
+        assert_eq!(doc, json!({"title": "暴雨", "judgements": [{"kind": "late"}, {"kind": "omitted"}]}));
     }
 }

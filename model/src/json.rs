@@ -17,6 +17,11 @@ pub enum JsonError {
     NotFound { path: String, segment: String },
     #[error("path {path:?}: `{segment}` is a {found}, not an object or list to go into")]
     NotAContainer { path: String, segment: String, found: &'static str },
+    #[error(
+        "path {path:?} is neither a JSON Pointer nor dotted: a pointer starts with `/` ({pointer}), a dotted \
+         path has no `/` ({dotted}); in a pointer, `~1` stands for a `/` inside a key"
+    )]
+    NeitherPointerNorDotted { path: String, pointer: String, dotted: String },
     #[error("path {path:?}: `{segment}` is not a list index (0, 1, … or `-` to append)")]
     BadIndex { path: String, segment: String },
     #[error("number {0} cannot be stored (not finite)")]
@@ -122,8 +127,8 @@ pub fn put_root<T: Transactable>(tx: &mut T, object: &Value) -> Result<(), JsonE
     Ok(())
 }
 
-/// Sets the value at `path` (`/a/b/0` as a JSON Pointer, or `a.b.0`); the last list index may be `-` to
-/// append. Intermediate objects must exist; a string replacing a string edits the text in place.
+/// Sets the value at `path` (`/a/b/0` as a JSON Pointer, or `a.b.0`; a path with a `/` that does not start
+/// with one is refused, not taken as one key); the last list index may be `-` to append. Intermediate objects must exist; a string replacing a string edits the text in place.
 pub fn set_path<T: Transactable>(tx: &mut T, path: &str, value: &Value) -> Result<(), JsonError> {
     let (obj, last) = parent_of(tx, path)?;
     let prop = prop_for(tx, &obj, path, &last, true)?;
@@ -149,7 +154,7 @@ pub fn delete_path<T: Transactable>(tx: &mut T, path: &str) -> Result<(), JsonEr
 
 /// The object or list that holds the last segment of `path`, and that segment.
 fn parent_of<T: Transactable>(tx: &T, path: &str) -> Result<(ObjId, String), JsonError> {
-    let mut segments = split_path(path);
+    let mut segments = split_path(path)?;
     let Some(last) = segments.pop() else {
         return Err(JsonError::EmptyPath(path.to_owned()));
     };
@@ -167,12 +172,21 @@ fn parent_of<T: Transactable>(tx: &T, path: &str) -> Result<(ObjId, String), Jso
     Ok((obj, last))
 }
 
-fn split_path(path: &str) -> Vec<String> {
+/// The keys and indexes of `path`. A dotted path holding a `/` (`judgements/-`) is a pointer without its
+/// leading `/` or a slip: refused, so it never becomes a key literally named `judgements/-`.
+fn split_path(path: &str) -> Result<Vec<String>, JsonError> {
     let parts: Vec<&str> = match path.strip_prefix('/') {
         Some(pointer) => pointer.split('/').collect(),
+        None if path.contains('/') => {
+            return Err(JsonError::NeitherPointerNorDotted {
+                path: path.to_owned(),
+                pointer: format!("/{path}"),
+                dotted: path.replace('/', "."),
+            });
+        }
         None => path.split('.').collect(),
     };
-    parts.into_iter().filter(|p| !p.is_empty()).map(|p| p.replace("~1", "/").replace("~0", "~")).collect()
+    Ok(parts.into_iter().filter(|p| !p.is_empty()).map(|p| p.replace("~1", "/").replace("~0", "~")).collect())
 }
 
 /// The property `segment` names inside `obj`: a key in a map, an index in a list. `for_write` allows the
@@ -328,5 +342,24 @@ mod tests {
         assert!(matches!(set_path(&mut doc, "l.x", &json!(1)), Err(JsonError::BadIndex { .. })));
         assert!(matches!(set_path(&mut doc, "", &json!(1)), Err(JsonError::EmptyPath(_))));
         assert!(matches!(put_root(&mut doc, &json!([1])), Err(JsonError::RootNotObject(_))));
+    }
+
+    #[test]
+    fn a_path_with_a_slash_but_no_leading_one_is_refused() {
+        let mut doc = doc_from(json!({"judgements": [], "acks": {"east/wang": {"at": "a"}}}));
+        let refused = set_path(&mut doc, "judgements/-", &json!({"kind": "late"})).expect_err("refused");
+        let said = refused.to_string();
+        assert!(said.contains("/judgements/-") && said.contains("judgements.-"), "{said}");
+        assert!(delete_path(&mut doc, "acks/east").is_err());
+        assert_eq!(to_json(&doc), json!({"judgements": [], "acks": {"east/wang": {"at": "a"}}}), "nothing written");
+        // Either form reaches what was meant; a key holding `/` is `~1` in a pointer.
+        set_path(&mut doc, "/judgements/-", &json!("a")).expect("pointer");
+        set_path(&mut doc, "judgements.-", &json!("b")).expect("dotted");
+        set_path(&mut doc, "/acks/east~1wang/at", &json!("c")).expect("escaped key");
+        assert_eq!(to_json(&doc), json!({"judgements": ["a", "b"], "acks": {"east/wang": {"at": "c"}}}));
+        // How an administrator removes a key such a slip once made.
+        let mut slipped = doc_from(json!({"judgements": [], "judgements/-": {"kind": "late"}}));
+        delete_path(&mut slipped, "/judgements~1-").expect("delete");
+        assert_eq!(to_json(&slipped), json!({"judgements": []}));
     }
 }

@@ -185,3 +185,41 @@ async fn the_daily_report_prints_as_a_page_in_chromium() {
     let red_below = picture.share(300, 1400, |r, g, b| r > 150 && g < 80 && b < 80);
     assert!(red_below > 0.0001, "the silent unit and the finding are marked ({red_below:.5})");
 }
+
+/// A title a field reporter typed as a spreadsheet formula reaches the monthly digest's CSV as text (with a
+/// leading `'`, so Excel and WPS do not run it), while the bulletin's deductions stay numbers.
+#[tokio::test]
+async fn a_formula_typed_as_a_title_reaches_the_csv_as_text() {
+    use zhiban_model::documents::incident::{FirstReport, ReportDetails};
+    let (_db, server) = demo_city(Backend::Sqlite).await;
+    let phone = zhiban_tests::Phone::new(&server.http_url()).expect("phone");
+    phone.client.login("beiling-field", "demo-beiling-field", "北岭县的手机").await.expect("login");
+    phone.client.sync_once(std::time::Duration::from_secs(20)).await.expect("the home and the directory");
+    let title = "=HYPERLINK(\"http://evil.example/\",\"点我\")";
+    let now = Utc::now().with_timezone(&office_time_zone()).fixed_offset();
+    let report = FirstReport {
+        title: title.into(),
+        unit: "beiling".into(),
+        received_at: Some(now),
+        details: ReportDetails { account: "有人在标题里写了公式".into(), ..Default::default() },
+        ..Default::default()
+    };
+    phone.client.file_first_report(report, now).expect("filed on the phone");
+    phone.client.sync_once(std::time::Duration::from_secs(20)).await.expect("accepted by the server");
+    assert!(phone.client.status().expect("status").pending.is_empty());
+
+    let desk = demo_login(&server, "city-officer-1").await;
+    let month = now.format("%Y-%m").to_string();
+    let (status, csv) = get(&server, &desk, &format!("/api/v1/reports/monthly/{month}?format=csv")).await;
+    assert_eq!(status, 200, "{csv}");
+    assert!(csv.contains("\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"点我\"\")\""), "the title as text: {csv}");
+    assert!(!csv.contains(",=") && !csv.contains(",\"=") && !csv.contains("\n="), "no cell starts a formula: {csv}");
+    // The page shows the title as typed.
+    let (_, html) = get(&server, &desk, &format!("/api/v1/reports/monthly/{month}")).await;
+    assert!(html.contains("=HYPERLINK(") && !html.contains("'=HYPERLINK("), "{html}");
+
+    // A deduction the server computed is a negative number, written as one.
+    let (_, csv) = get(&server, &desk, "/api/v1/reports/quarterly/2026-Q4?format=csv").await;
+    assert_eq!(row_of(&csv_rows(&csv), "市文化和旅游局")["扣分"], "-3", "{csv}");
+    server.stop().await.expect("stop");
+}

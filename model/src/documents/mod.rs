@@ -14,6 +14,10 @@ pub mod spot_check;
 pub mod time;
 pub mod typed;
 
+use std::any::TypeId;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{OnceLock, PoisonError, RwLock};
+
 pub use typed::TypedDocument;
 
 /// A field of a document that does not hold a valid value, and why.
@@ -98,26 +102,78 @@ pub enum DocumentError {
     SchemaTooNew { kind: &'static str, found: i64, known: i64 },
     #[error("the {kind} does not have the expected shape: {reason}")]
     Shape { kind: &'static str, reason: String },
+    /// Keys at the top that no field of the type has: a slip such as `judgements/-` written as one key, or a
+    /// field a newer schema has, which this app would drop silently if it read on.
+    #[error(
+        "this {kind} has {} at the top that its type does not have: {}; {kind} documents have {}",
+        if unknown.len() == 1 { "a key" } else { "keys" },
+        quoted(unknown),
+        known.join(", ")
+    )]
+    UnknownKeys { kind: &'static str, unknown: Vec<String>, known: Vec<String> },
+}
+
+fn quoted(keys: &[String]) -> String {
+    keys.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Reads a document of kind `kind`: checks `type` and `schema`, then hydrates. Documents written by other
 /// clients hold strings as text objects and numbers as floats (the JavaScript client's way); when the exact
 /// reading fails, the document is read again from a plain copy (strings as strings, whole numbers as
-/// integers), so the same document reads the same whoever wrote it.
+/// integers), so the same document reads the same whoever wrote it. A key at the top that the type does not
+/// have makes the document unreadable (`DocumentError::UnknownKeys`) rather than being ignored.
 pub fn read_document<T, R>(doc: &R, kind: &'static str, known_schema: i64) -> Result<T, DocumentError>
 where
-    T: autosurgeon::Hydrate,
+    T: autosurgeon::Hydrate + autosurgeon::Reconcile + 'static,
     R: autosurgeon::ReadDoc + automerge::ReadDoc,
 {
     let exact = check_header(doc, kind, known_schema)
         .and_then(|()| autosurgeon::hydrate(doc).map_err(|e| DocumentError::Shape { kind, reason: e.to_string() }));
-    if exact.is_ok() {
-        return exact;
+    let value = match exact {
+        Ok(value) => value,
+        Err(_) => {
+            let copy = crate::json::plain_copy(&crate::json::to_json(doc))
+                .map_err(|e| DocumentError::Shape { kind, reason: e.to_string() })?;
+            check_header(&copy, kind, known_schema)?;
+            autosurgeon::hydrate(&copy).map_err(|e| DocumentError::Shape { kind, reason: e.to_string() })?
+        }
+    };
+    refuse_unknown_keys(doc, kind, &value)?;
+    Ok(value)
+}
+
+/// The keys at the top of each document type: the keys a value of it writes when reconciled into an empty
+/// document. A derived `Reconcile` writes every field whatever the value (`None` as null, an empty map as
+/// an empty map), so they are learnt once per type, from the first value read, not listed by hand.
+static TOP_LEVEL_KEYS: OnceLock<RwLock<BTreeMap<TypeId, BTreeSet<String>>>> = OnceLock::new();
+
+/// Refuses `doc` if it has a key at the top that `value`'s type does not write.
+fn refuse_unknown_keys<T, R>(doc: &R, kind: &'static str, value: &T) -> Result<(), DocumentError>
+where
+    T: autosurgeon::Reconcile + 'static,
+    R: automerge::ReadDoc,
+{
+    let present: Vec<String> = automerge::ReadDoc::keys(doc, automerge::ROOT).collect();
+    let unknown_to =
+        |known: &BTreeSet<String>| -> Vec<String> { present.iter().filter(|k| !known.contains(*k)).cloned().collect() };
+    let learnt = TOP_LEVEL_KEYS.get_or_init(Default::default);
+    if let Some(known) = learnt.read().unwrap_or_else(PoisonError::into_inner).get(&TypeId::of::<T>())
+        && unknown_to(known).is_empty()
+    {
+        return Ok(());
     }
-    let copy = crate::json::plain_copy(&crate::json::to_json(doc))
-        .map_err(|e| DocumentError::Shape { kind, reason: e.to_string() })?;
-    check_header(&copy, kind, known_schema)?;
-    autosurgeon::hydrate(&copy).map_err(|e| DocumentError::Shape { kind, reason: e.to_string() })
+    // Not learnt yet, or keys it does not know: learn from this value too before refusing anything.
+    let mut fresh = automerge::AutoCommit::new();
+    autosurgeon::reconcile(&mut fresh, value).map_err(|e| DocumentError::Shape { kind, reason: e.to_string() })?;
+    let mut learnt = learnt.write().unwrap_or_else(PoisonError::into_inner);
+    let known = learnt.entry(TypeId::of::<T>()).or_default();
+    known.extend(automerge::ReadDoc::keys(&fresh, automerge::ROOT));
+    let unknown = unknown_to(known);
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(DocumentError::UnknownKeys { kind, unknown, known: known.iter().cloned().collect() })
+    }
 }
 
 /// Checks `type` and `schema` before hydrating a document of kind `kind`.

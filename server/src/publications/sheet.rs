@@ -1,6 +1,8 @@
 //! One table, two forms: the rows a publication prints are the rows its CSV holds, so the page and the
 //! spreadsheet never disagree. The CSV starts with a byte-order mark, so spreadsheet programs on the
-//! office's computers read the Chinese text as UTF-8.
+//! office's computers read the Chinese text as UTF-8. Its text cells hold what people typed (incident
+//! titles, names, instructions), so a text cell a spreadsheet would take for a formula is written with a
+//! leading `'` (OWASP's "CSV injection"); numbers are the code's own and are written as they are.
 
 use maud::{Markup, html};
 
@@ -18,12 +20,19 @@ impl Cell {
         Cell::Text(text.into())
     }
 
-    fn plain(&self) -> String {
+    /// What the CSV holds for this cell: a number as it prints (a deduction stays `-3`), text defused.
+    fn csv(&self) -> String {
         match self {
-            Cell::Text(t) | Cell::Bad(t) | Cell::Quiet(t) => t.clone(),
+            Cell::Text(t) | Cell::Bad(t) | Cell::Quiet(t) => defused(t),
             Cell::Number(n) => number(*n),
         }
     }
+}
+
+/// `text`, with a `'` before it when a spreadsheet would read it as a formula (`=`, `+`, `-`, `@`) or
+/// a tab or carriage return starts it; Excel and WPS show the text and hide the quote.
+fn defused(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text.to_owned() }
 }
 
 impl From<i64> for Cell {
@@ -105,9 +114,9 @@ impl Sheet {
     pub fn csv(&self) -> String {
         let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
         // Writing to memory fails only if a row is malformed, which `push` does not allow to matter here.
-        let _ = writer.write_record(&self.headers);
+        let _ = writer.write_record(self.headers.iter().map(|h| defused(h)));
         for row in &self.rows {
-            let _ = writer.write_record(row.iter().map(Cell::plain));
+            let _ = writer.write_record(row.iter().map(Cell::csv));
         }
         let bytes = writer.into_inner().unwrap_or_default();
         format!("\u{feff}{}", String::from_utf8_lossy(&bytes))
@@ -126,5 +135,25 @@ mod tests {
         assert_eq!(sheet.csv(), "\u{feff}单位,事件数\n\"东城区, 北片\",3\n未报告,2.50\n");
         let html = sheet.html().into_string();
         assert!(html.contains("<td class=\"bad\">未报告</td>") && html.contains("<td class=\"num\">3</td>"), "{html}");
+    }
+
+    #[test]
+    fn text_a_spreadsheet_would_run_is_defused_and_numbers_are_kept() {
+        let mut sheet = Sheet::new(&["单位", "事件", "扣分"]);
+        sheet.push(vec!["=1+2".into(), "=HYPERLINK(\"http://evil.example/\",\"点我\")".into(), (-3i64).into()]);
+        sheet.push(vec![Cell::Bad("+86 139".into()), Cell::Quiet("-1".into()), (-2.5f64).into()]);
+        sheet.push(vec!["@SUM(A1)".into(), "\tcmd".into(), "\rcmd".into()]);
+        sheet.push(vec!["东城区 =1".into(), "1-2".into(), 0i64.into()]);
+        assert_eq!(
+            sheet.csv(),
+            "\u{feff}单位,事件,扣分\n\
+             '=1+2,\"'=HYPERLINK(\"\"http://evil.example/\"\",\"\"点我\"\")\",-3\n\
+             '+86 139,'-1,-2.50\n\
+             '@SUM(A1),'\tcmd,\"'\rcmd\"\n\
+             东城区 =1,1-2,0\n"
+        );
+        // The printed page shows what was typed.
+        let html = sheet.html().into_string();
+        assert!(html.contains("<td>=1+2</td>") && html.contains("<td class=\"num\">-3</td>"), "{html}");
     }
 }
