@@ -50,6 +50,7 @@ impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         let title = match self.status {
             StatusCode::NOT_FOUND => "没有找到",
+            StatusCode::FORBIDDEN => "无权查看",
             s if s.is_server_error() => "暂时无法显示",
             _ => "无法办理",
         };

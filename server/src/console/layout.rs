@@ -13,16 +13,26 @@ pub async fn stylesheet() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], STYLESHEET)
 }
 
-/// The console's pages, as the header lists them: path and name.
-const PAGES: [(&str, &str); 8] = [
-    ("/now", "当前值班"),
-    ("/incidents", "突发事件"),
-    ("/instructions", "领导批示"),
-    ("/rosters", "值班表与报备"),
-    ("/checks", "值班抽查"),
-    ("/log", "值班日志"),
-    ("/publications", "刊物与评分"),
-    ("/analysis", "事件分析"),
+/// Who a page of the header is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum For {
+    /// Everyone at the console: the page shows what the API answers them.
+    Anyone,
+    /// The desk and leaders: the API answers no one else (spot checks, the incident analysis).
+    DeskAndLeaders,
+}
+
+/// The console's pages, as the header lists them: path, name, and who they are for.
+const PAGES: [(&str, &str, For); 9] = [
+    ("/now", "当前值班", For::Anyone),
+    ("/incidents", "突发事件", For::Anyone),
+    ("/instructions", "领导批示", For::Anyone),
+    ("/rosters", "值班表与报备", For::Anyone),
+    ("/checks", "值班抽查", For::DeskAndLeaders),
+    ("/log", "值班日志", For::Anyone),
+    ("/publications", "刊物与评分", For::Anyone),
+    ("/analysis", "事件分析", For::DeskAndLeaders),
+    ("/directory", "通讯录", For::Anyone),
 ];
 
 fn head(title: &str) -> Markup {
@@ -42,6 +52,7 @@ fn head(title: &str) -> Markup {
 /// A page of the console for someone signed in: `current` is the page's path in the header; `now` the
 /// server's clock, which the page's reporting clocks count from.
 pub fn page(desk: &Desk, current: &str, title: &str, now: i64, body: Markup) -> Markup {
+    let sees_everything = desk.sees_everything();
     html! {
         (DOCTYPE)
         html lang="zh-CN" {
@@ -50,8 +61,8 @@ pub fn page(desk: &Desk, current: &str, title: &str, now: i64, body: Markup) -> 
                 header.bar {
                     h1 { "总值班室 值班台" }
                     nav aria-label="页面" {
-                        @for (path, name) in PAGES {
-                            @if path == current {
+                        @for (path, name, _) in PAGES.iter().filter(|(_, _, f)| *f == For::Anyone || sees_everything) {
+                            @if *path == current {
                                 a href=(path) aria-current="page" { (name) }
                             } @else {
                                 a href=(path) { (name) }

@@ -3,6 +3,12 @@
 //! from the binary, no script needed to read a page. Signed in with the same accounts as the phones
 //! (`session.rs`); every form carries the session's CSRF token.
 //!
+//! Every page reads what the API would answer the signed-in person: through the API's own handlers with
+//! them as the caller (`Desk::caller`), or the same checks (`Caller::check`, `visible`, `sees_rosters_of`,
+//! `Hub::read_as`), never more. The desk and leaders see every unit's records; an administrator sees what
+//! the access rules give them (the directory, their own unit's roster and log, what is addressed to them),
+//! and the pages the API answers no one else (spot checks, the analysis) are not in their header.
+//!
 //! - `/signin`, `/signout`: `signin.rs`
 //! - `/now`: the board: who is on duty in every unit, open incidents, instructions awaiting
 //!   acknowledgement, alerts escalating (`now/`)
@@ -13,7 +19,9 @@
 //! - `/log…`: the duty log and shift handovers (`log/`)
 //! - `/publications…`, `/scores/…`: publications and unit scores (`publications.rs`)
 //! - `/analysis`: incident trends, frequency, compound risks, early warnings (`analysis.rs`)
-//! - `/live`: Server-Sent Events telling a page to refresh its live parts (`live.rs`, `console.js`)
+//! - `/directory`: units and people with their phones (`directory.rs`)
+//! - `/live`: Server-Sent Events telling a page to refresh its live parts, for the documents its person
+//!   may see (`live.rs`, `console.js`)
 //!
 //! Shared: `layout.rs` (page shell), `format.rs` (times and names as the office writes them), `fields.rs`
 //! (a field's problem by the field), `edits.rs` (a change in the officer's name, a record added to its document or a new one, the outcome),
@@ -21,6 +29,7 @@
 
 mod analysis;
 mod checks;
+mod directory;
 mod edits;
 mod failure;
 mod fields;
@@ -53,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .merge(checks::routes())
         .merge(log::routes())
         .merge(analysis::routes())
+        .merge(directory::routes())
         .route("/", get(home))
         .route("/signin", get(signin::form).post(signin::submit))
         .route("/signout", axum::routing::post(signin::sign_out))

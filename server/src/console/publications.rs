@@ -5,6 +5,9 @@
 //! - `GET /publications`: the forms and the ranking
 //! - `GET /publications/open?kind=&period=`: the publication itself (as the API renders it)
 //! - `GET /scores/{unit}`: one unit's score sheet, every line naming its record
+//!
+//! As the API: publications for the desk and leaders only; the ranking and sheets of the units whose rosters
+//! the person may see (everyone's for the desk and leaders).
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -45,19 +48,23 @@ async fn overview(State(state): State<AppState>, desk: Desk) -> Result<Response,
         h2 { "刊物与评分" }
         div.board {
             div.column {
-                section #publications {
-                    h3 { "生成刊物" }
-                    @for (kind, name, period, example) in &kinds {
-                        form.action.inline method="get" action="/publications/open" {
-                            input type="hidden" name="kind" value=(kind);
-                            label for=(format!("period-{kind}")) { (name) }
-                            input id=(format!("period-{kind}")) type="text" name="period" value=(period) placeholder=(example) required;
-                            button type="submit" name="format" value="html" { "生成并打开" }
-                            button type="submit" name="format" value="csv" { "导出表格（CSV）" }
+                @if !desk.sees_everything() {
+                    p.summary { "值班日报、月度汇总、季度通报和年度统计由值班室编制，仅供值班室人员和带班领导查看。" }
+                } @else {
+                    section #publications {
+                        h3 { "生成刊物" }
+                        @for (kind, name, period, example) in &kinds {
+                            form.action.inline method="get" action="/publications/open" {
+                                input type="hidden" name="kind" value=(kind);
+                                label for=(format!("period-{kind}")) { (name) }
+                                input id=(format!("period-{kind}")) type="text" name="period" value=(period) placeholder=(example) required;
+                                button type="submit" name="format" value="html" { "生成并打开" }
+                                button type="submit" name="format" value="csv" { "导出表格（CSV）" }
+                            }
                         }
                     }
+                    p.summary { "事件趋势、高发事件、复合风险与预警见" a href="/analysis" { "事件分析" } "。" }
                 }
-                p.summary { "事件趋势、高发事件、复合风险与预警见" a href="/analysis" { "事件分析" } "。" }
             }
             div.column {
                 section #scores data-live {
@@ -92,6 +99,8 @@ pub struct Wanted {
 
 /// The publication as the API renders it, for the signed-in desk: a mistyped period comes back to the form.
 async fn open(State(state): State<AppState>, desk: Desk, Query(wanted): Query<Wanted>) -> Result<Response, Failure> {
+    // The API refuses anyone else too (403); said here in the office's words.
+    desk.desk_and_leaders_only("刊物由值班室编制，")?;
     let format = ReportFormat { format: wanted.format };
     match report(desk.caller(), State(state), Path((wanted.kind, wanted.period.trim().to_owned())), Query(format)).await
     {

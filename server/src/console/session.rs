@@ -87,6 +87,23 @@ impl Desk {
         Caller { viewer: self.principal.viewer(), principal: self.principal.clone() }
     }
 
+    /// Whether this person sees every unit's documents (the desk, leaders), as the API decides for the
+    /// spot checks, publications and incident analysis, which it answers no one else.
+    pub fn sees_everything(&self) -> bool {
+        self.caller().viewer.sees_everything()
+    }
+
+    /// Refuses (403, as the API does) a page that is the desk's and leaders' alone, naming `what` it is.
+    pub fn desk_and_leaders_only(&self, what: &str) -> Result<(), super::failure::Failure> {
+        if self.sees_everything() {
+            return Ok(());
+        }
+        Err(super::failure::Failure {
+            status: StatusCode::FORBIDDEN,
+            reason: format!("{what}仅供值班室人员和带班领导查看。"),
+        })
+    }
+
     /// Refuses a form that does not carry this session's token (forged elsewhere, or from an old page).
     pub fn check_form(&self, sent: &str) -> Result<(), super::failure::Failure> {
         if same_token(sent, &self.csrf_token) {

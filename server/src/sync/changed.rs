@@ -1,5 +1,7 @@
 //! Telling whoever watches (the console's live pages) that a stored document changed: its id and kind
-//! only, never its content, so a watcher reads what it may see through the usual checks.
+//! only, never its content, so a watcher reads what it may see through the usual checks. Even the id and
+//! kind are someone's business: the console tells a page of a change only when the document's audience
+//! includes the page's person (`console/live.rs`).
 
 use zhiban_model::DocumentId;
 

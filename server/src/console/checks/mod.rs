@@ -6,6 +6,9 @@
 //!   the recording form (`?check=` preselects one)
 //! - `POST /checks`: record a call's result (`record.rs`)
 //! - `POST /checks/plan`: draw a plan of checks for a run of days (`plan.rs`)
+//!
+//! Spot checks are the desk's records: like `GET /api/v1/spot-checks`, every page and form here answers the
+//! desk and leaders only (`Desk::desk_and_leaders_only`).
 
 mod plan;
 mod record;
@@ -65,6 +68,9 @@ pub struct Problems {
     pub plan: Option<String>,
 }
 
+/// What the pages here are, for a refusal.
+pub const WHAT: &str = "值班抽查是值班室的记录，";
+
 /// The session a call made at `millis` belongs to: morning before noon, afternoon before 18:00.
 pub fn session_at(millis: i64) -> Session {
     match office_time(millis).hour() {
@@ -119,6 +125,7 @@ pub async fn render(
     problems: &Problems,
     status: StatusCode,
 ) -> Result<Response, Failure> {
+    desk.desk_and_leaders_only(WHAT)?;
     let now = state.hub.now_millis();
     let day = day_of(state, Some(&call.day));
     let today = office_time(now).date_naive();
@@ -128,8 +135,10 @@ pub async fn render(
     // a stand-in (替岗).
     let mut on_duty_now = std::collections::BTreeMap::new();
     if day == today {
+        let caller = desk.caller();
         for check in &checks {
-            if !on_duty_now.contains_key(&check.unit) {
+            // As `GET /api/v1/units/{unit}/on-duty` would answer this person.
+            if !on_duty_now.contains_key(&check.unit) && caller.sees_rosters_of(state, &check.unit) {
                 let main = on_duty(&state.hub.office().database, &check.unit, now).await?.main;
                 on_duty_now.insert(check.unit.clone(), main);
             }

@@ -20,7 +20,7 @@ use super::super::edits::{new_record_id, refusal};
 use super::super::failure::Failure;
 use super::super::fields::error;
 use super::super::session::Desk;
-use super::{Call, Problems, holiday_plan_title, render};
+use super::{Call, Problems, WHAT, holiday_plan_title, render};
 use crate::AppState;
 use crate::on_database;
 
@@ -89,6 +89,7 @@ pub struct Sent {
 
 pub async fn draw_plan(State(state): State<AppState>, desk: Desk, Form(sent): Form<Sent>) -> Result<Response, Failure> {
     desk.check_form(&sent.csrf)?;
+    desk.desk_and_leaders_only(WHAT)?;
     let day = |text: &str| NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok();
     let (first, last) = (day(&sent.first_day), day(&sent.last_day));
     let per_session = sent.per_session.trim().parse::<usize>().ok().filter(|n| *n > 0);

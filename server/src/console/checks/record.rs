@@ -18,7 +18,7 @@ use super::super::edits::{add_or_create, answer, edit_document, new_record_id};
 use super::super::failure::Failure;
 use super::super::format::{self, office_time};
 use super::super::session::Desk;
-use super::{Call, Problems, day_of, holiday_plan_title, render, session_at};
+use super::{Call, Problems, WHAT, day_of, holiday_plan_title, render, session_at};
 use crate::AppState;
 use crate::on_database;
 use crate::sync::EditError;
@@ -44,6 +44,7 @@ enum Target {
 
 pub async fn record(State(state): State<AppState>, desk: Desk, Form(sent): Form<Sent>) -> Result<Response, Failure> {
     desk.check_form(&sent.csrf)?;
+    desk.desk_and_leaders_only(WHAT)?;
     let call = Call {
         day: sent.day,
         target: sent.target,

@@ -1,7 +1,8 @@
 //! 值班日志: the duty log of the desk's own unit for a month — calls, visits, faxes, notices relayed, zero
 //! reports and shift handovers — with the forms to log an entry and to hand over to the next shift, the
 //! handover note prefilled with what is still open. Another unit's log can be read (`?unit=`), as the
-//! overseer reads it; who may write it is the access rules' decision.
+//! overseer reads it, by whoever the log's audience includes (`may_read_log_of`: the desk and leaders
+//! every unit's, anyone else as a phone would be answered); who may write it is the access rules' decision.
 //!
 //! - `GET /log?unit=&month=`: the month's entries, newest first
 //! - `POST /log`: log a call, visit, fax or notice (`write.rs`)
@@ -17,7 +18,7 @@ use axum::routing::post;
 use chrono::{Datelike, Months, NaiveDate};
 use maud::{Markup, html};
 use serde::Deserialize;
-use zhiban_model::documents::directory::Directory;
+use zhiban_model::documents::directory::{Directory, Role};
 use zhiban_model::documents::duty_log::LogKind;
 use zhiban_model::rules::start_of_day;
 
@@ -98,8 +99,22 @@ async fn month_page(
     render(&state, &desk, wanted, Filled::default(), &Problems::default(), StatusCode::OK).await
 }
 
-/// The unit's entries from `from` to `to` (unix ms), newest first.
-pub async fn entries(state: &AppState, unit: &str, from: i64, to: i64) -> Result<Vec<Entry>, sqlx::Error> {
+/// Whether the signed-in person may read the duty logs of `unit`. A log's audience is its unit
+/// (`Audience::of` gives `Audience::Unit`), the same as a roster's, so this is the check the API makes
+/// before it answers a unit's roster or who is on duty there (`Caller::sees_rosters_of`). Every entry of
+/// the projection carries its log's unit, so the entries of a unit a person may read are all theirs to read.
+pub fn may_read_log_of(state: &AppState, desk: &Desk, unit: &str) -> bool {
+    desk.caller().sees_rosters_of(state, unit)
+}
+
+/// Whether the signed-in person keeps their own unit's log, as the access rules judge a duty log's writer:
+/// its unit's officers, or a desk officer of that unit. Anyone else reads it without the forms.
+fn keeps_own_log(desk: &Desk) -> bool {
+    desk.principal.roles.iter().any(|r| matches!(r, Role::Desk | Role::UnitOfficer))
+}
+
+/// The unit's entries from `from` to `to` (unix ms), newest first: `unit` is one `may_read_log_of` allows.
+async fn entries(state: &AppState, unit: &str, from: i64, to: i64) -> Result<Vec<Entry>, sqlx::Error> {
     let rows: Vec<(String, i64, String, String, String, String, String)> = on_database!(&state.hub.office().database, pool => {
         sqlx::query_as(
             "SELECT kind, at, at_text, by_person, counterpart, summary, handling FROM duty_log_entries \
@@ -123,8 +138,11 @@ pub async fn entries(state: &AppState, unit: &str, from: i64, to: i64) -> Result
         .collect())
 }
 
-/// The unit's last handover note, if it has one.
-pub async fn latest_handover(state: &AppState, unit: &str) -> Result<Option<Entry>, sqlx::Error> {
+/// The unit's last handover note, if it has one and the signed-in person may read the unit's log.
+pub async fn latest_handover(state: &AppState, desk: &Desk, unit: &str) -> Result<Option<Entry>, sqlx::Error> {
+    if !may_read_log_of(state, desk, unit) {
+        return Ok(None);
+    }
     let row: Option<(i64, String, String, String, String)> = on_database!(&state.hub.office().database, pool => {
         sqlx::query_as(
             "SELECT at, at_text, by_person, counterpart, summary FROM duty_log_entries \
@@ -207,7 +225,24 @@ pub async fn render(
 ) -> Result<Response, Failure> {
     let now = state.hub.now_millis();
     let directory = state.hub.office().directory();
-    let unit = wanted.unit.filter(|u| directory.units.contains_key(u)).unwrap_or_else(|| desk.principal.unit.clone());
+    // The units whose logs this person may read: every unit for the desk and leaders, their own for the rest
+    // (and the units they oversee). Another unit asked for is answered as the API answers its roster: not found.
+    let readable: Vec<&String> = directory.units.keys().filter(|u| may_read_log_of(state, desk, u)).collect();
+    let own_unit = &desk.principal.unit;
+    let unit = match wanted.unit.filter(|u| directory.units.contains_key(u)) {
+        Some(asked) if readable.contains(&&asked) => asked,
+        Some(_) => return Err(Failure::not_found("该单位的值班日志")),
+        None => match readable.iter().find(|u| **u == own_unit).or(readable.first()) {
+            Some(unit) => (*unit).clone(),
+            None => {
+                let body = html! {
+                    h2 { "值班日志" }
+                    p.summary { "没有您可查看的值班日志：值班日志由各单位值班人员填写，值班室人员和带班领导可查看。" }
+                };
+                return Ok((status, page(desk, "/log", "值班日志", now, body)).into_response());
+            }
+        },
+    };
     let first = wanted
         .month
         .as_deref()
@@ -215,15 +250,16 @@ pub async fn render(
         .unwrap_or_else(|| office_time(now).date_naive().with_day(1).expect("the first of a month"));
     let (from, to) = month_range(first);
     let logged = entries(state, &unit, from, to).await?;
-    let own = unit == desk.principal.unit;
+    let own = unit == *own_unit;
+    let writes = own && keeps_own_log(desk);
     // The forms start from now and from what is still open; only the unit's own officers see them.
-    if own && filled.at.is_empty() {
+    if writes && filled.at.is_empty() {
         filled.at = office_time(now).naive_local().format(FORM_TIME).to_string();
     }
-    if own && filled.note.is_empty() {
+    if writes && filled.note.is_empty() {
         filled.note = open_matters(state, desk, now).await?;
     }
-    let handover = latest_handover(state, &unit).await?;
+    let handover = latest_handover(state, desk, &unit).await?;
     let month_link = |month: NaiveDate| format!("/log?unit={unit}&month={}", month.format("%Y-%m"));
     let body = html! {
         h2 { (format::unit(&directory, &unit)) " 值班日志" }
@@ -231,7 +267,7 @@ pub async fn render(
             a href=(month_link(first - Months::new(1))) { "‹ 上月" }
             label for="log-unit" { "单位" }
             select #log-unit name="unit" {
-                @for (id, u) in &directory.units { option value=(id) selected[*id == unit] { (u.name) } }
+                @for id in &readable { option value=(id) selected[**id == unit] { (format::unit(&directory, id)) } }
             }
             label for="log-month" { "月份" }
             input #log-month type="month" name="month" value=(first.format("%Y-%m").to_string());
@@ -240,13 +276,17 @@ pub async fn render(
         }
         div.board {
             div.column {
-                @if own { (entry_form(desk, &filled, problems)) }
+                @if writes { (entry_form(desk, &filled, problems)) }
+                @else if own {
+                    (error(&problems.entry, "entry")) (error(&problems.handover, "handover"))
+                    p.summary { "本单位值班日志由值班人员填写，此处只读。" }
+                }
                 @else { p.summary { "其他单位的值班日志由该单位值班人员填写，此处只读。" } }
                 (entries_table(&directory, first, &logged))
             }
             div.column {
                 (handover_note(&directory, handover.as_ref()))
-                @if own { (handover_form(desk, &directory, &unit, &filled, problems)) }
+                @if writes { (handover_form(desk, &directory, &unit, &filled, problems)) }
             }
         }
     };

@@ -17,7 +17,7 @@ use super::super::edits::{add_or_create, answer, new_record_id};
 use super::super::failure::Failure;
 use super::super::format::office_time;
 use super::super::session::Desk;
-use super::{FORM_TIME, Filled, LOGGED, Problems, Wanted, month_range, month_start, render};
+use super::{FORM_TIME, Filled, LOGGED, Problems, Wanted, keeps_own_log, month_range, month_start, render};
 use crate::AppState;
 use crate::on_database;
 use crate::sync::EditError;
@@ -129,6 +129,9 @@ async fn add_entry(
     month: &str,
     entry: LogEntry,
 ) -> Result<Result<(), EditError>, Failure> {
+    if !keeps_own_log(desk) {
+        return Ok(Err(EditError::Refused(vec!["值班日志由本单位值班人员填写，您可查看，不能登记".into()])));
+    }
     let unit = desk.principal.unit.clone();
     let existing = log_of(state, desk, &unit, month).await?;
     let id = new_record_id();

@@ -1,10 +1,13 @@
 //! Who is on duty in every unit right now — the leader on duty (带班领导), the main and deputy
 //! officers (主班、副班), each with their phone, and the unit's duty phone — from the rosters as projected.
-//! A post nobody holds is shown in red, and the units with one are counted at the top.
+//! A post nobody holds is shown in red, and the units with one are counted at the top. Only the units
+//! whose rosters the signed-in person may see are listed: the check `GET /api/v1/units/{unit}/on-duty`
+//! makes before it reads (`Caller::sees_rosters_of`).
 
 use maud::{Markup, html};
 use zhiban_model::documents::directory::Directory;
 
+use super::super::session::Desk;
 use crate::AppState;
 use crate::projection::on_duty::{OnDuty, on_duty};
 
@@ -26,11 +29,17 @@ impl Row {
 }
 
 /// The on-duty table, with the count of units with a gap.
-pub async fn section(state: &AppState, now: i64) -> Markup {
+pub async fn section(state: &AppState, desk: &Desk, now: i64) -> Markup {
     let office = state.hub.office();
     let directory = office.directory();
+    let caller = desk.caller();
     let mut rows = Vec::with_capacity(directory.units.len());
+    let mut not_theirs = 0;
     for (unit, about) in units_in_order(&directory) {
+        if !caller.sees_rosters_of(state, unit) {
+            not_theirs += 1;
+            continue;
+        }
         let on_duty = on_duty(&office.database, unit, now).await.map_err(|e| e.to_string());
         rows.push(Row {
             unit: unit.to_owned(),
@@ -50,6 +59,7 @@ pub async fn section(state: &AppState, now: i64) -> Markup {
                 } @else {
                     span.gap { (gaps) " 个单位有空缺" } "，以红色标出。"
                 }
+                @if not_theirs > 0 { "其余 " (not_theirs) " 个单位的值班表不在您的查看范围内。" }
             }
             table #on-duty {
                 caption.clock { "按值班表（已报备的优先）确定的当前在岗人员" }
@@ -76,7 +86,7 @@ pub async fn section(state: &AppState, now: i64) -> Markup {
 }
 
 /// The desk first, then every other unit by name.
-fn units_in_order(directory: &Directory) -> Vec<(&str, &zhiban_model::documents::directory::Unit)> {
+pub fn units_in_order(directory: &Directory) -> Vec<(&str, &zhiban_model::documents::directory::Unit)> {
     let desk = directory.desk_unit();
     let mut units: Vec<_> = directory.units.iter().map(|(id, unit)| (id.as_str(), unit)).collect();
     units.sort_by(|(a_id, a), (b_id, b)| (Some(*a_id) != desk, &a.name).cmp(&(Some(*b_id) != desk, &b.name)));
