@@ -48,3 +48,86 @@ async fn a_change_through_one_server_reaches_a_phone_on_the_other() {
     one.kill().await.expect("stop one");
     two.stop().await.expect("stop two");
 }
+
+/// A field reporter's connection to one server holds an incident; the desk, through the other server, takes
+/// them off it. Their connection hears that access ended and is dropped, as when both are on one server.
+#[tokio::test]
+async fn a_peer_who_loses_access_through_the_other_server_is_dropped() {
+    use zhiban_model::documents::incident::{FirstReport, Incident, ReportDetails, Reporter};
+    use zhiban_tests::duty::{add_people, at, create, put, read, record_directory, small_city};
+    use zhiban_tests::peer::Received;
+    if !Backend::available().contains(&Backend::Postgres) {
+        eprintln!("skipped: set ZHIBAN_TEST_POSTGRES_URL to run the two-server test");
+        return;
+    }
+    let sync = Duration::from_secs(20);
+    let db = TestDatabase::new(Backend::Postgres).await.expect("database");
+    let one = InProcessServer::start(&db.url).await.expect("server one");
+    let two = InProcessServer::start(&db.url).await.expect("server two");
+    record_directory(&one.http_url(), &small_city()).await.expect("directory");
+    add_people(&db.url, &small_city()).await.expect("accounts");
+
+    // Wang files a report; the desk sends li to the scene, through server one.
+    let wang = Phone::signed_in(&one.http_url(), "wang").await.expect("wang");
+    let report = FirstReport {
+        title: "东城区仓库火灾".into(),
+        unit: "east".into(),
+        received_at: Some(at("2026-10-01T08:00:00+08:00")),
+        reporter: Reporter { person: "wang".into(), unit: "east".into(), name: "王五".into(), ..Default::default() },
+        details: ReportDetails { account: "仓库起火".into(), ..Default::default() },
+        ..Default::default()
+    };
+    let incident = Incident::file_first_report(report, "e1", at("2026-10-01T08:10:00+08:00"), &small_city())
+        .expect("a first report");
+    let id = create(&wang, &incident);
+    wang.client.sync_once(sync).await.expect("filed");
+    let desk = Phone::signed_in(&one.http_url(), "desk").await.expect("desk");
+    desk.client.fetch(id, sync).await.expect("the desk sees it");
+    let mut assigned: Incident = read(&desk, id);
+    assigned.assign("li", "desk", at("2026-10-01T08:30:00+08:00")).expect("assign");
+    put(&desk, id, &assigned).expect("write");
+    desk.client.sync_once(sync).await.expect("li is sent");
+
+    // Li's connection to server two holds the incident.
+    let mut li = zhiban_tests::RawPeer::join(&two.sync_url_as("li").await.expect("token")).await.expect("join");
+    let asking = {
+        use automerge::sync::SyncDoc;
+        automerge::Automerge::new().generate_sync_message(&mut automerge::sync::State::new()).expect("a request")
+    };
+    li.send(&zhiban_model::Message::Request {
+        sender_id: li.peer_id.clone(),
+        target_id: li.server_id.clone(),
+        document_id: id,
+        data: asking.encode(),
+    })
+    .await
+    .expect("li asks for the incident");
+    match li.recv(Duration::from_secs(10)).await {
+        Received::Message(zhiban_model::Message::Sync { document_id, .. }) => assert_eq!(document_id, id),
+        other => panic!("li should be given the incident: {other:?}"),
+    }
+
+    // The desk takes li off it, through server one.
+    let mut taken_off: Incident = read(&desk, id);
+    taken_off.assignees.remove("li");
+    put(&desk, id, &taken_off).expect("write");
+    desk.client.sync_once(sync).await.expect("li is taken off");
+
+    let mut told = false;
+    for _ in 0..40 {
+        match li.recv(Duration::from_secs(1)).await {
+            Received::Message(zhiban_model::Message::Error { message, document_id, .. }) => {
+                assert_eq!(document_id, Some(id));
+                assert!(message.contains("access"), "{message}");
+                told = true;
+                break;
+            }
+            Received::Message(zhiban_model::Message::Sync { .. }) => {}
+            Received::Closed => break,
+            _ => {}
+        }
+    }
+    assert!(told, "li's connection to server two heard that access ended");
+    one.stop().await.expect("stop one");
+    two.stop().await.expect("stop two");
+}

@@ -668,6 +668,9 @@ impl Hub {
                 {
                     tracing::warn!(document = %id, error = %e, "projection after catch-up failed");
                 }
+                // Another server's change may have taken the document from some of our peers (a reporter
+                // taken off an incident): they hear nothing more of it, as when the change is made here.
+                self.drop_peers_who_lost_access(live);
                 live.send_sync_messages(&self.peer_id);
             }
             Ok(false) => {}
