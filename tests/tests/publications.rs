@@ -145,6 +145,61 @@ async fn the_desks_publications_and_scores_come_from_the_records() {
         assert_eq!(findings, 3, "{bulletin:?}");
         assert_eq!(row_of(&bulletin, "市文化和旅游局")["年度累计得分"], "97");
 
+        // A unit's officers see their units' scores made of the records they may see: not lines from the
+        // desk's spot-check plans or assessment record. Field reporters and administrators see no scores.
+        let officer = demo_login(&server, "beiling-officer-1").await;
+        let sheet_as = |token: String| {
+            let server = &server;
+            async move {
+                let (status, body) = get(server, &token, "/api/v1/scores/beiling?year=2026").await;
+                assert_eq!(status, 200, "{body}");
+                serde_json::from_str::<Value>(&body).expect("json")
+            }
+        };
+        let document_of =
+            |line: &Value| line["document"].as_str().expect("document").trim_start_matches("automerge:").to_owned();
+        let full = sheet_as(desk.clone()).await;
+        // What only the desk sees: its spot-check plans and its assessment record (adoptions, criticisms).
+        let (_, checks) = get(&server, &desk, "/api/v1/spot-checks").await;
+        let checks: Value = serde_json::from_str(&checks).expect("json");
+        let mut hidden: Vec<String> = checks["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .filter_map(|c| c["document"].as_str())
+            .map(|d| d.trim_start_matches("automerge:").to_owned())
+            .collect();
+        let assessed = ["adopted", "non_standard_report", "criticism"];
+        for line in full["lines"].as_array().expect("lines") {
+            if assessed.iter().any(|fact| line["fact"].to_string().contains(fact)) {
+                hidden.push(document_of(line));
+            }
+        }
+        assert!(
+            full["lines"].as_array().expect("lines").iter().any(|l| hidden.contains(&document_of(l))),
+            "{backend:?}: beiling's score has lines from the desk's own records: {full}"
+        );
+        let own = sheet_as(officer.clone()).await;
+        let lines = own["lines"].as_array().expect("lines");
+        assert!(!lines.is_empty(), "{own}");
+        assert!(lines.iter().all(|l| !hidden.contains(&document_of(l))), "{backend:?}: a desk-only line: {own}");
+        let points: f64 = lines.iter().filter_map(|l| l["points"].as_f64()).sum();
+        assert_eq!(own["total"].as_f64(), Some(100.0 + points), "{backend:?}: made of the lines shown: {own}");
+        let (_, board) = get(&server, &officer, "/api/v1/scores?year=2026").await;
+        let board: Value = serde_json::from_str(&board).expect("json");
+        let units: Vec<&str> =
+            board["units"].as_array().expect("units").iter().filter_map(|u| u["unit"].as_str()).collect();
+        assert_eq!(units, vec!["beiling"], "{backend:?}: only the units they oversee: {board}");
+        let (status, _) = get(&server, &officer, "/api/v1/scores/tourism?year=2026").await;
+        assert_eq!(status, 404, "{backend:?}: another unit's sheet");
+        for outsider in ["city-admin", "beiling-field"] {
+            let token = demo_login(&server, outsider).await;
+            let (status, body) = get(&server, &token, "/api/v1/scores/beiling?year=2026").await;
+            assert_eq!(status, 404, "{backend:?}: {outsider}: {body}");
+            let (status, body) = get(&server, &token, "/api/v1/scores?year=2026").await;
+            assert_eq!(status, 403, "{backend:?}: {outsider}: {body}");
+        }
+
         // A unit officer is not sent the publications.
         let officer = demo_login(&server, "beiling-officer-1").await;
         let (status, body) = get(&server, &officer, "/api/v1/reports/yearly/2026").await;

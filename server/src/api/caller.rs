@@ -9,6 +9,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use zhiban_model::DocumentId;
 use zhiban_model::access::{Audience, Viewer};
+use zhiban_model::documents::Known;
+use zhiban_model::documents::directory::Role;
 
 use super::error::ApiError;
 use crate::AppState;
@@ -82,6 +84,13 @@ impl Caller {
                 .map(|(id, _)| id.to_string())
                 .collect(),
         ))
+    }
+
+    /// Whether this caller may see the score of `unit`: the desk and leaders any unit's, a unit's duty officers
+    /// those of the units they oversee. Field reporters and administrators none.
+    pub fn sees_scores_of(&self, state: &AppState, unit: &str) -> bool {
+        self.viewer.sees_everything()
+            || (self.viewer.has(Role::UnitOfficer) && state.hub.office().directory().is_within(unit, &self.viewer.unit))
     }
 
     /// Whether this caller may see the roster of `unit` (and who is on duty there).

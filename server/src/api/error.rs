@@ -25,6 +25,11 @@ impl ApiError {
     pub fn not_found(reason: impl Into<String>) -> Self {
         Self { status: StatusCode::NOT_FOUND, reason: reason.into() }
     }
+
+    /// A view this person's roles do not open at all (not one document they may not see: that is not found).
+    pub fn forbidden(reason: impl Into<String>) -> Self {
+        Self { status: StatusCode::FORBIDDEN, reason: reason.into() }
+    }
 }
 
 impl From<sqlx::Error> for ApiError {

@@ -1,11 +1,19 @@
 //! Unit scores (考核) for a year or any period: the ranking, and each unit's lines, every one naming the
 //! record that caused it.
+//!
+//! Scores are for the desk and leaders (every unit, every record) and for a unit's duty officers (the units
+//! they oversee). A score is made of records in documents, so an officer's is made only of the records in
+//! documents they may see, by the same rules as the documents themselves: a spot-check plan and the
+//! assessment record are the desk's, and their lines are left out of what anyone else is shown (the ranking
+//! is then among the units shown, from those records).
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use zhiban_model::documents::directory::Role;
+use zhiban_model::rules::scores::UnitScore;
 use zhiban_model::rules::start_of_day;
 
 use super::caller::Caller;
@@ -97,22 +105,48 @@ fn summary(state: &AppState, s: &zhiban_model::rules::scores::UnitScore) -> Scor
     }
 }
 
+/// The scores `caller` may see over the period, best first: the units they may see scored, from the
+/// records they may see.
+async fn scores_for(caller: &Caller, state: &AppState, from: i64, to: i64) -> Result<Vec<UnitScore>, ApiError> {
+    let office = state.hub.office();
+    let units: Vec<String> =
+        scores::scored_units(office).into_iter().filter(|unit| caller.sees_scores_of(state, unit)).collect();
+    if units.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut evidence = scores::evidence(office, from, to, time::now_millis()).await?;
+    if let Some(visible) = caller.visible(state).await? {
+        evidence.retain(|e| visible.contains(&e.document));
+    }
+    Ok(zhiban_model::rules::scores::score(&units, evidence, &office.rules.scores))
+}
+
+/// Scores are not for field reporters or administrators.
+fn refuse_unless_scored(caller: &Caller) -> Result<(), ApiError> {
+    if caller.viewer.sees_everything() || caller.viewer.has(Role::UnitOfficer) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("unit scores are for the desk, leaders and units' duty officers"))
+    }
+}
+
 /// The ranking: every unit's score over the period, best first. The desk and leaders see every unit; a
-/// unit's officers see the units they oversee.
+/// unit's officers see the units they oversee, scored from the records they may see.
 #[utoipa::path(get, path = "/api/v1/scores", params(ScorePeriod), tag = "scores",
-    responses((status = 200, body = ScoreBoard), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = ScoreBoard), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn board(
     caller: Caller,
     State(state): State<AppState>,
     Query(query): Query<ScorePeriod>,
 ) -> ApiResult<ScoreBoard> {
+    refuse_unless_scored(&caller)?;
     let (from, to) = period(&query)?;
-    let all = scores::scores(state.hub.office(), from, to, time::now_millis()).await?;
-    let units = all.iter().filter(|s| caller.sees_rosters_of(&state, &s.unit)).map(|s| summary(&state, s)).collect();
+    let units = scores_for(&caller, &state, from, to).await?.iter().map(|s| summary(&state, s)).collect();
     Ok(Json(ScoreBoard { from: time::text(from), to: time::text(to), units }))
 }
 
-/// One unit's score sheet: every point and deduction with the record it comes from.
+/// One unit's score sheet: every point and deduction with the record it comes from (for a unit's officers,
+/// the records they may see).
 #[utoipa::path(get, path = "/api/v1/scores/{unit}", params(("unit" = String, Path), ScorePeriod), tag = "scores",
     responses((status = 200, body = UnitScoreSheet), (status = 404, body = ErrorBody)))]
 pub async fn sheet(
@@ -123,10 +157,10 @@ pub async fn sheet(
 ) -> ApiResult<UnitScoreSheet> {
     let (from, to) = period(&query)?;
     let not_found = || ApiError::not_found(format!("no scored unit {unit:?}"));
-    if !caller.sees_rosters_of(&state, &unit) {
+    if !caller.sees_scores_of(&state, &unit) {
         return Err(not_found());
     }
-    let all = scores::scores(state.hub.office(), from, to, time::now_millis()).await?;
+    let all = scores_for(&caller, &state, from, to).await?;
     let score = all.into_iter().find(|s| s.unit == unit).ok_or_else(not_found)?;
     let lines = score
         .lines
