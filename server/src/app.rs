@@ -41,6 +41,8 @@ pub struct ServerConfig {
     pub max_changes_per_message: usize,
     /// Sync connections one user may have open at once on this server; one more is refused at `join`.
     pub max_connections_per_user: usize,
+    /// Bytes one person's attachment uploads (whole or under way) may take; past it an upload is refused.
+    pub attachment_quota_bytes: u64,
     pub hub: HubConfig,
     /// The office's rules and numbers (grade thresholds, deadlines, calendar).
     pub rules: DutyRules,
@@ -60,6 +62,7 @@ impl Default for ServerConfig {
             max_missing_documents_per_connection: DEFAULT_MAX_MISSING_DOCUMENTS_PER_CONNECTION,
             max_changes_per_message: DEFAULT_MAX_CHANGES_PER_MESSAGE,
             max_connections_per_user: DEFAULT_MAX_CONNECTIONS_PER_USER,
+            attachment_quota_bytes: crate::attachments::DEFAULT_QUOTA_BYTES,
             hub: HubConfig::default(),
             rules: DutyRules::default(),
             accounts: AccountPolicy::default(),
@@ -73,6 +76,8 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub limits: ConnectionLimits,
     pub accounts: Accounts,
+    /// Bytes one person's attachment uploads may take (`ServerConfig::attachment_quota_bytes`).
+    pub attachment_quota_bytes: u64,
 }
 
 pub fn app(state: AppState) -> Router {
@@ -170,6 +175,8 @@ pub async fn launch_with_tcp_listener(
     let hub_config = HubConfig { clock: config.clock.clone(), ..config.hub.clone() };
     let hub = Hub::start(store, office, hub_config).await?;
     let scheduler = crate::alerts::scheduler::spawn(hub.office().clone(), config.clock.clone(), hub.clone());
+    // Partial attachment uploads left 24 h are removed, by the same clock.
+    let attachment_expiry = crate::attachments::spawn_expiry(hub.clone());
     let limits = ConnectionLimits {
         max_frame_bytes: config.max_frame_bytes,
         keepalive: config.keepalive,
@@ -179,13 +186,14 @@ pub async fn launch_with_tcp_listener(
         max_connections_per_user: config.max_connections_per_user,
     };
     let accounts = Accounts::new(hub.store().database(), config.clock.clone(), config.accounts.clone());
-    let state = AppState { hub, limits, accounts };
+    let state = AppState { hub, limits, accounts, attachment_quota_bytes: config.attachment_quota_bytes };
     // With the peer's address, for throttling failed logins per address.
     let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await;
     // Escalations wait in the database for the next server; this one calls nobody once stopped.
     scheduler.abort();
+    attachment_expiry.abort();
     served?;
     // Give in-flight commits a moment; every confirmed change is already durable.
     tokio::time::sleep(Duration::from_millis(50)).await;

@@ -2,13 +2,53 @@
 //! chunks when they can reach the server, and resume after an interruption from the offset the server holds:
 //!
 //! - `PUT /api/v1/attachments/{sha256}?offset=N&total=SIZE` appends the body at `N` (`total`, the whole size,
-//!   is needed on the first chunk and checked on the others); a wrong `N` gets 409 with the server's offset.
-//! - `GET /api/v1/attachments/{sha256}/status` → `{"received": N, "complete": bool}`.
+//!   is needed on the first chunk and checked on the others); a wrong `N` gets 409 with the offset to send
+//!   from (`received`).
+//! - `GET /api/v1/attachments/{sha256}/status` → `{"received": N, "complete": bool, "total": SIZE}`.
 //! - `GET /api/v1/attachments/{sha256}` → the bytes, once complete.
 //!
 //! When the last byte arrives the whole upload is hashed; bytes that do not hash to their name are discarded
 //! (422) so the phone sends them again from the start. Every route needs an access token, as the rest of the
 //! API does.
+//!
+//! **Who may read.** The bytes and the status are answered only to a person who may see at least one
+//! incident whose `attachments` lists the hash (the `incident_attachments` projection, written with the
+//! incident's own chunk; each incident checked by the API's `Caller::check`), and the status also to the
+//! person uploading it, so they can resume. Anyone else is told 404 `no attachment …`, exactly as for a hash
+//! the server has never heard of. The console serves the bytes through the same function (`bytes`).
+//!
+//! **Whose upload.** A partial upload belongs to the person who sent its first chunk (`uploaded_by`):
+//!
+//! - Its uploader continues it from its offset; at another offset they get 409 with the server's offset.
+//! - Anyone else (or its uploader with another `total`) sending a chunk at offset 0 starts it over: their
+//!   bytes replace it and it becomes theirs. So a wrong size announced by someone else blocks no one.
+//! - Anyone else continuing it at an offset past 0 gets 409 with offset 0: they start over as above, and
+//!   never append to bytes someone else sent.
+//! - Except that another person's upload of the same size that had a chunk in the last minute is left to
+//!   finish (503 with `Retry-After`): two phones uploading the same photo at once would otherwise start each
+//!   other over for ever. The other's upload is most likely the same bytes, and whole a moment later.
+//! - A complete upload was verified by its hash, so it is nobody's to replace; a chunk for it is answered
+//!   `complete` and not stored.
+//!
+//! Partial uploads made before uploaders were recorded have none: anyone may start them over. Uploads are
+//! not refused for a hash that no incident the uploader may see lists: a phone's photo must upload even when
+//! the change attaching it was refused or the person may no longer see the incident (the desk may), and one
+//! refused upload would stop the phone's others. What nobody may see is bounded by the quota and, while
+//! partial, by the expiry.
+//!
+//! **Expiry.** A partial upload without a new chunk for 24 hours (by the server's `Clock`) is removed, bytes
+//! and row: by a sweep before each chunk is stored, and by a task `app.rs` starts, which sweeps each time
+//! the server's clock has moved on a minute (and once a minute by the machine's). Until swept, one that old
+//! is treated as absent.
+//!
+//! **Quota.** What one person's uploads take, whole or under way (a partial one at its announced size, what
+//! it will take once whole), may not pass `--attachment-quota-bytes` (2 GiB by default): a chunk that would
+//! is refused with 413 and the reason, before any of its bytes are stored. Nothing removes a complete upload
+//! yet, so those count for good. The check is per chunk, so a person's uploads racing each other on
+//! PostgreSQL may pass it by what is in flight.
+
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -19,15 +59,27 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use zhiban_model::DocumentId;
 use zhiban_model::documents::incident::is_sha256_hex;
 
 use crate::AppState;
 use crate::api::caller::Caller;
+use crate::api::error::ApiError;
+use crate::database::Database;
+use crate::sync::Hub;
 
 /// The largest chunk one request may carry.
 pub const MAX_CHUNK_BYTES: usize = 4 * 1024 * 1024;
 /// The largest attachment the server keeps.
 pub const MAX_ATTACHMENT_BYTES: i64 = 64 * 1024 * 1024;
+/// What one person's uploads may take unless `--attachment-quota-bytes` says otherwise: 2 GiB.
+pub const DEFAULT_QUOTA_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// A partial upload without a new chunk for this long is removed.
+pub const PARTIAL_EXPIRY: Duration = Duration::from_secs(24 * 60 * 60);
+/// Another person's upload of the same size with a chunk this recent is left to finish.
+pub const BUSY_WINDOW: Duration = Duration::from_secs(60);
+/// How far the server's clock moves on between two sweeps of expired partial uploads.
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -43,6 +95,10 @@ struct ChunkQuery {
     total: Option<i64>,
 }
 
+fn millis(d: Duration) -> i64 {
+    d.as_millis() as i64
+}
+
 fn error(status: StatusCode, reason: impl Into<String>) -> Response {
     (status, Json(json!({ "error": reason.into() }))).into_response()
 }
@@ -52,8 +108,9 @@ fn database_error(e: sqlx::Error) -> Response {
     error(StatusCode::SERVICE_UNAVAILABLE, format!("the server could not store or read the attachment: {e}"))
 }
 
-fn now_millis() -> i64 {
-    chrono::Utc::now().timestamp_millis()
+/// What a person who may not see the attachment is told: the same as for one that does not exist.
+fn not_found(sha256: &str) -> Response {
+    ApiError::not_found(format!("no attachment {sha256}")).into_response()
 }
 
 fn bad_name(sha256: &str) -> Option<Response> {
@@ -62,43 +119,136 @@ fn bad_name(sha256: &str) -> Option<Response> {
     })
 }
 
-/// (total, received, complete) of an upload.
-type Progress = (i64, i64, bool);
-
-async fn progress(state: &AppState, sha256: &str) -> Result<Option<Progress>, sqlx::Error> {
-    let db = state.hub.store().database();
-    let row: Option<(i64, i64, i64)> = crate::on_database!(&db, pool => {
-        sqlx::query_as("SELECT total, received, complete FROM attachment_uploads WHERE sha256 = $1")
-            .bind(sha256)
-            .fetch_optional(pool)
-            .await?
-    });
-    Ok(row.map(|(total, received, complete)| (total, received, complete != 0)))
+/// A size as a person reads it.
+fn size(bytes: i64) -> String {
+    const MIB: i64 = 1024 * 1024;
+    if bytes >= 1024 * MIB {
+        format!("{:.1} GiB", bytes as f64 / (1024 * MIB) as f64)
+    } else if bytes >= MIB {
+        format!("{:.1} MiB", bytes as f64 / MIB as f64)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
-async fn status(_caller: Caller, State(state): State<AppState>, Path(sha256): Path<String>) -> Response {
+/// An upload as stored.
+#[derive(Debug, Clone)]
+struct Upload {
+    total: i64,
+    received: i64,
+    complete: bool,
+    uploaded_by: Option<String>,
+    updated_at: i64,
+}
+
+type UploadRow = (i64, i64, i64, Option<String>, i64);
+
+impl Upload {
+    fn from_row((total, received, complete, uploaded_by, updated_at): UploadRow) -> Self {
+        Self { total, received, complete: complete != 0, uploaded_by, updated_at }
+    }
+
+    /// A partial upload left without a chunk past the expiry: as good as gone.
+    fn expired(&self, now: i64) -> bool {
+        !self.complete && self.updated_at < now - millis(PARTIAL_EXPIRY)
+    }
+
+    fn uploaded_by(&self, username: &str) -> bool {
+        self.uploaded_by.as_deref() == Some(username)
+    }
+}
+
+const SELECT_UPLOAD: &str =
+    "SELECT total, received, complete, uploaded_by, updated_at FROM attachment_uploads WHERE sha256 = $1";
+
+/// The upload of `sha256`, unless there is none or it is a partial one that has expired.
+async fn upload(state: &AppState, sha256: &str) -> Result<Option<Upload>, sqlx::Error> {
+    let db = state.hub.store().database();
+    let row: Option<UploadRow> = crate::on_database!(&db, pool => {
+        sqlx::query_as(SELECT_UPLOAD).bind(sha256).fetch_optional(pool).await?
+    });
+    let now = state.hub.now_millis();
+    Ok(row.map(Upload::from_row).filter(|u| !u.expired(now)))
+}
+
+/// Whether `caller` may see at least one incident whose attachments list `sha256`: the API's own check
+/// on each incident the projection says lists it.
+async fn listed_for(state: &AppState, caller: &Caller, sha256: &str) -> Result<bool, ApiError> {
+    let db = state.hub.store().database();
+    let incidents: Vec<String> = crate::on_database!(&db, pool => {
+        sqlx::query_scalar("SELECT document_id FROM incident_attachments WHERE sha256 = $1")
+            .bind(sha256)
+            .fetch_all(pool)
+            .await?
+    });
+    for id in incidents {
+        let Ok(id) = id.parse::<DocumentId>() else { continue };
+        match caller.check(state, id, "incident").await {
+            Ok(()) => return Ok(true),
+            Err(e) if e.status == StatusCode::NOT_FOUND => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(false)
+}
+
+async fn status(caller: Caller, State(state): State<AppState>, Path(sha256): Path<String>) -> Response {
     if let Some(bad) = bad_name(&sha256) {
         return bad;
     }
-    match progress(&state, &sha256).await {
-        Ok(Some((total, received, complete))) => {
-            Json(json!({ "received": received, "complete": complete, "total": total })).into_response()
+    let upload = match upload(&state, &sha256).await {
+        Ok(upload) => upload,
+        Err(e) => return database_error(e),
+    };
+    // Its uploader follows their own upload, whatever they may see.
+    if !upload.as_ref().is_some_and(|u| u.uploaded_by(&caller.principal.username)) {
+        match listed_for(&state, &caller, &sha256).await {
+            Ok(true) => {}
+            Ok(false) => return not_found(&sha256),
+            Err(e) => return e.into_response(),
         }
-        Ok(None) => Json(json!({ "received": 0, "complete": false })).into_response(),
-        Err(e) => database_error(e),
+    }
+    match upload {
+        Some(u) => Json(json!({ "received": u.received, "complete": u.complete, "total": u.total })).into_response(),
+        None => Json(json!({ "received": 0, "complete": false })).into_response(),
     }
 }
 
 /// What appending a chunk found.
 enum Appended {
-    Stored { received: i64, total: i64 },
-    AlreadyComplete { total: i64 },
-    WrongOffset { received: i64 },
-    WrongTotal { total: i64 },
+    Stored {
+        received: i64,
+        total: i64,
+    },
+    AlreadyComplete {
+        total: i64,
+    },
+    /// Continue from `received`.
+    WrongOffset {
+        received: i64,
+    },
+    /// Someone else's partial upload is there: start over from 0, which replaces it.
+    NotYours,
+    /// Someone else is uploading bytes of this name and size right now.
+    Busy {
+        seconds_ago: i64,
+    },
+    /// Every byte is here but not yet hashed (a server stopped between the last chunk and its check).
+    Unverified,
+    OverQuota {
+        held: i64,
+        total: i64,
+        quota: i64,
+    },
+    NeedsTotal,
+    DoesNotFit {
+        end: i64,
+        total: i64,
+    },
 }
 
 async fn put_chunk(
-    _caller: Caller,
+    caller: Caller,
     State(state): State<AppState>,
     Path(sha256): Path<String>,
     Query(query): Query<ChunkQuery>,
@@ -116,6 +266,9 @@ async fn put_chunk(
     if body.is_empty() {
         return error(StatusCode::BAD_REQUEST, "the chunk is empty");
     }
+    if query.offset < 0 {
+        return error(StatusCode::BAD_REQUEST, format!("offset {} is before the start", query.offset));
+    }
     if let Some(total) = query.total {
         if total <= 0 || total > MAX_ATTACHMENT_BYTES {
             return error(
@@ -123,16 +276,36 @@ async fn put_chunk(
                 format!("an attachment may have 1 to {MAX_ATTACHMENT_BYTES} bytes; this one says {total}"),
             );
         }
-        if query.offset < 0 || query.offset + body.len() as i64 > total {
+        if query.offset + body.len() as i64 > total {
             return error(
                 StatusCode::BAD_REQUEST,
                 format!("bytes {}..{} do not fit in {total} bytes", query.offset, query.offset + body.len() as i64),
             );
         }
     }
-    let appended = match append(&state, &sha256, query.offset, query.total, &body).await {
-        Ok(Ok(appended)) => appended,
-        Ok(Err(refusal)) => return refusal,
+    let database = state.hub.store().database();
+    // Costs one indexed delete that finds nothing, nearly always.
+    if let Err(e) = expire(&database, state.hub.now_millis()).await {
+        tracing::warn!(error = %e, "cannot remove expired partial uploads; the periodic sweep will");
+    }
+    let chunk = Chunk {
+        uploader: &caller.principal.username,
+        sha256: &sha256,
+        offset: query.offset,
+        total: query.total,
+        data: &body,
+        quota: i64::try_from(state.attachment_quota_bytes).unwrap_or(i64::MAX),
+    };
+    // A second try only after checking bytes a stopped server left unchecked.
+    let mut appended = append(&state, &chunk).await;
+    if let Ok(Appended::Unverified) = appended {
+        if let Err(e) = verify(&state, &sha256).await {
+            return database_error(e);
+        }
+        appended = append(&state, &chunk).await;
+    }
+    let appended = match appended {
+        Ok(appended) => appended,
         Err(e) => return database_error(e),
     };
     match appended {
@@ -145,10 +318,46 @@ async fn put_chunk(
             })),
         )
             .into_response(),
-        Appended::WrongTotal { total } => error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("this attachment was announced with {total} bytes; the same name cannot have another size"),
+        Appended::NotYours => (
+            StatusCode::CONFLICT,
+            Json(json!({
+                "error": "the bytes of this attachment on the server were sent by someone else; send yours from \
+                          the start (offset 0): they replace them",
+                "received": 0,
+            })),
+        )
+            .into_response(),
+        Appended::Busy { seconds_ago } => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, BUSY_WINDOW.as_secs().to_string())],
+            Json(json!({
+                "error": format!(
+                    "someone else is uploading an attachment of this name and size (a chunk came {seconds_ago} s \
+                     ago); it is most likely the same file and complete shortly: try again in a minute"
+                ),
+            })),
+        )
+            .into_response(),
+        Appended::Unverified => error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the server is checking the bytes of this attachment; try again in a moment",
         ),
+        Appended::OverQuota { held, total, quota } => error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "your uploads on this server already take {} and this attachment of {} would pass your quota \
+                 of {}; ask an administrator to raise --attachment-quota-bytes",
+                size(held),
+                size(total),
+                size(quota)
+            ),
+        ),
+        Appended::NeedsTotal => {
+            error(StatusCode::BAD_REQUEST, "the first chunk of an attachment must say its total size (`total=`)")
+        }
+        Appended::DoesNotFit { end, total } => {
+            error(StatusCode::BAD_REQUEST, format!("bytes {}..{end} do not fit in {total} bytes", chunk.offset))
+        }
         Appended::Stored { received, total } if received < total => {
             Json(json!({ "received": received, "complete": false })).into_response()
         }
@@ -165,74 +374,181 @@ async fn put_chunk(
     }
 }
 
-/// Appends one chunk in one transaction: the offset must be where the server is.
-async fn append(
-    state: &AppState,
-    sha256: &str,
+/// One chunk as sent.
+struct Chunk<'a> {
+    uploader: &'a str,
+    sha256: &'a str,
     offset: i64,
     total: Option<i64>,
-    data: &[u8],
-) -> Result<Result<Appended, Response>, sqlx::Error> {
+    data: &'a [u8],
+    quota: i64,
+}
+
+/// Stores one chunk in one transaction, by the rules in the module's doc.
+async fn append(state: &AppState, chunk: &Chunk<'_>) -> Result<Appended, sqlx::Error> {
     let db = state.hub.store().database();
-    let now = now_millis();
+    let now = state.hub.now_millis();
+    let len = chunk.data.len() as i64;
     crate::on_database!(&db, pool => {
         let mut tx = pool.begin().await?;
-        if let Some(total) = total {
-            sqlx::query(
-                "INSERT INTO attachment_uploads (sha256, total, received, complete, updated_at)
-                 VALUES ($1, $2, 0, 0, $3) ON CONFLICT (sha256) DO NOTHING",
-            )
-            .bind(sha256)
-            .bind(total)
-            .bind(now)
+        // A write first: PostgreSQL locks the row until the end, SQLite takes its write lock at once (a read
+        // transaction upgraded to a write later fails when another wrote in between).
+        sqlx::query("UPDATE attachment_uploads SET updated_at = updated_at WHERE sha256 = $1")
+            .bind(chunk.sha256)
             .execute(&mut *tx)
             .await?;
-        }
-        let row: Option<(i64, i64, i64)> =
-            sqlx::query_as("SELECT total, received, complete FROM attachment_uploads WHERE sha256 = $1")
-                .bind(sha256)
-                .fetch_optional(&mut *tx)
+        let row: Option<UploadRow> =
+            sqlx::query_as(SELECT_UPLOAD).bind(chunk.sha256).fetch_optional(&mut *tx).await?;
+        let found = row.is_some();
+        let existing = row.map(Upload::from_row).filter(|u| !u.expired(now));
+        // An expired partial upload not yet swept: gone, but its row is still to be removed.
+        let expired = found && existing.is_none();
+        // Continuing one's own partial upload as announced.
+        if let Some(u) = &existing
+            && !u.complete
+            && u.uploaded_by(chunk.uploader)
+            && chunk.total.is_none_or(|t| t == u.total)
+        {
+            if u.received == u.total {
+                return Ok(Appended::Unverified);
+            }
+            if chunk.offset != u.received {
+                return Ok(Appended::WrongOffset { received: u.received });
+            }
+            let end = u.received + len;
+            if end > u.total {
+                return Ok(Appended::DoesNotFit { end, total: u.total });
+            }
+            let held: i64 =
+                sqlx::query_scalar(HELD_BY).bind(chunk.uploader).bind(chunk.sha256).fetch_one(&mut *tx).await?;
+            if held + u.total > chunk.quota {
+                return Ok(Appended::OverQuota { held, total: u.total, quota: chunk.quota });
+            }
+            let moved = sqlx::query(
+                "UPDATE attachment_uploads SET received = $2, updated_at = $3 \
+                 WHERE sha256 = $1 AND received = $4 AND complete = 0",
+            )
+            .bind(chunk.sha256)
+            .bind(end)
+            .bind(now)
+            .bind(u.received)
+            .execute(&mut *tx)
+            .await?;
+            if moved.rows_affected() != 1 {
+                return Ok(Appended::WrongOffset { received: u.received });
+            }
+            sqlx::query("INSERT INTO attachment_chunks (sha256, start_offset, data) VALUES ($1, $2, $3)")
+                .bind(chunk.sha256)
+                .bind(chunk.offset)
+                .bind(chunk.data)
+                .execute(&mut *tx)
                 .await?;
-        let Some((stored_total, received, complete)) = row else {
-            return Ok(Err(error(StatusCode::BAD_REQUEST, "the first chunk of an attachment must say its total size")));
-        };
-        if complete != 0 {
-            return Ok(Ok(Appended::AlreadyComplete { total: stored_total }));
+            tx.commit().await?;
+            return Ok(Appended::Stored { received: end, total: u.total });
         }
-        if total.is_some_and(|t| t != stored_total) {
-            return Ok(Ok(Appended::WrongTotal { total: stored_total }));
+        match &existing {
+            Some(u) if u.complete => return Ok(Appended::AlreadyComplete { total: u.total }),
+            Some(u) if u.received == u.total => return Ok(Appended::Unverified),
+            // Someone else's, or one's own with another size: only a new start replaces it.
+            Some(u) if chunk.offset != 0 => {
+                return Ok(if u.uploaded_by(chunk.uploader) {
+                    Appended::WrongOffset { received: 0 }
+                } else {
+                    Appended::NotYours
+                });
+            }
+            None if chunk.offset != 0 => return Ok(Appended::WrongOffset { received: 0 }),
+            _ => {}
         }
-        if offset != received {
-            return Ok(Ok(Appended::WrongOffset { received }));
+        let Some(total) = chunk.total else { return Ok(Appended::NeedsTotal) };
+        if let Some(u) = &existing
+            && u.uploaded_by.is_some()
+            && !u.uploaded_by(chunk.uploader)
+            && u.total == total
+            && now - u.updated_at < millis(BUSY_WINDOW)
+        {
+            return Ok(Appended::Busy { seconds_ago: (now - u.updated_at).max(0) / 1000 });
         }
-        let new_received = received + data.len() as i64;
-        if new_received > stored_total {
-            return Ok(Err(error(
-                StatusCode::BAD_REQUEST,
-                format!("bytes {offset}..{new_received} do not fit in {stored_total} bytes"),
-            )));
+        let held: i64 =
+            sqlx::query_scalar(HELD_BY).bind(chunk.uploader).bind(chunk.sha256).fetch_one(&mut *tx).await?;
+        if held + total > chunk.quota {
+            return Ok(Appended::OverQuota { held, total, quota: chunk.quota });
         }
-        // Conditional, so two uploads racing at the same offset cannot both append.
-        let moved = sqlx::query(
-            "UPDATE attachment_uploads SET received = $2, updated_at = $3 WHERE sha256 = $1 AND received = $4",
+        if existing.is_some() || expired {
+            // Its chunks go with it (ON DELETE CASCADE; SQLite's connections enforce foreign keys).
+            sqlx::query("DELETE FROM attachment_uploads WHERE sha256 = $1 AND complete = 0")
+                .bind(chunk.sha256)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let inserted = sqlx::query(
+            "INSERT INTO attachment_uploads (sha256, total, received, complete, updated_at, uploaded_by) \
+             VALUES ($1, $2, $3, 0, $4, $5) ON CONFLICT (sha256) DO NOTHING",
         )
-        .bind(sha256)
-        .bind(new_received)
+        .bind(chunk.sha256)
+        .bind(total)
+        .bind(len)
         .bind(now)
-        .bind(received)
+        .bind(chunk.uploader)
         .execute(&mut *tx)
         .await?;
-        if moved.rows_affected() != 1 {
-            return Ok(Ok(Appended::WrongOffset { received }));
+        if inserted.rows_affected() != 1 {
+            // Another upload of these bytes began at this moment: look again from the start.
+            return Ok(Appended::WrongOffset { received: 0 });
         }
-        sqlx::query("INSERT INTO attachment_chunks (sha256, start_offset, data) VALUES ($1, $2, $3)")
-            .bind(sha256)
-            .bind(offset)
-            .bind(data)
+        sqlx::query("INSERT INTO attachment_chunks (sha256, start_offset, data) VALUES ($1, 0, $2)")
+            .bind(chunk.sha256)
+            .bind(chunk.data)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(Ok(Appended::Stored { received: new_received, total: stored_total }))
+        Ok(Appended::Stored { received: len, total })
+    })
+}
+
+/// What a person's uploads take besides the one being stored: whole ones at their size, partial ones at the
+/// size announced (`$1` the person, `$2` the hash being stored).
+const HELD_BY: &str = "SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) FROM attachment_uploads \
+                       WHERE uploaded_by = $1 AND sha256 <> $2";
+
+/// Removes partial uploads without a chunk for `PARTIAL_EXPIRY` before `now`, their bytes with them;
+/// returns how many.
+pub async fn expire(database: &Database, now: i64) -> Result<u64, sqlx::Error> {
+    let cutoff = now - millis(PARTIAL_EXPIRY);
+    let removed = crate::on_database!(database, pool => {
+        // Their chunks go with them (ON DELETE CASCADE; SQLite's connections enforce foreign keys), in the same
+        // statement, so a chunk arriving meanwhile either keeps its upload or comes after it.
+        sqlx::query("DELETE FROM attachment_uploads WHERE complete = 0 AND updated_at < $1")
+            .bind(cutoff)
+            .execute(pool)
+            .await?
+            .rows_affected()
+    });
+    Ok(removed)
+}
+
+/// Sweeps expired partial uploads each time the server's clock has moved on `SWEEP_EVERY` (and at least
+/// that often by the machine's), until aborted when the server stops.
+pub fn spawn_expiry(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(Duration::from_secs(1));
+        let mut swept_at: Option<(i64, tokio::time::Instant)> = None;
+        loop {
+            interval.tick().await;
+            let now = hub.now_millis();
+            let due = swept_at.is_none_or(|(office, machine)| {
+                now - office >= millis(SWEEP_EVERY) || now < office || machine.elapsed() >= SWEEP_EVERY
+            });
+            if !due {
+                continue;
+            }
+            match expire(&hub.store().database(), now).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed partial attachment uploads left for 24 h"),
+                Err(e) => tracing::warn!(error = %e, "cannot remove expired partial uploads; trying again"),
+            }
+            swept_at = Some((now, tokio::time::Instant::now()));
+        }
     })
 }
 
@@ -248,7 +564,8 @@ async fn chunks(state: &AppState, sha256: &str) -> Result<Vec<Vec<u8>>, sqlx::Er
     })
 }
 
-/// Hashes the whole upload: marks it complete when it matches its name, discards it when not.
+/// Hashes the whole upload: marks it complete when it matches its name, discards it when not. Only an
+/// upload still partial with every byte received is touched.
 async fn verify(state: &AppState, sha256: &str) -> Result<bool, sqlx::Error> {
     let mut hasher = Sha256::new();
     for chunk in chunks(state, sha256).await? {
@@ -257,46 +574,63 @@ async fn verify(state: &AppState, sha256: &str) -> Result<bool, sqlx::Error> {
     let digest: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
     let db = state.hub.store().database();
     let matches = digest == sha256;
+    let now = state.hub.now_millis();
     crate::on_database!(&db, pool => {
-        let mut tx = pool.begin().await?;
         if matches {
-            sqlx::query("UPDATE attachment_uploads SET complete = 1, updated_at = $2 WHERE sha256 = $1")
-                .bind(sha256)
-                .bind(now_millis())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE attachment_uploads SET complete = 1, updated_at = $2 \
+                 WHERE sha256 = $1 AND complete = 0 AND received = total",
+            )
+            .bind(sha256)
+            .bind(now)
+            .execute(pool)
+            .await?;
         } else {
-            sqlx::query("DELETE FROM attachment_chunks WHERE sha256 = $1").bind(sha256).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM attachment_uploads WHERE sha256 = $1").bind(sha256).execute(&mut *tx).await?;
+            // Its chunks go with it (ON DELETE CASCADE).
+            sqlx::query("DELETE FROM attachment_uploads WHERE sha256 = $1 AND complete = 0 AND received = total")
+                .bind(sha256)
+                .execute(pool)
+                .await?;
         }
-        tx.commit().await?;
     });
     Ok(matches)
 }
 
-async fn get_bytes(_caller: Caller, State(state): State<AppState>, Path(sha256): Path<String>) -> Response {
-    bytes(&state, &sha256, "application/octet-stream").await
+async fn get_bytes(caller: Caller, State(state): State<AppState>, Path(sha256): Path<String>) -> Response {
+    bytes(&state, &caller, &sha256, "application/octet-stream").await
 }
 
-/// The bytes of a complete attachment as `media_type` (the console shows photos inline); JSON reasons
-/// otherwise.
-pub(crate) async fn bytes(state: &AppState, sha256: &str, media_type: &str) -> Response {
-    let sha256 = sha256.to_owned();
-    if let Some(bad) = bad_name(&sha256) {
+/// The bytes of a complete attachment as `media_type` (the console shows photos inline), to a caller who
+/// may see an incident listing it; JSON reasons otherwise. Every door serving attachment bytes comes here.
+pub(crate) async fn bytes(state: &AppState, caller: &Caller, sha256: &str, media_type: &str) -> Response {
+    if let Some(bad) = bad_name(sha256) {
         return bad;
     }
-    match progress(state, &sha256).await {
-        Ok(Some((_, _, true))) => {}
-        Ok(Some((total, received, false))) => {
+    match listed_for(state, caller, sha256).await {
+        Ok(true) => {}
+        Ok(false) => return not_found(sha256),
+        Err(e) => return e.into_response(),
+    }
+    match upload(state, sha256).await {
+        Ok(Some(u)) if u.complete => {}
+        Ok(Some(u)) => {
             return error(
                 StatusCode::CONFLICT,
-                format!("the attachment is still being uploaded ({received} of {total} bytes)"),
+                format!("the attachment is still being uploaded ({} of {} bytes)", u.received, u.total),
             );
         }
-        Ok(None) => return error(StatusCode::NOT_FOUND, format!("the server has no attachment {sha256}")),
+        Ok(None) => {
+            return error(
+                StatusCode::NOT_FOUND,
+                format!(
+                    "the server has no bytes of attachment {sha256} yet; the phone that attached it sends them \
+                     when it next syncs"
+                ),
+            );
+        }
         Err(e) => return database_error(e),
     }
-    match chunks(state, &sha256).await {
+    match chunks(state, sha256).await {
         Ok(chunks) => (
             [(header::CONTENT_TYPE, media_type.to_owned()), (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned())],
             chunks.concat(),

@@ -118,5 +118,6 @@ async fn attachment(
     } else {
         "application/octet-stream"
     };
-    Ok(crate::attachments::bytes(&state, &sha256, media_type).await)
+    // The same check as the API's: someone who may see an incident listing the hash.
+    Ok(crate::attachments::bytes(&state, &desk.caller(), &sha256, media_type).await)
 }
