@@ -199,6 +199,9 @@ enum Command {
         #[arg(long, env = "ZHIBAN_MAX_CONNECTIONS_PER_USER", value_parser = at_least_one(),
               default_value_t = crate::sync::connection::DEFAULT_MAX_CONNECTIONS_PER_USER)]
         max_connections_per_user: usize,
+        /// Bytes one person's attachment uploads (photos, recordings, videos; whole or under way) may take.
+        #[arg(long, env = "ZHIBAN_ATTACHMENT_QUOTA_BYTES", default_value_t = crate::attachments::DEFAULT_QUOTA_BYTES)]
+        attachment_quota_bytes: u64,
     },
     /// Operator tasks on the database.
     #[command(subcommand)]
@@ -271,6 +274,7 @@ pub async fn main_with_clock(clock: std::sync::Arc<dyn crate::clock::Clock>) -> 
             max_missing_documents_per_connection,
             max_changes_per_message,
             max_connections_per_user,
+            attachment_quota_bytes,
         } => {
             let mut config = ServerConfig {
                 database_url: database.url,
@@ -281,6 +285,7 @@ pub async fn main_with_clock(clock: std::sync::Arc<dyn crate::clock::Clock>) -> 
                 max_missing_documents_per_connection,
                 max_changes_per_message,
                 max_connections_per_user,
+                attachment_quota_bytes,
                 clock,
                 ..ServerConfig::default()
             };
@@ -327,12 +332,19 @@ pub async fn main_with_clock(clock: std::sync::Arc<dyn crate::clock::Clock>) -> 
                     })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            // Against the directory, when there is one: a user of a unit nobody knows sees nothing.
+            // Against the directory: a user of a unit nobody knows sees nothing, and with no directory yet
+            // no unit is known.
             let store = crate::store::open(&database.url).await?;
             let office = Office::new(store.database(), DutyRules::default());
             projection::load_directory(&*store, &office).await?;
             let directory = office.directory();
-            if !directory.units.is_empty() && !directory.units.contains_key(unit.trim()) {
+            if directory.units.is_empty() {
+                anyhow::bail!(
+                    "there is no directory yet, so unit {unit:?} is unknown; add the units first with \
+                     `zhiban-server admin unit add --name … --category …`, then their people"
+                );
+            }
+            if !directory.units.contains_key(unit.trim()) {
                 anyhow::bail!(
                     "unit {unit:?} is not in the directory; add it first with `zhiban-server admin unit add`"
                 );

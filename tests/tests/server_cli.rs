@@ -122,18 +122,37 @@ async fn a_bad_rules_file_stops_the_program_with_the_field_named() {
 
 #[tokio::test]
 async fn an_operator_adds_a_user_who_logs_in_and_revokes_the_device() {
-    use tokio::io::AsyncWriteExt;
     let db = TestDatabase::new(Backend::Sqlite).await.expect("database");
-    let mut add = Command::new(program("test-zhiban-server"))
-        .args(["admin", "user", "add", "--database", &db.url, "--username", "wang", "--name", "王五"])
-        .args(["--unit", "east", "--role", "unit_officer", "--role", "field", "--password-stdin"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    add.stdin.take().expect("stdin").write_all(b"a long enough password\n").await.expect("password");
-    let added = add.wait_with_output().await.expect("run");
+    let add_wang = [
+        &["admin", "user", "add", "--database", &db.url, "--username", "wang", "--name", "王五"][..],
+        &["--unit", "east", "--role", "unit_officer", "--role", "field", "--password-stdin"],
+    ]
+    .concat();
+    // No directory yet: no unit is known, so the operator is told to add the units first.
+    let refused = admin_with_password(&add_wang, "a long enough password").await;
+    assert!(!refused.status.success(), "a user of a unit nobody knows was added");
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("there is no directory yet") && said.contains("zhiban-server admin unit add"), "{said}");
+
+    let east = zhiban_server(&[
+        "admin",
+        "unit",
+        "add",
+        "--database",
+        &db.url,
+        "--id",
+        "east",
+        "--name",
+        "东城区政府值班室",
+        "--category",
+        "2",
+        "--duty-phone",
+        "22222",
+    ])
+    .await;
+    assert!(east.status.success(), "{}", String::from_utf8_lossy(&east.stderr));
+    // Added now (had the refused attempt stored wang, this would answer that the username is taken).
+    let added = admin_with_password(&add_wang, "a long enough password").await;
     assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
     let bad_role = zhiban_server(&[
         "admin",
