@@ -42,6 +42,17 @@ impl Viewer {
         self.has(Role::Desk) || self.has(Role::Leader)
     }
 
+    /// A field reporter of `unit` itself: they see its roster and its duty log, not its sub-units'.
+    pub(crate) fn reports_for(&self, unit: &str) -> bool {
+        self.has(Role::Field) && self.unit == unit
+    }
+
+    /// Someone on duty in `unit` itself, its officers or field reporters: an instruction to the unit is to
+    /// them. An administrator of the unit is not (administrators keep the system, not the duty).
+    pub(crate) fn on_duty_in(&self, unit: &str) -> bool {
+        (self.has(Role::UnitOfficer) || self.has(Role::Field)) && self.unit == unit
+    }
+
     /// A unit officer whose unit is `unit` or one of its ancestors.
     pub(crate) fn oversees(&self, unit: &str, known: &(impl Known + ?Sized)) -> bool {
         self.has(Role::UnitOfficer) && known.is_within(unit, &self.unit)

@@ -78,10 +78,12 @@ impl Audience {
                     viewer.oversees(unit, known) || (viewer.has(Role::Field) && named)
                 }
             }
-            Audience::Unit { unit } => viewer.oversees(unit, known) || *unit == viewer.unit,
-            Audience::Units { units } => units.iter().any(|unit| viewer.oversees(unit, known) || *unit == viewer.unit),
+            Audience::Unit { unit } => viewer.oversees(unit, known) || viewer.reports_for(unit),
+            Audience::Units { units } => units.iter().any(|unit| viewer.oversees(unit, known) || viewer.reports_for(unit)),
             Audience::Desk => false,
-            Audience::Instruction { units, people } => people.contains(&viewer.person) || units.contains(&viewer.unit),
+            Audience::Instruction { units, people } => {
+                people.contains(&viewer.person) || units.iter().any(|unit| viewer.on_duty_in(unit))
+            }
         }
     }
 }
