@@ -79,7 +79,9 @@ impl Audience {
                 }
             }
             Audience::Unit { unit } => viewer.oversees(unit, known) || viewer.reports_for(unit),
-            Audience::Units { units } => units.iter().any(|unit| viewer.oversees(unit, known) || viewer.reports_for(unit)),
+            Audience::Units { units } => {
+                units.iter().any(|unit| viewer.oversees(unit, known) || viewer.reports_for(unit))
+            }
             Audience::Desk => false,
             Audience::Instruction { units, people } => {
                 people.contains(&viewer.person) || units.iter().any(|unit| viewer.on_duty_in(unit))
@@ -98,4 +100,35 @@ pub(crate) fn addressed_to(viewer: &Viewer, instruction: &Instruction) -> bool {
         RecipientKind::Person => *id == viewer.person,
         RecipientKind::Unit => *id == viewer.unit,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::documents::units_directory;
+
+    fn viewer(person: &str, unit: &str, roles: &[Role]) -> Viewer {
+        Viewer { person: person.into(), unit: unit.into(), roles: roles.to_vec() }
+    }
+
+    /// A unit's roster and log are its people's on duty and the officers above it; an instruction to a unit
+    /// is its officers' and field reporters'. An administrator of the unit keeps the system, not the duty.
+    #[test]
+    fn a_units_documents_are_for_its_people_on_duty_not_its_administrator() {
+        let directory = units_directory(&[("city", None), ("east", Some("city")), ("west", Some("city"))]);
+        let roster = Audience::Unit { unit: "east".into() };
+        let to_east = Audience::Instruction { units: ["east".to_owned()].into(), people: Default::default() };
+        let cases = [
+            (viewer("li", "east", &[Role::Field]), true, true),
+            (viewer("wang", "east", &[Role::UnitOfficer]), true, true),
+            (viewer("city-officer", "city", &[Role::UnitOfficer]), true, false),
+            (viewer("west-officer", "west", &[Role::UnitOfficer]), false, false),
+            (viewer("it", "east", &[Role::Admin]), false, false),
+            (viewer("it-and-duty", "east", &[Role::Admin, Role::Field]), true, true),
+        ];
+        for (who, sees_roster, sees_instruction) in cases {
+            assert_eq!(roster.includes(&who, &directory), sees_roster, "{}: east's roster", who.person);
+            assert_eq!(to_east.includes(&who, &directory), sees_instruction, "{}: an instruction to east", who.person);
+        }
+    }
 }
