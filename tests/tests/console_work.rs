@@ -1,7 +1,8 @@
 //! The desk's work at the console over real HTTP, on both backends: a field report filed on a phone shows
 //! on the board with its clocks; the desk confirms its grade (a refusal shown by the field), records a
 //! leader's instruction on it, relays it, sees a unit officer's acknowledgement from the phone, reminds,
-//! and is refused closing it without feedback; a form without the session's token changes nothing.
+//! and is refused closing it without feedback; another leader may not remind; a form without the session's
+//! token changes nothing.
 
 use reqwest::StatusCode;
 use zhiban_model::documents::incident::{Casualties, FirstReport, ReportDetails, Stage};
@@ -142,6 +143,17 @@ async fn the_desk_assesses_an_incident_and_follows_an_instruction_through_acknow
         let remind = desk.post(&format!("{instruction_path}/remind"), &[("csrf", &token)]).await;
         assert_eq!(remind.status, StatusCode::SEE_OTHER, "{backend:?}: {}", remind.body);
         assert!(section(&desk.get("/now").await.body, "escalating-alerts").contains("批示反馈催办"));
+        // Another leader reads the instruction but does not remind its recipients: no form, and a forged
+        // post is refused by the rule (the instruction is east-chief's).
+        let mut mayor = Browser::new(&server.http_url());
+        mayor.sign_in("mayor", &password_of("mayor")).await;
+        let page = mayor.get(&instruction_path).await;
+        assert_eq!(page.status, StatusCode::OK, "{backend:?}: {}", page.body);
+        assert!(!page.body.contains("/remind"), "{backend:?}: no remind form for the mayor: {}", page.body);
+        let mayors_token = hidden_csrf(&mayor.get("/now").await.body).expect("token");
+        let refused = mayor.post(&format!("{instruction_path}/remind"), &[("csrf", &mayors_token)]).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{backend:?}: {}", refused.body);
+        assert!(refused.body.contains("instruction.remind"), "{}", refused.body);
         server.stop().await.expect("stop");
     }
 }

@@ -33,6 +33,16 @@ pub(super) fn heading_of(instruction: &Instruction) -> Instruction {
     }
 }
 
+/// Whether `viewer` may remind the recipients of `instruction` (催办: an alert that calls them along their
+/// rosters, not a change to the document): the desk, or the leader who gave it.
+pub fn may_remind(viewer: &Viewer, instruction: &Instruction) -> Result<(), Refusal> {
+    if viewer.has(Role::Desk) || (viewer.has(Role::Leader) && instruction.leader == viewer.person) {
+        Ok(())
+    } else {
+        Err(Refusal::new("instruction.remind", "only the desk or the leader who gave it reminds its recipients"))
+    }
+}
+
 pub(super) fn check(
     viewer: &Viewer,
     before: Option<&Instruction>,

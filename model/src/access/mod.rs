@@ -18,6 +18,7 @@ mod oversight;
 mod read;
 mod roster;
 
+pub use instruction::may_remind;
 pub use read::{Audience, may_read};
 
 use crate::documents::Known;

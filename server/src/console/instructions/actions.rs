@@ -80,6 +80,9 @@ pub async fn remind(
 ) -> Result<Response, Failure> {
     desk.check_form(&form.csrf)?;
     let (document, instruction) = instruction(&state, &desk, &id).await?;
+    if let Err(refusal) = zhiban_model::access::may_remind(&desk.principal.viewer(), &instruction) {
+        return Err(Failure { status: StatusCode::FORBIDDEN, reason: format!("无权催办：{refusal}") });
+    }
     let office = state.hub.office();
     let owing: Vec<&String> = if instruction.closure.is_some() || instruction.feedback.is_some() {
         Vec::new()

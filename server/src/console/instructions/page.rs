@@ -175,12 +175,14 @@ fn actions(desk: &Desk, path: &str, instruction: &Instruction, problems: &Proble
                         button type="submit" { "确认已转达" }
                     }
                 }
-                form.action method="post" action=(format!("{path}/remind")) {
-                    input type="hidden" name="csrf" value=(desk.csrf_token);
-                    h3 { "催办" }
-                    p.summary { "向未签收或未反馈的接收单位当班人员推送提醒，无人应答时沿值班表逐级升级。" }
-                    (error(&problems.remind, "remind"))
-                    button type="submit" { "催办" }
+                @if zhiban_model::access::may_remind(&desk.principal.viewer(), instruction).is_ok() {
+                    form.action method="post" action=(format!("{path}/remind")) {
+                        input type="hidden" name="csrf" value=(desk.csrf_token);
+                        h3 { "催办" }
+                        p.summary { "向未签收或未反馈的接收单位当班人员推送提醒，无人应答时沿值班表逐级升级。" }
+                        (error(&problems.remind, "remind"))
+                        button type="submit" { "催办" }
+                    }
                 }
                 @if instruction.feedback.is_none() {
                     form.action method="post" action=(format!("{path}/feedback")) {
