@@ -101,6 +101,37 @@ impl RawPeer {
         }
     }
 
+    /// Asks for document `id` and takes it whole: the document and the sync state to go on from, or `None`
+    /// when the server answers that it is not there (or not for this peer). Other messages are passed over.
+    pub async fn fetch(&mut self, id: DocumentId) -> anyhow::Result<Option<(Automerge, SyncState)>> {
+        let mut doc = Automerge::new();
+        let mut state = SyncState::new();
+        let first = doc.generate_sync_message(&mut state).ok_or_else(|| anyhow::anyhow!("no request to send"))?;
+        let request = Message::Request {
+            sender_id: self.peer_id.clone(),
+            target_id: self.server_id.clone(),
+            document_id: id,
+            data: first.encode(),
+        };
+        self.send(&request).await?;
+        loop {
+            match self.recv(Duration::from_secs(10)).await {
+                Received::Message(Message::Sync { data, document_id, .. }) if document_id == id => {
+                    doc.receive_sync_message(&mut state, SyncMessage::decode(&data)?)?;
+                    if let Some(message) = doc.generate_sync_message(&mut state) {
+                        self.send_sync(id, message.encode()).await?;
+                    }
+                    if state.their_heads.as_deref() == Some(&doc.get_heads()[..]) {
+                        return Ok(Some((doc, state)));
+                    }
+                }
+                Received::Message(Message::DocUnavailable { document_id, .. }) if document_id == id => return Ok(None),
+                Received::Message(_) => {}
+                other => anyhow::bail!("the server stopped answering: {other:?}"),
+            }
+        }
+    }
+
     /// Sends sync messages for `id` until the server's heads include every change of `doc` (which by the
     /// durability contract means it is committed). Returns how many sync messages came back.
     pub async fn push_until_confirmed(

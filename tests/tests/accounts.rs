@@ -316,38 +316,6 @@ async fn push(
     }
 }
 
-/// Asks for document `id` and takes it whole.
-async fn fetch(
-    peer: &mut zhiban_tests::RawPeer,
-    id: zhiban_client_core::DocumentId,
-) -> (automerge::Automerge, automerge::sync::State) {
-    use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
-    let mut doc = automerge::Automerge::new();
-    let mut state = SyncState::new();
-    let first = doc.generate_sync_message(&mut state).expect("a request");
-    let request = zhiban_model::Message::Request {
-        sender_id: peer.peer_id.clone(),
-        target_id: peer.server_id.clone(),
-        document_id: id,
-        data: first.encode(),
-    };
-    peer.send(&request).await.expect("request");
-    loop {
-        match peer.recv(Duration::from_secs(10)).await {
-            zhiban_tests::peer::Received::Message(zhiban_model::Message::Sync { data, .. }) => {
-                doc.receive_sync_message(&mut state, SyncMessage::decode(&data).expect("decode")).expect("apply");
-                if let Some(message) = doc.generate_sync_message(&mut state) {
-                    peer.send_sync(id, message.encode()).await.expect("send");
-                }
-                if state.their_heads.as_deref() == Some(&doc.get_heads()[..]) {
-                    return (doc, state);
-                }
-            }
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-}
-
 /// An actor id belongs to the first user who wrote under it: another user's changes under it are refused,
 /// so nobody can pass their edits off as someone else's.
 #[tokio::test]
@@ -438,7 +406,7 @@ async fn a_change_under_the_servers_actor_is_refused() {
 
         // Li's phone holds her home, written by the server: its changes show the server's actor.
         let mut peer = zhiban_tests::RawPeer::join(&join(&desk.server)).await.expect("li joins");
-        let (doc, state) = fetch(&mut peer, home).await;
+        let (doc, state) = peer.fetch(home).await.expect("fetch").expect("li's home");
         let server_actor = doc.get_changes(&[]).last().expect("the server wrote the home").actor_id().clone();
         let stored = history(&desk.server).await;
         assert!(stored.iter().all(|c| c["device_id"] == "server" && c["username"].is_null()), "{stored:?}");
@@ -473,7 +441,7 @@ async fn a_change_under_the_servers_actor_is_refused() {
         let config = ServerConfig { database_url: url, clock, ..ServerConfig::default() };
         let server = InProcessServer::start_with(config).await.expect("the server starts again");
         let mut peer = zhiban_tests::RawPeer::join(&join(&server)).await.expect("li joins again");
-        let (doc, state) = fetch(&mut peer, home).await;
+        let (doc, state) = peer.fetch(home).await.expect("fetch").expect("li's home");
         let before = history(&server).await;
         let mut forged = receipt_under(&doc, &server_actor, "al_0123456789abcdef01234568");
         let refused = peer
@@ -486,7 +454,7 @@ async fn a_change_under_the_servers_actor_is_refused() {
 
         // Under her phone's own actor the same receipt is taken, and recorded as hers.
         let mut peer = zhiban_tests::RawPeer::join(&join(&server)).await.expect("li joins again");
-        let (doc, mut state) = fetch(&mut peer, home).await;
+        let (doc, mut state) = peer.fetch(home).await.expect("fetch").expect("li's home");
         let mut own = receipt_under(&doc, &automerge::ActorId::random(), "al_0123456789abcdef01234568");
         peer.push_until_confirmed(home, &mut own, &mut state).await.expect("li's own receipt");
         let after = history(&server).await;

@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use automerge::sync::{Message as SyncMessage, State as SyncState, SyncDoc};
+use automerge::sync::{State as SyncState, SyncDoc};
 use zhiban_model::access::Viewer;
 use zhiban_model::documents::TypedDocument;
 use zhiban_model::documents::assessment::{Assessment, AssessmentItem, ItemKind};
@@ -872,51 +872,9 @@ async fn store_as_is(
 
 fn written(mut doc: automerge::Automerge, document: &TypedDocument) -> automerge::Automerge {
     let mut tx = doc.transaction();
-    let done = match document {
-        TypedDocument::Incident(d) => autosurgeon::reconcile(&mut tx, d),
-        TypedDocument::Instruction(d) => autosurgeon::reconcile(&mut tx, d),
-        TypedDocument::Roster(d) => autosurgeon::reconcile(&mut tx, d),
-        TypedDocument::FilingRound(d) => autosurgeon::reconcile(&mut tx, d),
-        TypedDocument::SpotChecks(d) => autosurgeon::reconcile(&mut tx, d),
-        TypedDocument::DutyLog(d) => autosurgeon::reconcile(&mut tx, d),
-        TypedDocument::Assessment(d) => autosurgeon::reconcile(&mut tx, d),
-        TypedDocument::Directory(d) => autosurgeon::reconcile(&mut tx, d),
-        TypedDocument::Home(d) => autosurgeon::reconcile(&mut tx, d),
-        other => panic!("no such part: {other:?}"),
-    };
-    done.expect("reconcile");
+    document.write_to(&mut tx).expect("the document written");
     tx.commit();
     doc
-}
-
-/// Asks for `id`: the document and the sync state, or `None` when the server says it is not there.
-async fn fetch(peer: &mut RawPeer, id: DocumentId) -> Option<(automerge::Automerge, SyncState)> {
-    let mut doc = automerge::Automerge::new();
-    let mut state = SyncState::new();
-    let first = doc.generate_sync_message(&mut state).expect("a request");
-    let request = Message::Request {
-        sender_id: peer.peer_id.clone(),
-        target_id: peer.server_id.clone(),
-        document_id: id,
-        data: first.encode(),
-    };
-    peer.send(&request).await.expect("request");
-    loop {
-        match peer.recv(Duration::from_secs(10)).await {
-            Received::Message(Message::Sync { data, document_id, .. }) if document_id == id => {
-                doc.receive_sync_message(&mut state, SyncMessage::decode(&data).expect("decode")).expect("apply");
-                if let Some(message) = doc.generate_sync_message(&mut state) {
-                    peer.send_sync(id, message.encode()).await.expect("send");
-                }
-                if state.their_heads.as_deref() == Some(&doc.get_heads()[..]) {
-                    return Some((doc, state));
-                }
-            }
-            Received::Message(Message::DocUnavailable { document_id, .. }) if document_id == id => return None,
-            Received::Message(_) => {}
-            other => panic!("the server stopped answering: {other:?}"),
-        }
-    }
 }
 
 /// The server: the same table over the sync socket, each change written raw (no phone-side checks).
@@ -942,7 +900,7 @@ async fn the_server_judges_every_part_of_every_document_alike_created_or_added()
             let outcome: Result<(), String> = match before {
                 Some(before) => {
                     let (id, stored) = store_as_is(&*store, &before).await;
-                    match fetch(peer, id).await {
+                    match peer.fetch(id).await.expect("fetch") {
                         // Not there for them, and a change sent anyway (its content guessed) is not even
                         // looked at: the server answers as for a document that does not exist.
                         None => {

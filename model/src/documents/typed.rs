@@ -64,6 +64,29 @@ impl TypedDocument {
         })
     }
 
+    /// Writes this document into `doc` (a transaction, say) as its whole content, by the same mapping it is
+    /// read with. Only the kinds the model knows can be written: not an empty, untyped or foreign document.
+    pub fn write_to<D: autosurgeon::Doc>(&self, doc: &mut D) -> Result<(), DocumentError> {
+        let written = match self {
+            TypedDocument::Directory(d) => autosurgeon::reconcile(doc, d),
+            TypedDocument::Roster(d) => autosurgeon::reconcile(doc, d),
+            TypedDocument::Incident(d) => autosurgeon::reconcile(doc, d),
+            TypedDocument::Instruction(d) => autosurgeon::reconcile(doc, d),
+            TypedDocument::Home(d) => autosurgeon::reconcile(doc, d),
+            TypedDocument::FilingRound(d) => autosurgeon::reconcile(doc, d),
+            TypedDocument::SpotChecks(d) => autosurgeon::reconcile(doc, d),
+            TypedDocument::DutyLog(d) => autosurgeon::reconcile(doc, d),
+            TypedDocument::Assessment(d) => autosurgeon::reconcile(doc, d),
+            TypedDocument::Empty | TypedDocument::Untyped | TypedDocument::Other(_) => {
+                return Err(DocumentError::Shape {
+                    kind: "document",
+                    reason: "only the office's document types are written from their typed form".into(),
+                });
+            }
+        };
+        written.map_err(|e| DocumentError::Shape { kind: self.kind().unwrap_or("document"), reason: e.to_string() })
+    }
+
     /// The kind the office's tables know it by, if any.
     pub fn kind(&self) -> Option<&'static str> {
         match self {

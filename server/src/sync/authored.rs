@@ -116,24 +116,15 @@ impl Hub {
     }
 }
 
-/// Writes `document` as the whole content of `doc`, under `actor`, in one change.
+/// Writes `document` as the whole content of `doc`, under `actor`, in one change. The console writes the
+/// office's duty documents only: the directory and homes are an administrator's and the server's.
 fn write(doc: &mut automerge::Automerge, actor: &ActorId, document: &TypedDocument) -> Result<(), String> {
+    if matches!(document, TypedDocument::Directory(_) | TypedDocument::Home(_)) {
+        return Err(format!("the console does not write {} documents", document.kind().unwrap_or("untyped")));
+    }
     doc.set_actor(actor.clone());
     let mut tx = doc.transaction();
-    let written = match document {
-        TypedDocument::Incident(d) => autosurgeon::reconcile(&mut tx, d),
-        TypedDocument::Instruction(d) => autosurgeon::reconcile(&mut tx, d),
-        TypedDocument::Roster(d) => autosurgeon::reconcile(&mut tx, d),
-        TypedDocument::FilingRound(d) => autosurgeon::reconcile(&mut tx, d),
-        TypedDocument::SpotChecks(d) => autosurgeon::reconcile(&mut tx, d),
-        TypedDocument::DutyLog(d) => autosurgeon::reconcile(&mut tx, d),
-        TypedDocument::Assessment(d) => autosurgeon::reconcile(&mut tx, d),
-        other => {
-            tx.rollback();
-            return Err(format!("the console does not write {} documents", other.kind().unwrap_or("untyped")));
-        }
-    };
-    match written {
+    match document.write_to(&mut tx) {
         Ok(()) => {
             tx.commit();
             Ok(())
