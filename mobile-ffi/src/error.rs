@@ -39,9 +39,12 @@ impl ZhibanError {
     }
 }
 
-/// An access rule's refusal reads "… (rule incident.lifecycle)" (`zhiban_model::access::Refusal`).
+/// An access rule's refusal reads "… (rule incident.lifecycle)" (`zhiban_model::access::Refusal`). The
+/// document's own rules (`document.problem`, `document.history`, …) name what is wrong with the document, not
+/// what the person may do: those are invalid input.
 fn access_rule(reason: &str) -> Option<&str> {
-    reason.strip_suffix(')')?.rsplit_once("(rule ").map(|(_, rule)| rule)
+    let rule = reason.strip_suffix(')')?.rsplit_once("(rule ").map(|(_, rule)| rule)?;
+    (!rule.starts_with("document.")).then_some(rule)
 }
 
 impl From<ClientError> for ZhibanError {
@@ -98,6 +101,11 @@ mod tests {
         let invalid =
             ClientError::Refused { what: "file this first report".into(), reasons: vec!["the title is empty".into()] };
         assert!(matches!(ZhibanError::from(invalid), ZhibanError::InvalidInput { field: None, .. }));
+        let problem = ClientError::Refused {
+            what: "add this follow-up".into(),
+            reasons: vec!["entry e2: casualties cannot be negative (rule document.problem)".into()],
+        };
+        assert!(matches!(ZhibanError::from(problem), ZhibanError::InvalidInput { field: None, .. }));
         let offline = ClientError::Unreachable { url: "http://x".into(), reason: "refused".into() };
         assert!(matches!(ZhibanError::from(offline), ZhibanError::Offline { .. }));
     }
