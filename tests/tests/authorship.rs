@@ -803,22 +803,20 @@ fn table(parts: &[Part]) -> Vec<Cell> {
             }
         }
         for (who, op, own) in cells_of(part.own) {
-            {
-                cells.push(Cell { part: index, who, op, forged: false, expected: own.clone() });
-                // In someone else's name: refused by the part's author rule too, unless the writer cannot
-                // see or make the document at all (then nothing else is looked at).
-                if let Some(forged) = part.forged.filter(|_| part.forged_cells.is_none()) {
-                    let stopped = own.iter().any(|r| r == "read" || r.ends_with(".create"))
-                        || matches!(
-                            own.iter().next().map(String::as_str),
-                            Some("filing_round.desk" | "spot_checks.desk" | "duty_log.unit" | "assessment.desk")
-                        );
-                    let mut expected = own;
-                    if !stopped {
-                        expected.insert(forged.to_owned());
-                    }
-                    cells.push(Cell { part: index, who, op, forged: true, expected });
+            cells.push(Cell { part: index, who, op, forged: false, expected: own.clone() });
+            // In someone else's name: refused by the part's author rule too, unless the writer cannot see or
+            // make the document at all, or holds no role for it (then nothing else is looked at).
+            if let Some(forged) = part.forged.filter(|_| part.forged_cells.is_none()) {
+                let stopped = own.iter().any(|r| r == "read" || r.ends_with(".create"))
+                    || matches!(
+                        own.iter().next().map(String::as_str),
+                        Some("filing_round.desk" | "spot_checks.desk" | "duty_log.unit" | "assessment.desk")
+                    );
+                let mut expected = own;
+                if !stopped {
+                    expected.insert(forged.to_owned());
                 }
+                cells.push(Cell { part: index, who, op, forged: true, expected });
             }
         }
     }
