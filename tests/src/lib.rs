@@ -15,6 +15,7 @@ pub mod field;
 pub mod js;
 pub mod mobile;
 pub mod peer;
+pub mod photos;
 pub mod private_postgres;
 pub mod process;
 pub mod push_service;

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use zhiban_client_core::{ClientError, DocumentId, UploadOptions};
 use zhiban_model::documents::incident::{FirstReport, ReportDetails};
 use zhiban_server::ServerConfig;
@@ -16,6 +15,7 @@ use zhiban_server::clock::ManualClock;
 use zhiban_tests::accounts::{TEST_ADMIN, login, password_of};
 use zhiban_tests::console::Browser;
 use zhiban_tests::duty::{add_people, at, record_directory, small_city};
+use zhiban_tests::photos::{photo, sha256_hex};
 use zhiban_tests::server::{ServerProcess, free_port, http_get};
 use zhiban_tests::{Backend, InProcessServer, Phone, TestDatabase};
 
@@ -141,23 +141,6 @@ impl Office {
     }
 }
 
-/// Bytes that look like a photo's to the server: none repeat soon, `seed` makes each photo its own.
-fn photo(len: usize, seed: u32) -> Vec<u8> {
-    let mut state = 0x2545_f491_u32 ^ seed.wrapping_mul(0x9e37_79b9);
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as u8
-        })
-        .collect()
-}
-
-fn hex(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// A photo, its bytes, who may see an incident listing it, and who may not.
 type Row<'a> = (&'a str, &'a [u8], &'a [&'a str], &'a [&'a str]);
 
@@ -184,7 +167,7 @@ async fn only_people_who_may_see_an_incident_listing_the_hash_get_its_bytes_and_
             (&ordinary_sha, &ordinary, &["desk", "mayor", "east-chief", "wang", "li"], &["qian", TEST_ADMIN]),
             (&secret_sha, &secret, &["desk", "mayor", "wang", "zhao"], &["li", "qian", TEST_ADMIN]),
         ];
-        let unknown = hex(b"bytes nobody attached");
+        let unknown = sha256_hex(b"bytes nobody attached");
         for (sha, bytes, may, may_not) in table {
             for person in may {
                 let token = office.token(person).await;
@@ -226,7 +209,7 @@ async fn the_uploader_follows_and_resumes_their_own_upload_that_no_incident_they
     for backend in Backend::available() {
         let office = office(backend, None).await;
         let data = photo(10_000, 3);
-        let sha = hex(&data);
+        let sha = sha256_hex(&data);
         let admin = office.token(TEST_ADMIN).await;
         let qian = office.token("qian").await;
         assert_eq!(office.put(&sha, 0, data.len(), &data[..4_000], &admin).await.0, 200);
@@ -363,8 +346,8 @@ async fn each_persons_uploads_stay_within_the_quota() {
         // An upload under way counts at its announced size.
         let third = photo(30_000, 10);
         let fourth = photo(20_000, 11);
-        assert_eq!(office.put(&hex(&third), 0, third.len(), &third[..1_000], &li_token).await.0, 200);
-        let (status, answer) = office.put(&hex(&fourth), 0, fourth.len(), &fourth[..1_000], &li_token).await;
+        assert_eq!(office.put(&sha256_hex(&third), 0, third.len(), &third[..1_000], &li_token).await.0, 200);
+        let (status, answer) = office.put(&sha256_hex(&fourth), 0, fourth.len(), &fourth[..1_000], &li_token).await;
         assert_eq!(status, 413, "{backend:?}: 60 000 + 30 000 + 20 000 bytes: {answer}");
         // The quota is each person's: another stores what li may not.
         let wang = office.token("wang").await;
@@ -383,7 +366,7 @@ async fn the_quota_is_set_with_the_servers_option() {
         .await
         .expect("server");
     let data = photo(2_000, 12);
-    let url = format!("{}/api/v1/attachments/{}?offset=0&total={}", server.http_url(), hex(&data), data.len());
+    let url = format!("{}/api/v1/attachments/{}?offset=0&total={}", server.http_url(), sha256_hex(&data), data.len());
     let response = reqwest::Client::new()
         .put(url)
         .bearer_auth(&server.admin_token)

@@ -6,12 +6,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
-use sha2::{Digest, Sha256};
 use zhiban_client_core::{ClientError, DocumentId, UploadOptions};
 use zhiban_model::documents::directory::{Directory, DutyCategory, Person, Rank, Role, Unit};
 use zhiban_model::documents::incident::{Casualties, FirstReport, ReportDetails, Stage};
 use zhiban_model::documents::roster::{LeaderEntry, RosterDocument, ShiftEntry};
 use zhiban_model::rules::grade::{Grade, GradeThresholds};
+use zhiban_tests::photos::{photo, sha256_hex};
 use zhiban_tests::{Backend, InProcessServer, Phone, TestDatabase};
 
 const SYNC: Duration = Duration::from_secs(20);
@@ -285,23 +285,6 @@ async fn bad_input_is_refused_on_the_phone_with_every_reason() {
     assert_eq!(phone.client.documents().expect("documents").len(), held + 1, "only the valid report was stored");
 }
 
-fn photo(len: usize) -> Vec<u8> {
-    // Not compressible and not repeating at chunk boundaries, like a real photo.
-    let mut state = 0x2545_f491_u32;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as u8
-        })
-        .collect()
-}
-
-fn hex(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 #[tokio::test]
 async fn a_photo_attached_offline_uploads_once_online_and_resumes_after_an_interruption() {
     for backend in Backend::available() {
@@ -309,7 +292,7 @@ async fn a_photo_attached_offline_uploads_once_online_and_resumes_after_an_inter
         let base = office.server.http_url();
         let field = offline(office.phone("li", "li-phone").await);
         let filed = field.client.file_first_report(fire_report(), at("2026-10-01T08:10:00+08:00")).expect("file");
-        let bytes = photo(3 * 1024 * 1024 + 100);
+        let bytes = photo(3 * 1024 * 1024 + 100, 0);
         let sha = field
             .client
             .attach(
@@ -321,7 +304,7 @@ async fn a_photo_attached_offline_uploads_once_online_and_resumes_after_an_inter
                 at("2026-10-01T08:12:00+08:00"),
             )
             .expect("attach offline");
-        assert_eq!(sha, hex(&bytes));
+        assert_eq!(sha, sha256_hex(&bytes));
         let recorded = &field.client.incident(filed.incident).expect("read").attachments[&sha];
         assert_eq!((recorded.size, recorded.entry.as_deref()), (bytes.len() as i64, Some(filed.entry.as_str())));
         let err = field.client.upload_attachments(UploadOptions::default()).await.expect_err("offline");
@@ -358,7 +341,7 @@ async fn a_photo_attached_offline_uploads_once_online_and_resumes_after_an_inter
             .expect("get");
         assert_eq!(downloaded.status(), 200);
         let downloaded = downloaded.bytes().await.expect("bytes");
-        assert_eq!(hex(&downloaded), on_desk.attachments[&sha].sha256, "{backend:?}");
+        assert_eq!(sha256_hex(&downloaded), on_desk.attachments[&sha].sha256, "{backend:?}");
         assert_eq!(downloaded.len() as i64, on_desk.attachments[&sha].size);
         office.server.stop().await.expect("stop");
     }
