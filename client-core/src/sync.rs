@@ -78,7 +78,7 @@ async fn connect(inner: &Inner) -> Result<Session<'_>, ClientError> {
         match frame {
             Some(Ok(WsMessage::Binary(frame))) => match decode(&frame)? {
                 Message::Peer { sender_id, .. } => break sender_id,
-                Message::Error { message, .. } => return Err(ClientError::ServerError(message)),
+                Message::Error { message, .. } => return Err(server_error(message)),
                 other => {
                     return Err(ClientError::Protocol(format!("expected `peer`, got `{}`", other.type_name())));
                 }
@@ -96,6 +96,16 @@ async fn connect(inner: &Inner) -> Result<Session<'_>, ClientError> {
         settled: HashSet::new(),
         unavailable: HashSet::new(),
     })
+}
+
+/// The server's `error` for the whole connection: a session that ended (signed out, revoked, the account
+/// disabled) wants a new login, and trying again cannot help; anything else is retried.
+fn server_error(message: String) -> ClientError {
+    if zhiban_model::wire::names_rule(&message, zhiban_model::wire::SESSION_ENDED_RULE) {
+        ClientError::LoginRequired(message)
+    } else {
+        ClientError::ServerError(message)
+    }
 }
 
 fn decode(frame: &[u8]) -> Result<Message, ClientError> {
@@ -174,7 +184,7 @@ impl Session<'_> {
                 self.inner.refuse(id, &message)?;
                 self.settled.remove(&id);
             }
-            Message::Error { message, .. } => return Err(ClientError::ServerError(message)),
+            Message::Error { message, .. } => return Err(server_error(message)),
             _ => {}
         }
         Ok(true)

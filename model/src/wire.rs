@@ -14,6 +14,19 @@ use crate::document_id::{DocumentId, DocumentIdError};
 /// The only protocol version automerge-repo 2.x speaks.
 pub const PROTOCOL_VERSION: &str = "1";
 
+/// Why the server ends a connection whose session ended (signed out, revoked, disabled, password reset): the
+/// `error` message before the close names this rule, as `… (rule session.ended)`, and a phone turns it into
+/// "login required", keeping its unsent work.
+pub const SESSION_ENDED_RULE: &str = "session.ended";
+/// Why the server ends a connection whose person's unit or roles changed: the session stands, and a phone
+/// reconnects at once to be served with its new rights.
+pub const SESSION_CHANGED_RULE: &str = "session.changed";
+
+/// Whether an `error` message's text names `rule` (`… (rule X)`).
+pub fn names_rule(message: &str, rule: &str) -> bool {
+    message.ends_with(&format!("(rule {rule})"))
+}
+
 /// A peer's name on the wire (`senderId`, `targetId`). The JavaScript repo makes random strings; we use
 /// `server-…` and `client-…`.
 pub type PeerId = String;

@@ -60,6 +60,19 @@ enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Change a user's roles (and unit): their open connections end and come back with the new rights.
+    Roles {
+        #[command(flatten)]
+        database: DatabaseArg,
+        #[arg(long)]
+        username: String,
+        /// desk, leader, unit_officer, field or admin; repeat for several. Replaces the roles they had.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Move them to this unit too.
+        #[arg(long)]
+        unit: Option<String>,
+    },
     /// Disable an account and sign it out everywhere; its records stay.
     Disable {
         #[command(flatten)]
@@ -122,6 +135,17 @@ enum DeviceCommand {
         database: DatabaseArg,
         device_id: String,
     },
+}
+
+/// `--role` values as roles, or which one is not a role.
+fn parse_roles(roles: &[String]) -> anyhow::Result<Vec<Role>> {
+    roles
+        .iter()
+        .map(|r| {
+            Role::parse(r)
+                .ok_or_else(|| anyhow::anyhow!("{r:?} is not a role; use desk, leader, unit_officer, field or admin"))
+        })
+        .collect()
 }
 
 /// A limit of 0 would refuse everyone; clap says so at start rather than the server refusing every phone.
@@ -324,14 +348,7 @@ pub async fn main_with_clock(clock: std::sync::Arc<dyn crate::clock::Clock>) -> 
             Ok(())
         }
         Command::Admin(AdminCommand::User(UserCommand::Add { database, username, name, unit, roles, .. })) => {
-            let roles = roles
-                .iter()
-                .map(|r| {
-                    Role::parse(r).ok_or_else(|| {
-                        anyhow::anyhow!("{r:?} is not a role; use desk, leader, unit_officer, field or admin")
-                    })
-                })
-                .collect::<anyhow::Result<Vec<_>>>()?;
+            let roles = parse_roles(&roles)?;
             // Against the directory: a user of a unit nobody knows sees nothing, and with no directory yet
             // no unit is known.
             let store = crate::store::open(&database.url).await?;
@@ -359,6 +376,12 @@ pub async fn main_with_clock(clock: std::sync::Arc<dyn crate::clock::Clock>) -> 
             let password = password_from_stdin()?;
             accounts(&database).await?.reset_password(&username, password).await?;
             println!("password of {username} reset; their devices are signed out");
+            Ok(())
+        }
+        Command::Admin(AdminCommand::User(UserCommand::Roles { database, username, roles, unit })) => {
+            let roles = parse_roles(&roles)?;
+            accounts(&database).await?.set_roles(&username, unit.as_deref(), &roles).await?;
+            println!("roles of {username} set; their open connections reconnect with them");
             Ok(())
         }
         Command::Admin(AdminCommand::User(UserCommand::Disable { database, username })) => {

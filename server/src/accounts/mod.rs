@@ -5,6 +5,8 @@
 
 mod console_sessions;
 mod passwords;
+mod roles;
+pub mod standing_sessions;
 mod tokens;
 
 use std::net::IpAddr;

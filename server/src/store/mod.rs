@@ -99,11 +99,14 @@ impl ChangeReceipt {
     }
 }
 
-/// Another server wrote to a document (PostgreSQL only).
+/// Another process wrote to the database: to a document (another server, an `admin` command), or to the
+/// accounts in a way that ends or changes sessions (`session_events`, any process, this one too).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChangeNotice {
     Document(DocumentId),
-    /// Notices may have been missed (the listener reconnected): check every loaded document.
+    /// The sessions of these people ended or changed (signed out, disabled, unit or roles changed).
+    Sessions(Vec<String>),
+    /// Notices may have been missed (the listener reconnected): check every loaded document and session.
     Everything,
 }
 

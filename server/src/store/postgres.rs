@@ -14,6 +14,8 @@ use super::{ChangeNotice, ChunkKind, ChunkSeq, NewChunk, Store, StoreError, Stor
 
 /// The channel servers announce new chunks on; the payload is `<server instance> <document id>`.
 const CHANNEL: &str = "zhiban_chunks";
+/// The channel `session_events`' trigger announces on (migration 0019); the payload is the username.
+const SESSIONS_CHANNEL: &str = "zhiban_sessions";
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -62,7 +64,7 @@ async fn listen(mut listener: PgListener, instance: String, notices: broadcast::
     let mut listening = false;
     loop {
         if !listening {
-            match listener.listen(CHANNEL).await {
+            match listener.listen_all([CHANNEL, SESSIONS_CHANNEL]).await {
                 Ok(()) => {
                     listening = true;
                     let _ = notices.send(ChangeNotice::Everything);
@@ -75,6 +77,9 @@ async fn listen(mut listener: PgListener, instance: String, notices: broadcast::
             }
         }
         match listener.try_recv().await {
+            Ok(Some(notification)) if notification.channel() == SESSIONS_CHANNEL => {
+                let _ = notices.send(ChangeNotice::Sessions(vec![notification.payload().to_owned()]));
+            }
             Ok(Some(notification)) => {
                 let mut parts = notification.payload().splitn(2, ' ');
                 let (Some(from), Some(doc)) = (parts.next(), parts.next()) else { continue };

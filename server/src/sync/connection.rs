@@ -10,6 +10,7 @@ use futures_util::{SinkExt, StreamExt};
 use zhiban_model::wire::PROTOCOL_VERSION;
 use zhiban_model::{DocumentId, Message, PeerMetadata};
 
+use super::ephemeral::{self, EphemeralAllowance};
 use super::hub::{Hub, SyncError};
 use super::outbound::{Outbound, Outgoing};
 use crate::accounts::Principal;
@@ -114,7 +115,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, p
     };
 
     let connection = hub.next_connection_id();
-    let (outbound, mut queue, overflowed) = Outbound::new(connection, peer_id.clone(), principal);
+    let (outbound, mut queue, endings) = Outbound::new(connection, peer_id.clone(), principal);
     let writer = tokio::spawn(async move {
         while let Some(out) = queue.recv().await {
             match out {
@@ -142,6 +143,8 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, p
         selected_protocol_version: PROTOCOL_VERSION.to_owned(),
         peer_metadata: Some(PeerMetadata { storage_id: Some(hub.storage_id().to_owned()), is_ephemeral: false }),
     });
+    // Listed from here, so a sign-out or a change of rights ends this connection wherever it is made.
+    let _session = hub.sessions().register(&outbound, &hub.office().directory());
     let principal = &outbound.principal;
     tracing::debug!(peer = %peer_id, connection, user = %principal.username, device = %principal.device_id, "peer joined");
 
@@ -149,12 +152,15 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, p
     let documents = &mut departure.documents;
     let mut unavailable: HashSet<DocumentId> = HashSet::new();
     let mut refused: HashSet<DocumentId> = HashSet::new();
+    let mut ephemeral_allowance = EphemeralAllowance::default();
     let mut last_heard = tokio::time::Instant::now();
     let mut ping = tokio::time::interval_at(last_heard + keepalive, keepalive);
     let outcome: Result<(), String> = loop {
         let frame = tokio::select! {
             frame = stream.next() => frame,
-            () = overflowed.notified() => break Err("the peer did not read its messages in time".to_owned()),
+            () = endings.overflowed.notified() => break Err("the peer did not read its messages in time".to_owned()),
+            // The server ended the connection and queued why (`Outbound::close_now`).
+            () = endings.ended.notified() => break Ok(()),
             _ = ping.tick() => {
                 if last_heard.elapsed() >= keepalive * 3 {
                     break Err(format!("nothing heard from the peer for {:.1} s", last_heard.elapsed().as_secs_f64()));
@@ -224,7 +230,13 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, p
                 }
             }
             Message::Ephemeral { document_id, session_id, count, data, .. } => {
-                hub.relay_ephemeral(&outbound, document_id, &session_id, count, &data).await;
+                if let Some(reason) = ephemeral::too_large(&data) {
+                    break Err(reason);
+                }
+                // Over the rate: dropped, as presence is (the next message carries the latest state).
+                if ephemeral_allowance.take() {
+                    hub.relay_ephemeral(&outbound, document_id, &session_id, count, &data).await;
+                }
             }
             Message::Leave { .. } => break Ok(()),
             Message::Error { message, .. } => {

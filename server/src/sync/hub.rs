@@ -17,6 +17,7 @@ use super::incoming;
 use super::live_document::{LiveDocument, PeerSync};
 use super::outbound::{ConnectionId, Outbound};
 use super::receipts::{Delivery, receipts};
+use super::sessions::LiveSessions;
 use super::user_connections::UserConnections;
 use crate::accounts::Principal;
 use crate::alerts;
@@ -109,6 +110,11 @@ pub struct Hub {
     actor_owners: ActorOwners,
     /// Sync connections open per user, for `--max-connections-per-user`.
     user_connections: Arc<UserConnections>,
+    /// Sync connections open, by the session they were opened with, to end when it ends or changes.
+    sessions: Arc<LiveSessions>,
+    /// Told when the directory changed (here or elsewhere), for a task that re-judges every connection
+    /// (not inline: the change that prompts it holds the directory's lock).
+    directory_changed: Arc<tokio::sync::Notify>,
     /// People whose homes' alert lists may have changed, for a task that rewrites them (not inline: the
     /// change that prompts it may hold the very home's lock).
     pub(super) alert_lists: tokio::sync::mpsc::UnboundedSender<Vec<String>>,
@@ -144,6 +150,8 @@ impl Hub {
             homes: Mutex::new(HashMap::new()),
             actor_owners: ActorOwners::default(),
             user_connections: Arc::default(),
+            sessions: Arc::default(),
+            directory_changed: Arc::default(),
             alert_lists,
             watchers: broadcast::channel(WATCH_BACKLOG).0,
         });
@@ -152,6 +160,7 @@ impl Hub {
             tokio::spawn(follow_other_servers(Arc::downgrade(&hub), notices));
         }
         tokio::spawn(evict_periodically(Arc::downgrade(&hub)));
+        tokio::spawn(follow_the_directory(Arc::downgrade(&hub), hub.directory_changed.clone()));
         Ok(hub)
     }
 
@@ -199,6 +208,10 @@ impl Hub {
 
     pub fn user_connections(&self) -> &Arc<UserConnections> {
         &self.user_connections
+    }
+
+    pub fn sessions(&self) -> &Arc<LiveSessions> {
+        &self.sessions
     }
 
     pub fn next_connection_id(&self) -> ConnectionId {
@@ -448,6 +461,9 @@ impl Hub {
             tracing::warn!(document = %live.id, error = %e, "cannot update the home documents");
         }
         let kind = live.typed().as_ref().ok().and_then(TypedDocument::kind).unwrap_or("document");
+        if matches!(live.typed(), Ok(TypedDocument::Directory(_))) {
+            self.directory_changed.notify_one();
+        }
         self.tell_watchers(Changed { document: Some(live.id), kind });
     }
 
@@ -625,9 +641,11 @@ impl Hub {
         // not the document is in memory here.
         if let Ok(Some(directory)) = projection::directory_id(&self.office.database).await
             && directory == id
-            && let Err(e) = projection::load_directory(&*self.store, &self.office).await
         {
-            tracing::warn!(error = %e, "cannot load the directory another process changed");
+            match projection::load_directory(&*self.store, &self.office).await {
+                Ok(()) => self.directory_changed.notify_one(),
+                Err(e) => tracing::warn!(error = %e, "cannot load the directory another process changed"),
+            }
         }
         let Some(slot) = self.existing_slot(id) else { return };
         let mut guard = slot.live.lock().await;
@@ -678,6 +696,15 @@ impl Hub {
         }
     }
 
+    /// Ends the connections of `people` (everyone's when `None`) whose session ended or changed.
+    async fn recheck_sessions(&self, people: Option<&[String]>) {
+        match self.sessions.recheck(&self.office.database, people, &self.peer_id).await {
+            Ok(0) => {}
+            Ok(ended) => tracing::info!(ended, "ended connections whose session ended or changed"),
+            Err(e) => tracing::warn!(error = %e, "cannot check whose sessions still stand; the next notice asks again"),
+        }
+    }
+
     /// Drops idle documents nobody is connected to; beyond the cap, the least recently used go first.
     pub fn evict_idle(&self) -> usize {
         let now = self.now();
@@ -716,14 +743,36 @@ async fn follow_other_servers(hub: std::sync::Weak<Hub>, mut notices: broadcast:
                 hub.catch_up(id).await;
                 hub.tell_watchers(Changed { document: Some(id), kind: "document" });
             }
-            // Missed notices (lagged or reconnected): every loaded document may be behind.
+            Ok(ChangeNotice::Sessions(people)) => hub.recheck_sessions(Some(&people)).await,
+            // Missed notices (lagged or reconnected): every loaded document and every session may be behind.
             Ok(ChangeNotice::Everything) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                hub.recheck_sessions(None).await;
                 let ids: Vec<DocumentId> = hub.lock_documents().keys().copied().collect();
                 for id in ids {
                     hub.catch_up(id).await;
                 }
             }
             Err(broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// After each change of the directory: connections whose person's line changed are ended, and every
+/// loaded document's peers are judged again (a unit moved under another changes who oversees it).
+async fn follow_the_directory(hub: std::sync::Weak<Hub>, changed: Arc<tokio::sync::Notify>) {
+    loop {
+        changed.notified().await;
+        let Some(hub) = hub.upgrade() else { return };
+        let ended = hub.sessions.directory_changed(&hub.office.directory(), &hub.peer_id);
+        if ended > 0 {
+            tracing::info!(ended, "the directory changed; ended the connections of people whose line changed");
+        }
+        let slots: Vec<Arc<Slot>> = hub.lock_documents().values().cloned().collect();
+        for slot in slots {
+            let mut live = slot.live.lock().await;
+            if !live.peers.is_empty() {
+                hub.drop_peers_who_lost_access(&mut live);
+            }
         }
     }
 }

@@ -44,9 +44,15 @@ pub struct LiveDocument {
     pub home_reconciled: bool,
     /// The last first answer to a peer, for the next peer asking from the same state.
     first_answers: FirstAnswers,
-    /// Highest ephemeral `count` relayed per (sender, session), to drop repeats.
+    /// Highest ephemeral `count` relayed per (sender, session), to drop repeats; at most
+    /// `EPHEMERAL_SESSIONS_REMEMBERED` entries.
     ephemeral_seen: HashMap<(PeerId, String), u64>,
 }
+
+/// (sender, session) pairs one document remembers for dropping repeated ephemeral messages. Past it the
+/// memory starts again: a peer making up session ids cannot grow it, and a repeat after that is relayed once
+/// more, which presence messages (where the latest wins) take in their stride.
+const EPHEMERAL_SESSIONS_REMEMBERED: usize = 1024;
 
 impl LiveDocument {
     pub fn new(id: DocumentId) -> Self {
@@ -191,7 +197,9 @@ impl LiveDocument {
         }
     }
 
-    /// Relays an ephemeral message to the document's other peers, once per (sender, session, count).
+    /// Relays an ephemeral message to the document's other peers, once per (sender, session, count), and only
+    /// from a peer of the document: one that passed the read check (a peer told the document is unavailable
+    /// is not one) and has not lost access since.
     pub fn relay_ephemeral(
         &mut self,
         from: ConnectionId,
@@ -200,9 +208,15 @@ impl LiveDocument {
         count: u64,
         data: &[u8],
     ) {
+        if !self.peers.contains_key(&from) {
+            return;
+        }
         let key = (sender_id.clone(), session_id.to_owned());
         if self.ephemeral_seen.get(&key).is_some_and(|seen| *seen >= count) {
             return;
+        }
+        if self.ephemeral_seen.len() >= EPHEMERAL_SESSIONS_REMEMBERED && !self.ephemeral_seen.contains_key(&key) {
+            self.ephemeral_seen.clear();
         }
         self.ephemeral_seen.insert(key, count);
         for (connection, peer) in &self.peers {

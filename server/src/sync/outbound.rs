@@ -32,6 +32,15 @@ pub struct Outbound {
     pub viewer: Arc<Viewer>,
     queue: mpsc::Sender<Outgoing>,
     overflowed: Arc<Notify>,
+    /// Told when the server ends the connection (`close_now`): the connection stops reading the peer, so
+    /// nothing more it sends is looked at, even if it never answers the close.
+    ended: Arc<Notify>,
+}
+
+/// What a connection's reading loop waits on besides the peer: the queue overflowing, the server ending it.
+pub struct Endings {
+    pub overflowed: Arc<Notify>,
+    pub ended: Arc<Notify>,
 }
 
 impl Outbound {
@@ -39,12 +48,21 @@ impl Outbound {
         connection: ConnectionId,
         peer_id: PeerId,
         principal: Principal,
-    ) -> (Self, mpsc::Receiver<Outgoing>, Arc<Notify>) {
+    ) -> (Self, mpsc::Receiver<Outgoing>, Endings) {
         let (queue, receiver) = mpsc::channel(QUEUE_FRAMES);
-        let overflowed = Arc::new(Notify::new());
+        let endings = Endings { overflowed: Arc::new(Notify::new()), ended: Arc::new(Notify::new()) };
         let viewer = Arc::new(principal.viewer());
         let principal = Arc::new(principal);
-        (Self { connection, peer_id, principal, viewer, queue, overflowed: overflowed.clone() }, receiver, overflowed)
+        let outbound = Self {
+            connection,
+            peer_id,
+            principal,
+            viewer,
+            queue,
+            overflowed: endings.overflowed.clone(),
+            ended: endings.ended.clone(),
+        };
+        (outbound, receiver, endings)
     }
 
     /// Queues a message without waiting; a full queue closes the connection.
@@ -64,12 +82,14 @@ impl Outbound {
         let _ = self.queue.try_send(Outgoing::Ping);
     }
 
-    /// Queues an error and a close without waiting (from inside a document's lock); if the queue is full
-    /// the connection is closed as too slow, which ends it as surely.
+    /// Queues an error and a close without waiting (from inside a document's lock), and ends the connection:
+    /// nothing more the peer sends is read. If the queue is full the connection is closed as too slow, which
+    /// ends it as surely.
     pub fn close_now(&self, error: Message) {
         if self.queue.try_send(Outgoing::CloseWith(error.encode())).is_err() {
             self.overflowed.notify_one();
         }
+        self.ended.notify_one();
     }
 
     /// Queues an error and a close, waiting a little for room so the peer learns why; a peer that is not
