@@ -50,6 +50,8 @@ pub struct ServerConfig {
     pub accounts: AccountPolicy,
     /// "Now" for token expiry and throttling; tests give one they move.
     pub clock: Arc<dyn Clock>,
+    /// Where push requests may go beyond public `https` addresses (`--allow-outbound`); nowhere by default.
+    pub outbound: crate::push::OutboundPolicy,
 }
 
 impl Default for ServerConfig {
@@ -67,6 +69,7 @@ impl Default for ServerConfig {
             rules: DutyRules::default(),
             accounts: AccountPolicy::default(),
             clock: Arc::new(SystemClock),
+            outbound: crate::push::OutboundPolicy::default(),
         }
     }
 }
@@ -78,6 +81,8 @@ pub struct AppState {
     pub accounts: Accounts,
     /// Bytes one person's attachment uploads may take (`ServerConfig::attachment_quota_bytes`).
     pub attachment_quota_bytes: u64,
+    /// Where push endpoints may point (`ServerConfig::outbound`), checked when one is registered.
+    pub outbound: Arc<crate::push::OutboundPolicy>,
 }
 
 pub fn app(state: AppState) -> Router {
@@ -174,7 +179,9 @@ pub async fn launch_with_tcp_listener(
     }
     let hub_config = HubConfig { clock: config.clock.clone(), ..config.hub.clone() };
     let hub = Hub::start(store, office, hub_config).await?;
-    let scheduler = crate::alerts::scheduler::spawn(hub.office().clone(), config.clock.clone(), hub.clone());
+    let outbound = Arc::new(config.outbound.clone());
+    let scheduler =
+        crate::alerts::scheduler::spawn(hub.office().clone(), config.clock.clone(), hub.clone(), outbound.clone());
     // Partial attachment uploads left 24 h are removed, by the same clock.
     let attachment_expiry = crate::attachments::spawn_expiry(hub.clone());
     let limits = ConnectionLimits {
@@ -186,7 +193,7 @@ pub async fn launch_with_tcp_listener(
         max_connections_per_user: config.max_connections_per_user,
     };
     let accounts = Accounts::new(hub.store().database(), config.clock.clone(), config.accounts.clone());
-    let state = AppState { hub, limits, accounts, attachment_quota_bytes: config.attachment_quota_bytes };
+    let state = AppState { hub, limits, accounts, attachment_quota_bytes: config.attachment_quota_bytes, outbound };
     // With the peer's address, for throttling failed logins per address.
     let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown)

@@ -7,6 +7,12 @@
 //! - `GET /api/v1/attachments/{sha256}/status` → `{"received": N, "complete": bool, "total": SIZE}`.
 //! - `GET /api/v1/attachments/{sha256}` → the bytes, once complete.
 //!
+//! **How bytes are served** (`serve`, for the API and the console alike): inline only as a raster image the
+//! server recognised from the bytes themselves (JPEG, PNG, GIF, WebP, HEIC/HEIF: `sniff.rs`), with that type;
+//! anything else, an SVG or a web page declared `image/…` included, as a download (`application/octet-stream`,
+//! `Content-Disposition: attachment`). Always with `X-Content-Type-Options: nosniff` and a sandboxing
+//! `Content-Security-Policy` (`console/csp.rs`), so nothing attached runs a script on the server's origin.
+//!
 //! When the last byte arrives the whole upload is hashed; bytes that do not hash to their name are discarded
 //! (422) so the phone sends them again from the start. Every route needs an access token, as the rest of the
 //! API does.
@@ -47,12 +53,14 @@
 //! yet, so those count for good. The check is per chunk, so a person's uploads racing each other on
 //! PostgreSQL may pass it by what is in flight.
 
+pub(crate) mod sniff;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Json, Router};
@@ -65,8 +73,10 @@ use zhiban_model::documents::incident::is_sha256_hex;
 use crate::AppState;
 use crate::api::caller::Caller;
 use crate::api::error::ApiError;
+use crate::console::csp;
 use crate::database::Database;
 use crate::sync::Hub;
+use sniff::Raster;
 
 /// The largest chunk one request may carry.
 pub const MAX_CHUNK_BYTES: usize = 4 * 1024 * 1024;
@@ -82,11 +92,13 @@ pub const BUSY_WINDOW: Duration = Duration::from_secs(60);
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let routes = Router::new()
         .route("/api/v1/attachments/{sha256}", put(put_chunk).get(get_bytes))
         .route("/api/v1/attachments/{sha256}/status", get(status))
         // A little over the chunk cap so that an oversized chunk gets our JSON reason, not a bare 413.
-        .layer(DefaultBodyLimit::max(MAX_CHUNK_BYTES + 1024))
+        .layer(DefaultBodyLimit::max(MAX_CHUNK_BYTES + 1024));
+    // The API's policy for its JSON answers; the bytes carry their own (`serve`).
+    csp::apply(routes, csp::API)
 }
 
 #[derive(Deserialize)]
@@ -597,12 +609,13 @@ async fn verify(state: &AppState, sha256: &str) -> Result<bool, sqlx::Error> {
 }
 
 async fn get_bytes(caller: Caller, State(state): State<AppState>, Path(sha256): Path<String>) -> Response {
-    bytes(&state, &caller, &sha256, "application/octet-stream").await
+    bytes(&state, &caller, &sha256, None).await
 }
 
-/// The bytes of a complete attachment as `media_type` (the console shows photos inline), to a caller who
-/// may see an incident listing it; JSON reasons otherwise. Every door serving attachment bytes comes here.
-pub(crate) async fn bytes(state: &AppState, caller: &Caller, sha256: &str, media_type: &str) -> Response {
+/// The bytes of a complete attachment, to a caller who may see an incident listing it; JSON reasons
+/// otherwise. Every door serving attachment bytes comes here, and they are answered by `serve`'s rule.
+/// `file_name`: what to call a download (the incident's name for it), else the hash.
+pub(crate) async fn bytes(state: &AppState, caller: &Caller, sha256: &str, file_name: Option<&str>) -> Response {
     if let Some(bad) = bad_name(sha256) {
         return bad;
     }
@@ -631,11 +644,102 @@ pub(crate) async fn bytes(state: &AppState, caller: &Caller, sha256: &str, media
         Err(e) => return database_error(e),
     }
     match chunks(state, sha256).await {
-        Ok(chunks) => (
-            [(header::CONTENT_TYPE, media_type.to_owned()), (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned())],
-            chunks.concat(),
-        )
-            .into_response(),
+        Ok(chunks) => serve(chunks.concat(), file_name.unwrap_or(sha256)),
         Err(e) => database_error(e),
+    }
+}
+
+/// How attachment bytes are answered, whatever type the phone declared (an SVG or HTML page would run its
+/// script on the console's origin): shown inline only when `sniff` recognises a raster image, as that type;
+/// anything else downloaded as `application/octet-stream`. Never sniffed by the browser, and sandboxed (a
+/// download with no source allowed, should a browser render it all the same).
+fn serve(data: Vec<u8>, file_name: &str) -> Response {
+    let (content_type, disposition, policy) = match Raster::sniff(&data) {
+        Some(raster) => (raster.media_type(), "inline", csp::IMAGE),
+        None => ("application/octet-stream", "attachment", csp::DOWNLOAD),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CONTENT_DISPOSITION, content_disposition(disposition, file_name)),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            (header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy)),
+        ],
+        data,
+    )
+        .into_response()
+}
+
+/// `inline` or `attachment` with a file name a browser saves safely: no folders, no control characters or
+/// quotes; as ASCII (`filename`) and whole in UTF-8 (`filename*`, RFC 6266), since names are mostly Chinese.
+fn content_disposition(disposition: &str, file_name: &str) -> HeaderValue {
+    let base = file_name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let name: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '\\'))
+        .take(120)
+        .collect::<String>()
+        .trim_matches(|c: char| c == '.' || c.is_whitespace())
+        .to_owned();
+    let name = if name.is_empty() { "attachment".to_owned() } else { name };
+    let ascii: String = name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'!'
+            | b'#'
+            | b'$'
+            | b'&'
+            | b'+'
+            | b'-'
+            | b'.'
+            | b'^'
+            | b'_'
+            | b'`'
+            | b'|'
+            | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    HeaderValue::from_str(&format!("{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("attachment"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(data: &[u8], name: &str) -> axum::http::HeaderMap {
+        serve(data.to_vec(), name).headers().clone()
+    }
+
+    #[test]
+    fn only_a_sniffed_raster_image_is_inline_and_anything_else_is_a_sandboxed_download() {
+        let png = headers(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "现场.txt");
+        assert_eq!(png[header::CONTENT_TYPE], "image/png");
+        assert!(png[header::CONTENT_DISPOSITION].to_str().is_ok_and(|d| d.starts_with("inline;")));
+        let svg = headers(b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>", "a.svg");
+        assert_eq!(svg[header::CONTENT_TYPE], "application/octet-stream");
+        assert_eq!(svg[header::CONTENT_DISPOSITION], "attachment; filename=\"a.svg\"; filename*=UTF-8''a.svg");
+        for answer in [png, svg] {
+            assert_eq!(answer[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+            assert!(answer[header::CONTENT_SECURITY_POLICY].to_str().is_ok_and(|p| p.contains("sandbox")));
+        }
+    }
+
+    #[test]
+    fn a_download_is_named_without_folders_quotes_or_control_characters() {
+        let cases = [
+            ("现场 1.jpg", "attachment; filename=\"__ 1.jpg\"; filename*=UTF-8''%E7%8E%B0%E5%9C%BA%201.jpg"),
+            ("../../etc/passwd", "attachment; filename=\"passwd\"; filename*=UTF-8''passwd"),
+            ("C:\\x\\a\"b\r\n.svg", "attachment; filename=\"ab.svg\"; filename*=UTF-8''ab.svg"),
+            ("..", "attachment; filename=\"attachment\"; filename*=UTF-8''attachment"),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(content_disposition("attachment", name), expected, "{name:?}");
+        }
     }
 }

@@ -226,6 +226,11 @@ enum Command {
         /// Bytes one person's attachment uploads (photos, recordings, videos; whole or under way) may take.
         #[arg(long, env = "ZHIBAN_ATTACHMENT_QUOTA_BYTES", default_value_t = crate::attachments::DEFAULT_QUOTA_BYTES)]
         attachment_quota_bytes: u64,
+        /// A network (10.20.0.0/16), address or host name push requests may go to besides public https
+        /// addresses, plain http included: an intranet push service or UnifiedPush distributor. Repeat for
+        /// several (comma-separated in the environment variable).
+        #[arg(long = "allow-outbound", value_name = "CIDR|HOST", env = "ZHIBAN_ALLOW_OUTBOUND", value_delimiter = ',')]
+        allow_outbound: Vec<crate::push::AllowedOutbound>,
     },
     /// Operator tasks on the database.
     #[command(subcommand)]
@@ -299,7 +304,12 @@ pub async fn main_with_clock(clock: std::sync::Arc<dyn crate::clock::Clock>) -> 
             max_changes_per_message,
             max_connections_per_user,
             attachment_quota_bytes,
+            allow_outbound,
         } => {
+            if !allow_outbound.is_empty() {
+                let allowed: Vec<String> = allow_outbound.iter().map(ToString::to_string).collect();
+                tracing::info!(allowed = %allowed.join(", "), "push requests may go to these besides public https");
+            }
             let mut config = ServerConfig {
                 database_url: database.url,
                 rules: rules.load()?,
@@ -311,6 +321,7 @@ pub async fn main_with_clock(clock: std::sync::Arc<dyn crate::clock::Clock>) -> 
                 max_connections_per_user,
                 attachment_quota_bytes,
                 clock,
+                outbound: crate::push::OutboundPolicy::allowing(allow_outbound),
                 ..ServerConfig::default()
             };
             config.hub.idle_eviction = Duration::from_secs(idle_eviction_secs);

@@ -28,6 +28,16 @@
 //   console_errors {}                  → {errors}: page errors and console.error messages so far
 //   navigations {}                     → {count}: navigations of the main frame so far (framenavigated): a
 //                                        reload counts, a script's fetch (the console's live updates) does not
+//   open {path}                        → {download} when the address downloads a file (its suggested name),
+//                                        else {url, path, status, content_type, title} of what it shows
+//   download {selector}                → {download, path}: clicks a link that downloads; the file's suggested
+//                                        name, and the path the page is still on
+//   property {selector, name}          → {value}: a property of the first match (an image's naturalWidth)
+//   computed_style {selector, property} → {value}: the first match's computed style
+//   local_storage {key}                → {value}: the page's localStorage item, null when absent
+//   csp_violations {}                  → {violations}: every `securitypolicyviolation` in any page so far
+//   inline_script_runs {}              → {ran}: whether an inline <script> added to the page runs (a policy
+//                                        in force refuses it, and that is a violation)
 //   quit {}                            → closes the browser and exits
 import { createInterface } from "node:readline"
 import { chromium } from "playwright-core"
@@ -39,6 +49,7 @@ const reply = (value) => process.stdout.write(JSON.stringify(value) + "\n")
 let browser, page
 const errors = []
 let navigations = 0
+const violations = []
 const ready = (async () => {
   browser = await chromium.launch({ executablePath, headless: true, args: ["--no-sandbox"] })
   const context = await browser.newContext({
@@ -47,6 +58,15 @@ const ready = (async () => {
     deviceScaleFactor: 1,
     locale: "zh-CN",
     timezoneId: "Asia/Shanghai",
+  })
+  // Each page reports the Content Security Policy violations its document raises, whatever their policy.
+  await context.exposeBinding("__zhibanCspViolation", (_source, violation) => violations.push(violation))
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (event) =>
+      window.__zhibanCspViolation?.(
+        `${event.documentURI}: ${event.effectiveDirective} refused ${event.blockedURI || "inline"} (${event.sample})`,
+      ),
+    )
   })
   page = await context.newPage()
   // A missing element fails a command in seconds, not after Playwright's default 30 s.
@@ -180,6 +200,50 @@ const commands = {
   },
   async navigations() {
     return { count: navigations }
+  },
+  async open({ path }) {
+    const download = page.waitForEvent("download", { timeout: 5000 }).catch(() => null)
+    try {
+      const response = await page.goto(path, { waitUntil: "load" })
+      // No script runs in a sandboxed document (an attachment's): its title is read if it can be, never waited on.
+      const title = await Promise.race([page.title(), sleep(1000).then(() => null)])
+      return { ...where(), status: response?.status() ?? null, content_type: response?.headers()["content-type"], title }
+    } catch (error) {
+      // Chromium aborts the navigation to an address that downloads.
+      const file = await download
+      if (!file) throw error
+      return { download: file.suggestedFilename() }
+    }
+  },
+  async download({ selector }) {
+    const [file] = await Promise.all([page.waitForEvent("download"), page.locator(selector).first().click()])
+    return { download: file.suggestedFilename(), ...where() }
+  },
+  async property({ selector, name }) {
+    return { value: await page.locator(selector).first().evaluate((element, name) => element[name], name) }
+  },
+  async computed_style({ selector, property }) {
+    const value = await page
+      .locator(selector)
+      .first()
+      .evaluate((element, property) => getComputedStyle(element).getPropertyValue(property), property)
+    return { value }
+  },
+  async local_storage({ key }) {
+    return { value: await page.evaluate((key) => localStorage.getItem(key), key) }
+  },
+  async csp_violations() {
+    return { violations }
+  },
+  async inline_script_runs() {
+    const ran = await page.evaluate(() => {
+      window.__zhibanInlineRan = false
+      const script = document.createElement("script")
+      script.textContent = "window.__zhibanInlineRan = true"
+      document.head.append(script)
+      return window.__zhibanInlineRan
+    })
+    return { ran }
   },
 }
 

@@ -2,7 +2,7 @@
 //! them, redirects not followed (so each answer can be looked at).
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderMap, LOCATION, SET_COOKIE};
 
 /// A browser's cookie jar for one server, and its last answer.
 pub struct Browser {
@@ -11,10 +11,11 @@ pub struct Browser {
     cookies: Vec<(String, String)>,
 }
 
-/// An answer: status, where it sends the browser, and the page.
+/// An answer: status, where it sends the browser, its headers and the page.
 pub struct Answer {
     pub status: StatusCode,
     pub location: Option<String>,
+    pub headers: HeaderMap,
     pub body: String,
 }
 
@@ -56,8 +57,9 @@ impl Browser {
         }
         let status = response.status();
         let location = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let headers = response.headers().clone();
         let body = response.text().await.unwrap_or_default();
-        Answer { status, location, body }
+        Answer { status, location, headers, body }
     }
 
     pub async fn get(&mut self, path: &str) -> Answer {

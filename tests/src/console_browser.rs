@@ -51,6 +51,15 @@ impl Area {
     }
 }
 
+/// What opening an address did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// The browser downloaded a file of this name, and stayed where it was.
+    Download(String),
+    /// The browser showed what the address answered (of this type), with this title if it could be read.
+    Page { path: String, content_type: String, title: String },
+}
+
 /// The page's width against the window's: a wider page scrolls sideways.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageWidth {
@@ -265,6 +274,54 @@ impl ConsoleBrowser {
         let answer = self.call(json!({"cmd": "console_errors"})).await?;
         let errors = answer["errors"].as_array().context("errors")?;
         Ok(errors.iter().map(|e| e.as_str().unwrap_or_default().to_owned()).collect())
+    }
+
+    /// Opens `path` as a person pasting the address would: what it downloads, or the page it shows.
+    pub async fn open(&mut self, path: &str) -> anyhow::Result<Opened> {
+        let answer = self.call(json!({"cmd": "open", "path": path})).await?;
+        Ok(match answer.get("download").and_then(Value::as_str) {
+            Some(name) => Opened::Download(name.to_owned()),
+            None => Opened::Page {
+                path: text_of(&answer, "path"),
+                content_type: text_of(&answer, "content_type"),
+                title: text_of(&answer, "title"),
+            },
+        })
+    }
+
+    /// Clicks the first match, a link that downloads: the file's suggested name and the path the page is on.
+    pub async fn download(&mut self, selector: &str) -> anyhow::Result<(String, String)> {
+        let answer = self.call(json!({"cmd": "download", "selector": selector})).await?;
+        Ok((text_of(&answer, "download"), text_of(&answer, "path")))
+    }
+
+    /// A property of the first match (an image's `naturalWidth`, say).
+    pub async fn property(&mut self, selector: &str, name: &str) -> anyhow::Result<Value> {
+        Ok(self.call(json!({"cmd": "property", "selector": selector, "name": name})).await?["value"].clone())
+    }
+
+    /// The first match's computed style `property` (`color`: `rgb(185, 28, 28)`).
+    pub async fn computed_style(&mut self, selector: &str, property: &str) -> anyhow::Result<String> {
+        let answer = self.call(json!({"cmd": "computed_style", "selector": selector, "property": property})).await?;
+        Ok(text_of(&answer, "value"))
+    }
+
+    /// The open page's `localStorage` item `key`.
+    pub async fn local_storage(&mut self, key: &str) -> anyhow::Result<Option<String>> {
+        let answer = self.call(json!({"cmd": "local_storage", "key": key})).await?;
+        Ok(answer["value"].as_str().map(str::to_owned))
+    }
+
+    /// Content Security Policy violations any page raised since the browser started.
+    pub async fn csp_violations(&mut self) -> anyhow::Result<Vec<String>> {
+        let answer = self.call(json!({"cmd": "csp_violations"})).await?;
+        let violations = answer["violations"].as_array().context("violations")?;
+        Ok(violations.iter().map(|v| v.as_str().unwrap_or_default().to_owned()).collect())
+    }
+
+    /// Whether an inline script added to the open page runs: not where a Content Security Policy is in force.
+    pub async fn inline_script_runs(&mut self) -> anyhow::Result<bool> {
+        self.call(json!({"cmd": "inline_script_runs"})).await?["ran"].as_bool().context("ran")
     }
 
     /// Documents loaded in the main frame so far: unchanged across a live update means no reload.

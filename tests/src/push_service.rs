@@ -2,7 +2,8 @@
 //! JWT's signature with the key the request names (RFC 8292), decrypts the `aes128gcm` payload with the
 //! subscription's private key (RFC 8291), and keeps what it decrypted for the test to look at. Each
 //! subscriber can be told to answer as a real push service does when a subscription is gone (410) or the
-//! sender is throttled (429 with `Retry-After`).
+//! sender is throttled (429 with `Retry-After`), as a push service that is slow to answer, or with a
+//! redirect elsewhere (which the server must not follow; `/elsewhere/…` counts what arrives there).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -13,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{any, post};
 use base64ct::{Base64UrlUnpadded, Encoding};
 use web_push_native::jwt_simple::algorithms::{ES256KeyPair, ES256PublicKey};
 use web_push_native::jwt_simple::prelude::{NoCustomClaims, VerificationOptions};
@@ -21,7 +22,7 @@ use web_push_native::p256::SecretKey;
 use web_push_native::p256::elliptic_curve::sec1::ToEncodedPoint;
 
 /// How a subscriber's push service answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     Accept,
     /// 410: the subscription expired or was unsubscribed.
@@ -31,6 +32,12 @@ pub enum Answer {
         secs: u64,
         times: u32,
     },
+    /// Accepts only after this many seconds: a push service that hangs.
+    Stall {
+        secs: u64,
+    },
+    /// 307 to this URL, which keeps the method and body: a push resent wherever the answer says.
+    Redirect(String),
 }
 
 /// One push as the service decrypted it.
@@ -66,6 +73,8 @@ struct Service {
     /// Requests being handled now, and the most there ever were at once: how parallel the sender is.
     in_flight: usize,
     most_in_flight: usize,
+    /// Requests that arrived at `/elsewhere/…`, any method.
+    elsewhere: Vec<String>,
 }
 
 /// Counts a request as in flight until it is answered, whichever way.
@@ -104,7 +113,10 @@ pub struct PushService {
 impl PushService {
     pub async fn start() -> anyhow::Result<Self> {
         let state = Arc::new(Mutex::new(Service::default()));
-        let app = axum::Router::new().route("/push/{id}", post(push)).with_state(state.clone());
+        let app = axum::Router::new()
+            .route("/push/{id}", post(push))
+            .route("/elsewhere/{*rest}", any(elsewhere))
+            .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let task = tokio::spawn(async move {
@@ -158,6 +170,21 @@ impl PushService {
     /// The most push requests that were being handled at once.
     pub fn most_in_flight(&self) -> usize {
         self.lock().most_in_flight
+    }
+
+    /// Push requests being handled now (a stalled one until it answers).
+    pub fn in_flight(&self) -> usize {
+        self.lock().in_flight
+    }
+
+    /// A URL on this service that is not a push endpoint: where a redirect may point.
+    pub fn elsewhere_url(&self, path: &str) -> String {
+        format!("http://{}/elsewhere/{path}", self.addr)
+    }
+
+    /// The paths of the requests that arrived at `elsewhere_url`.
+    pub fn elsewhere(&self) -> Vec<String> {
+        self.lock().elsewhere.clone()
     }
 }
 
@@ -244,6 +271,14 @@ async fn push(
         Ok(done) => done,
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("the check failed: {e}")).into_response(),
     };
+    // A stalled answer waits without holding the lock, so the service goes on answering everyone else.
+    let stall = lock().subscribers.get(&id).and_then(|s| match s.answer {
+        Answer::Stall { secs } if checked.is_ok() => Some(secs),
+        _ => None,
+    });
+    if let Some(secs) = stall {
+        tokio::time::sleep(std::time::Duration::from_secs(secs)).await;
+    }
     let mut service = lock();
     let service = &mut *service;
     let Some(subscriber) = service.subscribers.get_mut(&id) else {
@@ -257,11 +292,14 @@ async fn push(
             return (status, reason).into_response();
         }
     };
-    match subscriber.answer {
+    match &subscriber.answer {
         Answer::Gone => return StatusCode::GONE.into_response(),
-        Answer::Throttle { secs, times } if times > 0 => {
+        &Answer::Throttle { secs, times } if times > 0 => {
             subscriber.answer = if times > 1 { Answer::Throttle { secs, times: times - 1 } } else { Answer::Accept };
             return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, secs.to_string())]).into_response();
+        }
+        Answer::Redirect(to) => {
+            return (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, to.clone())]).into_response();
         }
         _ => {}
     }
@@ -278,4 +316,10 @@ async fn push(
     service.accepted += 1;
     let location = format!("/message/{}", subscriber.received.len());
     (StatusCode::CREATED, [(header::LOCATION, location)]).into_response()
+}
+
+/// Anything that arrives where a redirect pointed: counted, and answered as a push service would accept.
+async fn elsewhere(State(state): State<Arc<Mutex<Service>>>, Path(rest): Path<String>) -> Response {
+    state.lock().unwrap_or_else(|p| p.into_inner()).elsewhere.push(rest);
+    StatusCode::CREATED.into_response()
 }

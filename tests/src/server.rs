@@ -32,8 +32,15 @@ impl InProcessServer {
         Self::start_on("127.0.0.1:0".parse()?, config).await
     }
 
-    /// On `addr`: a server started again where the phones know it.
-    pub async fn start_on(addr: SocketAddr, config: ServerConfig) -> anyhow::Result<Self> {
+    /// On `addr`: a server started again where the phones know it. It may push to the tests' push services
+    /// (plain http on loopback), as an operator allows with `--allow-outbound 127.0.0.1/32`.
+    pub async fn start_on(addr: SocketAddr, mut config: ServerConfig) -> anyhow::Result<Self> {
+        config.outbound.allow(TEST_PUSH_SERVICES.parse().map_err(anyhow::Error::msg)?);
+        Self::start_exactly(addr, config).await
+    }
+
+    /// With `config` as given: no push to loopback unless it says so.
+    pub async fn start_exactly(addr: SocketAddr, config: ServerConfig) -> anyhow::Result<Self> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let database_url = config.database_url.clone();
@@ -73,6 +80,9 @@ impl InProcessServer {
         Ok(())
     }
 }
+
+/// Where the tests' push services listen (`push_service.rs`): allowed to every test server.
+pub const TEST_PUSH_SERVICES: &str = "127.0.0.1/32";
 
 /// Adds `test-admin` (once) and logs it in.
 async fn admin_token(addr: SocketAddr, database_url: &str) -> anyhow::Result<String> {
@@ -166,6 +176,7 @@ impl ServerProcess {
     pub async fn start_with_env(addr: SocketAddr, database_url: &str, env: &[(&str, &str)]) -> anyhow::Result<Self> {
         let child = Command::new(program("test-zhiban-server"))
             .args(["serve", "--listen", &addr.to_string(), "--database", database_url])
+            .args(["--allow-outbound", TEST_PUSH_SERVICES])
             .envs(env.iter().copied())
             .env("ZHIBAN_LOG", std::env::var("ZHIBAN_LOG").unwrap_or_else(|_| "warn".into()))
             .stdin(Stdio::null())

@@ -117,7 +117,7 @@ async fn failed_logins_are_throttled_and_disabled_users_refused() {
             desk.login("wrong password").await;
         }
         let (status, body, retry) = desk.login("correct horse battery").await;
-        assert_eq!(status, 429, "{backend:?}: even the right password waits out the window: {body}");
+        assert_eq!(status, 429, "{backend:?}: even the right password waits out the delay: {body}");
         let retry: u64 = retry.expect("Retry-After").parse().expect("seconds");
         assert!((1..=900).contains(&retry), "{retry}");
         desk.clock.advance(Duration::from_secs(retry));

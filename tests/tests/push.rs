@@ -3,13 +3,14 @@
 //! decrypts the payload; the test reads what was decrypted. Gone subscriptions are removed; a throttled
 //! push is recorded with when to try again.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use zhiban_model::documents::directory::Role;
 use zhiban_server::push::deliver::{notify, retry_due};
-use zhiban_server::push::{AlertPayload, Outcome, Urgency, VapidKeys, WebPushSender, subscriptions};
+use zhiban_server::push::{AlertPayload, OutboundPolicy, Outcome, Urgency, VapidKeys, WebPushSender, subscriptions};
 use zhiban_tests::push_service::{Answer, PushService};
-use zhiban_tests::server::program;
+use zhiban_tests::server::{TEST_PUSH_SERVICES, program};
 use zhiban_tests::{Backend, InProcessServer, Phone, TestDatabase};
 
 fn alert(document: &str) -> AlertPayload {
@@ -54,7 +55,8 @@ async fn a_push_reaches_the_device_signed_and_encrypted_and_the_push_services_an
         let err = phone.client.register_push(&device.endpoint, &device.p256dh, "c2hvcnQ").await.expect_err("bad auth");
         assert!(err.to_string().contains("auth is 5 bytes"), "{err}");
 
-        let sender = WebPushSender::new(keys).expect("sender");
+        let allowed = OutboundPolicy::allowing([TEST_PUSH_SERVICES.parse().expect("network")]);
+        let sender = WebPushSender::new(keys, Arc::new(allowed)).expect("sender");
         let public_key = phone.client.vapid_public_key().await.expect("key");
         let deliveries = notify(&database, &sender, "mayor", &alert("automerge:abc"), Duration::from_secs(600))
             .await

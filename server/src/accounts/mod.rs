@@ -1,16 +1,18 @@
 //! Accounts: people who log in (a username is the person's id in the directory), the devices they log in
 //! from, and their tokens. A login gives a short-lived access token and a refresh token; refreshing rotates
 //! the refresh token, and a refresh token used twice revokes its device (it was copied). Failed logins are
-//! throttled per username and per address. Passwords and tokens never reach a log.
+//! throttled per username and address, per address, and per username (`login.rs`). Passwords and tokens
+//! never reach a log.
 
 mod console_sessions;
+mod login;
 mod passwords;
 mod roles;
 pub mod standing_sessions;
 mod tokens;
 
-use std::net::IpAddr;
 use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
 use std::time::Duration;
 
 use zhiban_model::access::Viewer;
@@ -21,28 +23,50 @@ use crate::database::Database;
 use crate::on_database;
 
 pub use console_sessions::{CONSOLE_SESSION_TTL, ConsoleSession, new_form_token};
+pub use login::Throttle;
 pub use passwords::MIN_LENGTH as MIN_PASSWORD_LENGTH;
+pub use passwords::PasswordGate;
 
-/// How long tokens last and how many failed logins are allowed.
+/// How long tokens last, how failed logins are throttled, and how many passwords are checked at once: the
+/// numbers, and their reasons in SECURITY.md ("Login").
 #[derive(Debug, Clone)]
 pub struct AccountPolicy {
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
-    /// Failed logins for one username within `failure_window` before further tries are refused.
-    pub failures_per_user: i64,
-    /// The same for one address (many usernames tried from one place).
-    pub failures_per_address: i64,
-    pub failure_window: Duration,
+    /// Failed logins for one username from one address: the person at their usual place, delayed more with
+    /// each failure but never walled off, and untouched by failures from anywhere else.
+    pub per_user_at_address: Throttle,
+    /// Failed logins from one address whatever the username (one place trying many).
+    pub per_address: Throttle,
+    /// Failed logins for one username from addresses it has not logged in from within
+    /// `known_address_memory`: a ceiling for guessing spread over many addresses.
+    pub per_user: Throttle,
+    /// How long an address where a user logged in stays theirs (exempt from `per_user`).
+    pub known_address_memory: Duration,
+    /// Argon2 hashes at once, and the logins that may wait for a turn. Clones share it: one bound per server.
+    pub password_checks: PasswordGate,
 }
 
 impl Default for AccountPolicy {
     fn default() -> Self {
+        // After the free failures: 1 s, 2 s, 4 s … up to 15 min between attempts (reached after 15 failures
+        // in all); an hour without an attempt and the count is forgotten.
+        let progressive = |free| Throttle {
+            free,
+            first_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(15 * 60),
+            memory: Duration::from_secs(3600),
+        };
+        let hour = Duration::from_secs(3600);
         Self {
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
-            failures_per_user: 5,
-            failures_per_address: 20,
-            failure_window: Duration::from_secs(15 * 60),
+            per_user_at_address: progressive(5),
+            per_address: progressive(20),
+            // 100 failures from unknown addresses, then none for an hour after the last.
+            per_user: Throttle { free: 100, first_delay: hour, max_delay: hour, memory: hour },
+            known_address_memory: Duration::from_secs(90 * 24 * 3600),
+            password_checks: PasswordGate::default(),
         }
     }
 }
@@ -126,6 +150,8 @@ pub enum LoginError {
     BadCredentials,
     #[error("too many failed logins; try again in {retry_after_secs} s")]
     Throttled { retry_after_secs: u64 },
+    #[error("the server is busy checking other logins; try again in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     #[error("this account is disabled; ask an administrator")]
     Disabled,
     #[error("this refresh token is not valid; log in again")]
@@ -168,11 +194,13 @@ pub struct Accounts {
     database: Database,
     clock: Arc<dyn Clock>,
     policy: AccountPolicy,
+    /// When throttle counts nobody needs were last removed (unix ms).
+    last_sweep: Arc<AtomicI64>,
 }
 
 impl Accounts {
     pub fn new(database: Database, clock: Arc<dyn Clock>, policy: AccountPolicy) -> Self {
-        Self { database, clock, policy }
+        Self { database, clock, policy, last_sweep: Arc::new(AtomicI64::new(0)) }
     }
 
     fn now(&self) -> i64 {
@@ -202,7 +230,7 @@ impl Accounts {
         let username = user.username.trim().to_owned();
         Self::check_user(&username, &user.roles)?;
         Self::check_password(&user.password)?;
-        let hash = passwords::hash(user.password).await.map_err(AccountError::Hashing)?;
+        let hash = passwords::hash(&self.policy.password_checks, user.password).await.map_err(AccountError::Hashing)?;
         let now = self.now();
         let inserted = on_database!(&self.database, pool => {
             sqlx::query(
@@ -231,7 +259,7 @@ impl Accounts {
             Self::check_user(user.username.trim(), &user.roles)?;
         }
         Self::check_password(&password)?;
-        let hash = passwords::hash(password).await.map_err(AccountError::Hashing)?;
+        let hash = passwords::hash(&self.policy.password_checks, password).await.map_err(AccountError::Hashing)?;
         let now = self.now();
         let added = on_database!(&self.database, pool => {
             let mut tx = pool.begin().await?;
@@ -254,7 +282,7 @@ impl Accounts {
     /// Sets a new password and signs the user out everywhere.
     pub async fn reset_password(&self, username: &str, password: String) -> Result<(), AccountError> {
         Self::check_password(&password)?;
-        let hash = passwords::hash(password).await.map_err(AccountError::Hashing)?;
+        let hash = passwords::hash(&self.policy.password_checks, password).await.map_err(AccountError::Hashing)?;
         let changed = on_database!(&self.database, pool => {
             sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2").bind(&hash).bind(username)
                 .execute(pool).await?.rows_affected()
@@ -328,90 +356,6 @@ impl Accounts {
         if changed == 0 {
             return Err(AccountError::NoSuchDevice(device_id.to_owned()));
         }
-        Ok(())
-    }
-
-    /// Seconds until `key` may try again, when it has used up its failures in the current window.
-    async fn throttled(&self, key: &str, limit: i64) -> Result<Option<u64>, sqlx::Error> {
-        let now = self.now();
-        let window = self.policy.failure_window.as_millis() as i64;
-        let row: Option<(i64, i64)> = on_database!(&self.database, pool => {
-            sqlx::query_as("SELECT failures, window_start FROM login_failures WHERE throttle_key = $1")
-                .bind(key).fetch_optional(pool).await?
-        });
-        Ok(match row {
-            Some((failures, start)) if failures >= limit && now < start + window => {
-                Some(((start + window - now) as u64).div_ceil(1000).max(1))
-            }
-            _ => None,
-        })
-    }
-
-    async fn record_failure(&self, key: &str) -> Result<(), sqlx::Error> {
-        let now = self.now();
-        let window = self.policy.failure_window.as_millis() as i64;
-        on_database!(&self.database, pool => {
-            sqlx::query(
-                "INSERT INTO login_failures (throttle_key, failures, window_start) VALUES ($1, 1, $2) \
-                 ON CONFLICT (throttle_key) DO UPDATE SET \
-                 failures = CASE WHEN login_failures.window_start + $3 <= $2 THEN 1 ELSE login_failures.failures + 1 END, \
-                 window_start = CASE WHEN login_failures.window_start + $3 <= $2 THEN $2 ELSE login_failures.window_start END",
-            )
-            .bind(key).bind(now).bind(window).execute(pool).await?;
-        });
-        Ok(())
-    }
-
-    async fn clear_failures(&self, key: &str) -> Result<(), sqlx::Error> {
-        on_database!(&self.database, pool => {
-            sqlx::query("DELETE FROM login_failures WHERE throttle_key = $1").bind(key).execute(pool).await?;
-        });
-        Ok(())
-    }
-
-    /// Logs `username` in on a new device called `device_name`.
-    pub async fn login(
-        &self,
-        username: &str,
-        password: String,
-        device_name: &str,
-        address: Option<IpAddr>,
-    ) -> Result<Tokens, LoginError> {
-        self.verify_login(username, password, address).await?;
-        Ok(self.sign_in_device(username, device_name).await?)
-    }
-
-    /// Checks `username`'s password, throttled per username and per address; a disabled account is refused.
-    async fn verify_login(&self, username: &str, password: String, address: Option<IpAddr>) -> Result<(), LoginError> {
-        let user_key = format!("user:{username}");
-        let address_key = address.map(|a| format!("address:{a}"));
-        let mut wait = self.throttled(&user_key, self.policy.failures_per_user).await?;
-        if let Some(key) = &address_key {
-            wait = wait.max(self.throttled(key, self.policy.failures_per_address).await?);
-        }
-        if let Some(retry_after_secs) = wait {
-            return Err(LoginError::Throttled { retry_after_secs });
-        }
-        let row: Option<(String, Option<i64>)> = on_database!(&self.database, pool => {
-            sqlx::query_as("SELECT password_hash, disabled_at FROM users WHERE username = $1")
-                .bind(username).fetch_optional(pool).await?
-        });
-        let (stored, disabled) = match row {
-            Some((hash, disabled)) => (Some(hash), disabled.is_some()),
-            None => (None, false),
-        };
-        if !passwords::verify(password, stored).await {
-            self.record_failure(&user_key).await?;
-            if let Some(key) = &address_key {
-                self.record_failure(key).await?;
-            }
-            tracing::info!(%username, "failed login");
-            return Err(LoginError::BadCredentials);
-        }
-        if disabled {
-            return Err(LoginError::Disabled);
-        }
-        self.clear_failures(&user_key).await?;
         Ok(())
     }
 

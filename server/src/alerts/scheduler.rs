@@ -18,7 +18,7 @@ use crate::office::Office;
 use crate::on_database;
 use crate::push::Outcome;
 use crate::push::deliver::{Made, push_to, record};
-use crate::push::{AlertPayload, PushSender, Urgency};
+use crate::push::{AlertPayload, OutboundPolicy, PushSender, Urgency};
 
 /// How long a push may live at the push service before it is no use.
 const PUSH_TTL: Duration = Duration::from_secs(600);
@@ -32,16 +32,27 @@ const WATCH_EVERY_MS: i64 = 15_000;
 
 /// Runs `tick` every second until the handle is aborted (when the server stops), and the watch over what
 /// falls due whenever the office's clock has moved on 15 s since the last. Pushes go out once the operator
-/// has made VAPID keys (looked for at every tick until then); before that, calls are recorded and not
-/// pushed.
-pub fn spawn(office: Office, clock: Arc<dyn Clock>, lists: Arc<dyn AlertLists>) -> tokio::task::JoinHandle<()> {
+/// has made VAPID keys (looked for at every tick until then), to the endpoints `outbound` allows; before
+/// that, calls are recorded and not pushed. Pushes are sent by tasks of their own, so the tick goes on
+/// claiming and sending while a push service is slow to answer.
+pub fn spawn(
+    office: Office,
+    clock: Arc<dyn Clock>,
+    lists: Arc<dyn AlertLists>,
+    outbound: Arc<OutboundPolicy>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let database = office.database.clone();
         let mut interval = tokio::time::interval(Duration::from_secs(1));
         let mut sender: Option<Arc<dyn PushSender>> = None;
         let mut watched_at: Option<(i64, tokio::time::Instant)> = None;
+        // Dropped with this task when the server stops: a stopped server pushes nothing more.
+        let mut sending = tokio::task::JoinSet::new();
+        let mut retrying = tokio::task::JoinSet::new();
         loop {
             interval.tick().await;
+            while sending.try_join_next().is_some() {}
+            while retrying.try_join_next().is_some() {}
             let now = clock.now_millis();
             let watch_due = watched_at.is_none_or(|(office, machine)| {
                 now - office >= WATCH_EVERY_MS || now < office || machine.elapsed().as_millis() as i64 >= WATCH_EVERY_MS
@@ -61,7 +72,7 @@ pub fn spawn(office: Office, clock: Arc<dyn Clock>, lists: Arc<dyn AlertLists>) 
             if sender.is_none()
                 && let Ok(Some(keys)) = crate::push::VapidKeys::load(&database).await
             {
-                match crate::push::WebPushSender::new(keys) {
+                match crate::push::WebPushSender::new(keys, outbound.clone()) {
                     Ok(web_push) => sender = Some(Arc::new(web_push)),
                     Err(e) => tracing::warn!(error = %e, "cannot set up Web Push"),
                 }
@@ -72,13 +83,24 @@ pub fn spawn(office: Office, clock: Arc<dyn Clock>, lists: Arc<dyn AlertLists>) 
                 Ok(called) => lists.refresh(called),
                 Err(e) => tracing::warn!(error = %e, "cannot claim the calls due; trying again"),
             }
-            if let Err(e) = send_recorded_calls(&database, sender.as_deref()).await {
-                tracing::warn!(error = %e, "cannot push the calls made; trying again");
+            // Calls being sent are leased, so a new batch takes only the calls made since.
+            if sending.len() < MAX_SENDING_BATCHES {
+                let (database, sender) = (database.clone(), sender.clone());
+                sending.spawn(async move {
+                    if let Err(e) = send_recorded_calls(&database, sender.as_deref()).await {
+                        tracing::warn!(error = %e, "cannot push the calls made; trying again");
+                    }
+                });
             }
             if let Some(sender) = &sender
-                && let Err(e) = crate::push::deliver::retry_due(&database, sender.as_ref(), PUSH_TTL).await
+                && retrying.is_empty()
             {
-                tracing::warn!(error = %e, "cannot retry pushes; trying again");
+                let (database, sender) = (database.clone(), sender.clone());
+                retrying.spawn(async move {
+                    if let Err(e) = crate::push::deliver::retry_due(&database, sender.as_ref(), PUSH_TTL).await {
+                        tracing::warn!(error = %e, "cannot retry pushes; trying again");
+                    }
+                });
             }
         }
     })
@@ -86,8 +108,10 @@ pub fn spawn(office: Office, clock: Arc<dyn Clock>, lists: Arc<dyn AlertLists>) 
 
 /// Calls claimed per transaction: one commit for many, so a thousand recipients cost a few commits.
 const CLAIM_BATCH: i64 = 500;
-/// Pushes in flight at once.
-const SEND_CONCURRENCY: usize = 32;
+/// Calls pushed at once by one batch (the sender bounds its requests in flight overall).
+const SEND_CONCURRENCY: usize = 64;
+/// Batches of calls being pushed at once; each tick starts one while fewer are under way.
+const MAX_SENDING_BATCHES: usize = 10;
 
 /// Claims every call due at `now`, recording each; returns the people to call. Run by the tick, and at
 /// once when an instruction is stored, so that each recipient's home lists the alert in the same write
@@ -184,9 +208,10 @@ async fn claim_batch(database: &Database, now: i64) -> Result<(Vec<String>, bool
 const SENDING_LEASE_MS: i64 = 60_000;
 
 /// Pushes every recorded call not yet sent (just claimed, or left by a crash) and marks it sent. The calls
-/// are leased first, in one transaction, so two servers do not both push one; pushed a few dozen at a time;
-/// then recorded, with every delivery, in one more. Leases run on the machine's clock, not the office's:
-/// they are about how long a server may take, not about when calls are due.
+/// are leased first, in one transaction, so two servers (or two batches) do not both push one; pushed side
+/// by side, each push request given at most `push::sender::SEND_TIMEOUT` (well inside the lease); then
+/// recorded, with every delivery, in one more. Leases run on the machine's clock, not the office's: they
+/// are about how long a server may take, not about when calls are due.
 async fn send_recorded_calls(database: &Database, sender: Option<&dyn PushSender>) -> Result<(), AlertError> {
     let now = chrono::Utc::now().timestamp_millis();
     let calls: Vec<CallRow> = on_database!(database, pool => {

@@ -1,5 +1,7 @@
 //! Logging in and refreshing tokens. A failed login is answered the same for an unknown user and a wrong
-//! password; too many failures are answered 429 with `Retry-After`.
+//! password; too many failures are answered 429 with `Retry-After`, and a login that found the server busy
+//! checking other passwords 503 with `Retry-After: 1`. Refreshing is never throttled: a device holding a
+//! valid refresh token stays signed in whatever is tried against its user's password.
 
 use std::net::SocketAddr;
 
@@ -78,12 +80,12 @@ impl TokenAnswer {
 fn refused(e: LoginError) -> Response {
     let status = match &e {
         LoginError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-        LoginError::Account(_) => StatusCode::SERVICE_UNAVAILABLE,
+        LoginError::Busy { .. } | LoginError::Account(_) => StatusCode::SERVICE_UNAVAILABLE,
         LoginError::Disabled => StatusCode::FORBIDDEN,
         _ => StatusCode::UNAUTHORIZED,
     };
     let mut response = ApiError { status, reason: e.to_string() }.into_response();
-    if let LoginError::Throttled { retry_after_secs } = e
+    if let LoginError::Throttled { retry_after_secs } | LoginError::Busy { retry_after_secs } = e
         && let Ok(value) = HeaderValue::from_str(&retry_after_secs.to_string())
     {
         response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -94,7 +96,8 @@ fn refused(e: LoginError) -> Response {
 /// Logs in on a new device.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = TokenAnswer), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 429, body = ErrorBody, description = "too many failed logins; see Retry-After")))]
+              (status = 429, body = ErrorBody, description = "too many failed logins; see Retry-After"),
+              (status = 503, body = ErrorBody, description = "busy checking other logins; see Retry-After")))]
 pub async fn login(
     State(state): State<AppState>,
     address: Option<Extension<ConnectInfo<SocketAddr>>>,

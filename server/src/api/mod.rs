@@ -26,6 +26,7 @@ use zhiban_model::DocumentId;
 pub use error::{ApiError, ErrorBody};
 
 use crate::AppState;
+use crate::console::csp;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -43,7 +44,7 @@ use crate::AppState;
 pub struct ApiDoc;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let routes = Router::new()
         .route("/api/v1/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .route("/api/v1/auth/login", post(auth::login))
         .route("/api/v1/auth/refresh", post(auth::refresh))
@@ -67,10 +68,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/analysis/compound", get(analysis::compound))
         .route("/api/v1/filings", get(filings::list))
         .route("/api/v1/filings/{round}", get(filings::one))
-        .route("/api/v1/reports/{kind}/{period}", get(reports::report))
+        .route("/api/v1/reports/{kind}/{period}", csp::on_route(get(reports::report), csp::publication()))
         .route("/api/v1/scores", get(scores::board))
         .route("/api/v1/spot-checks", get(spot_checks::list))
-        .route("/api/v1/scores/{unit}", get(scores::sheet))
+        .route("/api/v1/scores/{unit}", get(scores::sheet));
+    // JSON loads and runs nothing; a publication's page says what it needs (`console/csp.rs`).
+    csp::apply(routes, csp::API)
 }
 
 /// A path's document: an id or an `automerge:` URL.

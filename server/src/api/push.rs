@@ -15,7 +15,8 @@ use crate::push::{PushError, Subscription, VapidKeys, subscriptions};
 impl From<PushError> for ApiError {
     fn from(e: PushError) -> Self {
         let status = match &e {
-            PushError::BadSubscription(_) => StatusCode::BAD_REQUEST,
+            PushError::BadSubscription(_) | PushError::EndpointRefused(_) => StatusCode::BAD_REQUEST,
+            PushError::EndpointTaken => StatusCode::CONFLICT,
             PushError::NoKeys => StatusCode::NOT_FOUND,
             _ => StatusCode::SERVICE_UNAVAILABLE,
         };
@@ -43,15 +44,21 @@ pub struct Registered {
     pub device_id: String,
 }
 
-/// Registers this device's push subscription (or moves an endpoint to it).
+/// Registers this device's push subscription (or moves one of the caller's endpoints to it). The endpoint
+/// must be `https` to a public address (after resolving its host) unless the operator allowed its host or
+/// network with `--allow-outbound`; a device keeps its newest ten subscriptions.
 #[utoipa::path(post, path = "/api/v1/push/subscriptions", tag = "push", request_body = Subscription,
-    responses((status = 200, body = Registered), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Registered),
+        (status = 400, body = ErrorBody, description = "malformed, or an endpoint the server may not send to"),
+        (status = 401, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "the endpoint is registered to another person")))]
 pub async fn subscribe(
     caller: Caller,
     State(state): State<AppState>,
     Json(subscription): Json<Subscription>,
 ) -> ApiResult<Registered> {
     let database = &state.hub.office().database;
-    subscriptions::register(database, &caller.principal.username, &caller.principal.device_id, &subscription).await?;
+    let (username, device_id) = (&caller.principal.username, &caller.principal.device_id);
+    subscriptions::register(database, &state.outbound, username, device_id, &subscription).await?;
     Ok(Json(Registered { endpoint: subscription.endpoint, device_id: caller.principal.device_id }))
 }

@@ -25,10 +25,12 @@
 //!
 //! Shared: `layout.rs` (page shell), `format.rs` (times and names as the office writes them), `fields.rs`
 //! (a field's problem by the field), `edits.rs` (a change in the officer's name, a record added to its document or a new one, the outcome),
-//! `failure.rs` (error pages), `session.rs` (who is signed in, CSRF).
+//! `failure.rs` (error pages), `session.rs` (who is signed in, CSRF), `csp.rs` (the Content Security Policy
+//! of every page: no inline script or style, in no frame).
 
 mod analysis;
 mod checks;
+pub(crate) mod csp;
 mod directory;
 mod edits;
 mod failure;
@@ -54,7 +56,7 @@ use crate::AppState;
 pub use session::Desk;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    let routes = Router::new()
         .merge(incidents::routes())
         .merge(instructions::routes())
         .merge(rosters::routes())
@@ -69,7 +71,9 @@ pub fn routes() -> Router<AppState> {
         .route("/now", get(now::board))
         .route("/live", get(live::events))
         .route("/console.css", get(layout::stylesheet))
-        .route("/console.js", get(live::script))
+        .route("/console.js", get(live::script));
+    // Routes that need another policy set their own (a publication, an attachment's bytes).
+    csp::apply(routes, csp::CONSOLE)
 }
 
 /// The console's front door: the board for someone signed in, else the sign-in form.

@@ -28,7 +28,7 @@ use crate::api::scores::{ScorePeriod, board, sheet};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/publications", get(overview))
-        .route("/publications/open", get(open))
+        .route("/publications/open", super::csp::on_route(get(open), super::csp::publication()))
         .route("/scores/{unit}", get(unit_sheet))
 }
 

@@ -121,8 +121,11 @@ pub async fn submit(
                 LoginError::BadCredentials => (StatusCode::UNAUTHORIZED, "用户名或密码错误".to_owned()),
                 LoginError::Throttled { retry_after_secs } => (
                     StatusCode::TOO_MANY_REQUESTS,
-                    format!("登录失败次数过多，请 {} 分钟后再试", retry_after_secs.div_ceil(60)),
+                    format!("登录失败次数过多，请{}后再试", wait_text(retry_after_secs)),
                 ),
+                LoginError::Busy { retry_after_secs } => {
+                    (StatusCode::SERVICE_UNAVAILABLE, format!("登录的人较多，请{}后再试", wait_text(retry_after_secs)))
+                }
                 LoginError::Disabled => (StatusCode::FORBIDDEN, "该账户已停用，请联系管理员".to_owned()),
                 other => (StatusCode::SERVICE_UNAVAILABLE, format!("暂时无法登录：{other}")),
             };
@@ -146,6 +149,11 @@ pub async fn sign_out(State(state): State<AppState>, desk: Desk, Form(form): For
         tracing::warn!(user = %desk.principal.username, error = %e, "cannot end a console session");
     }
     ([(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0))], Redirect::to("/signin")).into_response()
+}
+
+/// A wait as a person reads it: seconds under a minute, else minutes.
+fn wait_text(secs: u64) -> String {
+    if secs < 60 { format!(" {secs} 秒") } else { format!(" {} 分钟", secs.div_ceil(60)) }
 }
 
 /// A short name for the browser, for the device list ("Chrome", "Firefox"…).

@@ -6,7 +6,7 @@
 pub mod charts;
 pub mod daily;
 pub mod monthly;
-mod page;
+pub(crate) mod page;
 pub mod quarterly;
 mod sheet;
 pub mod yearly;

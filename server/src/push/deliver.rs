@@ -1,8 +1,11 @@
 //! Pushing an alert to a person: every subscription of their devices, each delivery recorded with what
 //! the push service answered; a subscription the push service says is gone is removed. Throttled and
 //! failed deliveries are recorded with when they may be tried again (the alert scheduler retries them).
+//! Pushes go out side by side, so one push service that is slow to answer delays no other push.
 
 use std::time::Duration;
+
+use futures_util::StreamExt;
 
 use super::{AlertPayload, Delivery, Outcome, PushError, PushSender, subscriptions};
 use crate::database::Database;
@@ -12,6 +15,8 @@ use crate::on_database;
 pub const FIRST_BACKOFF: Duration = Duration::from_secs(30);
 /// A push that still fails after this many attempts is given up (and stays recorded as failed).
 pub const MAX_ATTEMPTS: i64 = 5;
+/// Retries sent at once (the sender bounds its requests in flight overall).
+const RETRY_CONCURRENCY: usize = 64;
 
 /// One push made, to be recorded.
 #[derive(Debug, Clone)]
@@ -45,18 +50,18 @@ pub async fn push_to(
     payload: &AlertPayload,
     ttl: Duration,
 ) -> Result<Vec<Made>, PushError> {
-    let mut made = Vec::new();
-    for subscription in subscriptions::of_user(database, username).await? {
+    let sends = subscriptions::of_user(database, username).await?.into_iter().map(|subscription| async move {
         let delivery = sender.send(&subscription, payload, ttl).await;
-        made.push(Made {
+        Made {
             endpoint: subscription.endpoint,
             username: username.to_owned(),
             payload: payload.clone(),
             delivery,
             attempt: 1,
-        });
-    }
-    Ok(made)
+        }
+    });
+    // A person has a few devices (at most ten subscriptions each): all at once.
+    Ok(futures_util::future::join_all(sends).await)
 }
 
 /// Records pushes made, in one transaction: each delivery with what the push service answered and when it
@@ -125,13 +130,13 @@ pub async fn retry_due(database: &Database, sender: &dyn PushSender, ttl: Durati
         .fetch_all(pool)
         .await?
     });
-    let mut retried = 0;
+    let mut claimed = Vec::new();
     for (id, endpoint, username, kind, document, urgency, title_class, alert, attempt) in due {
-        let claimed = on_database!(database, pool => {
+        let won = on_database!(database, pool => {
             sqlx::query("UPDATE push_deliveries SET retried = TRUE WHERE delivery_id = $1 AND retried = FALSE")
                 .bind(&id).execute(pool).await?.rows_affected() == 1
         });
-        if !claimed {
+        if !won {
             continue;
         }
         let Some(subscription) =
@@ -141,9 +146,16 @@ pub async fn retry_due(database: &Database, sender: &dyn PushSender, ttl: Durati
         };
         let urgency = if urgency == "high" { super::Urgency::High } else { super::Urgency::Normal };
         let payload = AlertPayload { kind, document, title_class, urgency, alert };
-        let delivery = sender.send(&subscription, &payload, ttl).await;
-        record(database, &[Made { endpoint, username, payload, delivery, attempt: attempt + 1 }]).await?;
-        retried += 1;
+        claimed.push((subscription, username, payload, attempt + 1));
     }
-    Ok(retried)
+    let made: Vec<Made> = futures_util::stream::iter(claimed)
+        .map(|(subscription, username, payload, attempt)| async move {
+            let delivery = sender.send(&subscription, &payload, ttl).await;
+            Made { endpoint: subscription.endpoint, username, payload, delivery, attempt }
+        })
+        .buffer_unordered(RETRY_CONCURRENCY)
+        .collect()
+        .await;
+    record(database, &made).await?;
+    Ok(made.len())
 }

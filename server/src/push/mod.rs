@@ -2,13 +2,16 @@
 //! RFC 8292 VAPID, so the same subscriptions serve browsers and Android phones through UnifiedPush
 //! distributors (where Google's push service is not reachable). The server's VAPID keys (`vapid.rs`), the
 //! devices' subscriptions (`subscriptions.rs`), what a push carries (`zhiban_model::push`, which the phone reads too) and the sender
-//! (`sender.rs`), behind the `PushSender` trait so APNs or FCM can come later.
+//! (`sender.rs`), behind the `PushSender` trait so APNs or FCM can come later. Where the server may send at
+//! all (public `https` unless the operator allows more) is `outbound.rs`.
 
 pub mod deliver;
+pub mod outbound;
 pub mod sender;
 pub mod subscriptions;
 pub mod vapid;
 
+pub use outbound::{AllowedOutbound, OutboundPolicy};
 pub use sender::{Delivery, Outcome, PushSender, WebPushSender};
 pub use subscriptions::Subscription;
 pub use vapid::VapidKeys;
@@ -22,6 +25,10 @@ pub enum PushError {
     BadKey(String),
     #[error("invalid subscription: {0}")]
     BadSubscription(String),
+    #[error(transparent)]
+    EndpointRefused(#[from] outbound::Refused),
+    #[error("this push endpoint is registered to another person; subscribe again on this device for its own")]
+    EndpointTaken,
     #[error(transparent)]
     Database(#[from] sqlx::Error),
 }

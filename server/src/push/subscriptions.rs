@@ -1,11 +1,12 @@
 //! Devices' push subscriptions: the endpoint a browser or UnifiedPush distributor gave, and the keys to
-//! encrypt for it. One device may have several; an endpoint belongs to one device.
+//! encrypt for it. One device may have up to `MAX_PER_DEVICE`; an endpoint belongs to one device, and to
+//! one person: it moves between that person's devices, never to someone else.
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::{Deserialize, Serialize};
 use web_push_native::p256::PublicKey;
 
-use super::PushError;
+use super::{OutboundPolicy, PushError};
 use crate::database::Database;
 use crate::on_database;
 
@@ -39,26 +40,58 @@ impl Subscription {
     }
 }
 
-/// Registers (or moves to this device) a subscription.
+/// Subscriptions one device may have. Browsers and distributors replace a subscription now and then
+/// (`pushsubscriptionchange`) and the old one may never be unregistered, so one more replaces the device's
+/// oldest rather than being refused: the newest is the one that works.
+pub const MAX_PER_DEVICE: usize = 10;
+
+/// Registers (or moves to this device) a subscription, once its endpoint passes `outbound` (resolved, so a
+/// name for an inside address is refused too). Refused with `EndpointTaken` when another person holds the
+/// endpoint: whoever knows someone's endpoint must not receive their alerts by registering it.
 pub async fn register(
     database: &Database,
+    outbound: &OutboundPolicy,
     username: &str,
     device_id: &str,
     subscription: &Subscription,
 ) -> Result<(), PushError> {
     subscription.check()?;
+    let url = url::Url::parse(&subscription.endpoint).map_err(|e| PushError::BadSubscription(e.to_string()))?;
+    if let Err(refused) = outbound.check_endpoint(&url).await {
+        tracing::info!(%username, %device_id, %refused, "push subscription refused");
+        return Err(refused.into());
+    }
     let now = chrono::Utc::now().timestamp_millis();
     on_database!(database, pool => {
-        sqlx::query(
+        let mut tx = pool.begin().await?;
+        // One statement, so two people registering one new endpoint at once cannot both have it.
+        let registered = sqlx::query(
             "INSERT INTO push_subscriptions (endpoint, device_id, username, p256dh, auth, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (endpoint) DO UPDATE SET device_id = excluded.device_id, \
-             username = excluded.username, p256dh = excluded.p256dh, auth = excluded.auth",
+             p256dh = excluded.p256dh, auth = excluded.auth WHERE push_subscriptions.username = excluded.username",
         )
         .bind(&subscription.endpoint).bind(device_id).bind(username)
         .bind(subscription.p256dh.trim_end_matches('=')).bind(subscription.auth.trim_end_matches('='))
         .bind(now)
-        .execute(pool)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() == 1;
+        if !registered {
+            tracing::warn!(%username, %device_id, "push endpoint of another person refused");
+            return Err(PushError::EndpointTaken);
+        }
+        let mine: Vec<(String,)> = sqlx::query_as(
+            "SELECT endpoint FROM push_subscriptions WHERE username = $1 AND device_id = $2 AND endpoint <> $3 \
+             ORDER BY created_at DESC, endpoint",
+        )
+        .bind(username).bind(device_id).bind(&subscription.endpoint)
+        .fetch_all(&mut *tx)
         .await?;
+        for (oldest,) in mine.iter().skip(MAX_PER_DEVICE - 1) {
+            tracing::info!(%username, %device_id, endpoint = %oldest, "push subscription replaced by a newer one");
+            sqlx::query("DELETE FROM push_subscriptions WHERE endpoint = $1").bind(oldest).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
     });
     Ok(())
 }

@@ -7,6 +7,7 @@
 //!   ./target/release/zhiban-load cold-start --incidents 1000
 //!   ./target/release/zhiban-load ingest --phones 500
 //!   ./target/release/zhiban-load mixed --minutes 5
+//!   ./target/release/zhiban-load logins --logins 200
 //!
 //! Without `--server`, each run starts the server (this same program, running `zhiban-server serve`) on a
 //! fresh SQLite file, or on `--database URL`; the figures for the server's memory and CPU need that.
@@ -23,6 +24,8 @@ mod connect;
 mod fan_out;
 #[path = "load/ingest.rs"]
 mod ingest;
+#[path = "load/logins.rs"]
+mod logins;
 #[path = "load/mixed.rs"]
 mod mixed;
 #[path = "load/phone.rs"]
@@ -49,6 +52,8 @@ enum Workload {
     Ingest(ingest::IngestArgs),
     /// All of the above at once, with the desk's API queries, for some minutes.
     Mixed(mixed::MixedArgs),
+    /// N people log in with their passwords at the same moment: the server's memory under the hashes.
+    Logins(logins::LoginsArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -66,6 +71,7 @@ fn main() -> anyhow::Result<()> {
             Workload::ColdStart(a) => cold_start::run(a).await,
             Workload::Ingest(a) => ingest::run(a).await,
             Workload::Mixed(a) => mixed::run(a).await,
+            Workload::Logins(a) => logins::run(a).await,
         }
     })
 }

@@ -17,6 +17,7 @@ use super::incident;
 use crate::AppState;
 use crate::api::history::{ChangeRecord, history};
 use crate::api::incidents::{IncidentDetail, one};
+use crate::attachments::sniff::Raster;
 
 /// A refusal to show by the form field it concerns.
 #[derive(Default)]
@@ -216,7 +217,9 @@ fn attachments(path: &str, incident: &Incident) -> Markup {
                 @for a in incident.attachments.values() {
                     @let href = format!("{path}/attachments/{}", a.sha256);
                     li {
-                        @if a.media_type.starts_with("image/") {
+                        // A guess from the declared type: the server shows inline only what its bytes say is
+                        // a raster image, and anything else downloads.
+                        @if Raster::declared(&a.media_type).is_some() {
                             a href=(href) target="_blank" rel="noopener" {
                                 img src=(href) alt=(a.file_name) loading="lazy" width="160";
                             }

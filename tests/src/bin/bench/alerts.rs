@@ -189,6 +189,8 @@ pub async fn run(args: AlertArgs) -> anyhow::Result<()> {
     let addr = zhiban_tests::server::free_port()?;
     let mut server = tokio::process::Command::new(std::env::current_exe()?)
         .args(["serve", "--listen", &addr.to_string(), "--database", &database])
+        // The push service below listens on plain http on loopback.
+        .args(["--allow-outbound", zhiban_tests::server::TEST_PUSH_SERVICES])
         .env("ZHIBAN_LOG", std::env::var("ZHIBAN_LOG").unwrap_or_else(|_| "warn".into()))
         .stdin(Stdio::null())
         .kill_on_drop(true)
