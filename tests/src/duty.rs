@@ -89,3 +89,18 @@ pub fn as_json<T: autosurgeon::Reconcile>(value: &T) -> serde_json::Value {
     autosurgeon::reconcile(&mut doc, value).expect("reconcile");
     zhiban_model::json::to_json(&doc)
 }
+
+/// Wang, east's duty officer, files the first report of a warehouse fire in east (the desk and east's
+/// officers may read it; a field reporter of east is not sent to it).
+pub fn east_warehouse_fire() -> zhiban_model::documents::incident::Incident {
+    use zhiban_model::documents::incident::{FirstReport, Incident, ReportDetails, Reporter};
+    let report = FirstReport {
+        title: "东城区仓库火灾".into(),
+        unit: "east".into(),
+        received_at: Some(at("2026-10-01T08:00:00+08:00")),
+        reporter: Reporter { person: "wang".into(), unit: "east".into(), name: "王五".into(), ..Default::default() },
+        details: ReportDetails { account: "仓库起火".into(), ..Default::default() },
+        ..Default::default()
+    };
+    Incident::file_first_report(report, "e1", at("2026-10-01T08:10:00+08:00"), &small_city()).expect("a first report")
+}

@@ -3,10 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use zhiban_model::documents::incident::{FirstReport, Incident, ReportDetails, Reporter};
 use zhiban_model::{DocumentId, Message};
 use zhiban_server::sync::ephemeral::{EPHEMERAL_BURST, EPHEMERAL_PER_SECOND, MAX_EPHEMERAL_BYTES};
-use zhiban_tests::duty::{add_people, at, create, record_directory, small_city};
+use zhiban_tests::duty::{add_people, create, east_warehouse_fire, record_directory, small_city};
 use zhiban_tests::peer::Received;
 use zhiban_tests::{Backend, InProcessServer, Phone, RawPeer, TestDatabase};
 
@@ -45,16 +44,7 @@ async fn presence_is_relayed_only_from_readers_small_and_at_a_bounded_rate() {
     // East's officer files a report: the desk and east's officers may read it; li, a field reporter of east
     // who was not sent to it, may not.
     let wang = Phone::signed_in(&server.http_url(), "wang").await.expect("wang");
-    let report = FirstReport {
-        title: "东城区仓库火灾".into(),
-        unit: "east".into(),
-        received_at: Some(at("2026-10-01T08:00:00+08:00")),
-        reporter: Reporter { person: "wang".into(), unit: "east".into(), name: "王五".into(), ..Default::default() },
-        details: ReportDetails { account: "仓库起火".into(), ..Default::default() },
-        ..Default::default()
-    };
-    let incident = Incident::file_first_report(report, "e1", at("2026-10-01T08:10:00+08:00"), &small_city())
-        .expect("a first report");
+    let incident = east_warehouse_fire();
     let id = create(&wang, &incident);
     wang.client.sync_once(Duration::from_secs(10)).await.expect("filed");
 
