@@ -53,8 +53,8 @@ async fn a_change_through_one_server_reaches_a_phone_on_the_other() {
 /// them off it. Their connection hears that access ended and is dropped, as when both are on one server.
 #[tokio::test]
 async fn a_peer_who_loses_access_through_the_other_server_is_dropped() {
-    use zhiban_model::documents::incident::{FirstReport, Incident, ReportDetails, Reporter};
-    use zhiban_tests::duty::{add_people, at, create, put, read, record_directory, small_city};
+    use zhiban_model::documents::incident::Incident;
+    use zhiban_tests::duty::{add_people, at, create, east_warehouse_fire, put, read, record_directory, small_city};
     use zhiban_tests::peer::Received;
     if !Backend::available().contains(&Backend::Postgres) {
         eprintln!("skipped: set ZHIBAN_TEST_POSTGRES_URL to run the two-server test");
@@ -69,16 +69,7 @@ async fn a_peer_who_loses_access_through_the_other_server_is_dropped() {
 
     // Wang files a report; the desk sends li to the scene, through server one.
     let wang = Phone::signed_in(&one.http_url(), "wang").await.expect("wang");
-    let report = FirstReport {
-        title: "东城区仓库火灾".into(),
-        unit: "east".into(),
-        received_at: Some(at("2026-10-01T08:00:00+08:00")),
-        reporter: Reporter { person: "wang".into(), unit: "east".into(), name: "王五".into(), ..Default::default() },
-        details: ReportDetails { account: "仓库起火".into(), ..Default::default() },
-        ..Default::default()
-    };
-    let incident = Incident::file_first_report(report, "e1", at("2026-10-01T08:10:00+08:00"), &small_city())
-        .expect("a first report");
+    let incident = east_warehouse_fire();
     let id = create(&wang, &incident);
     wang.client.sync_once(sync).await.expect("filed");
     let desk = Phone::signed_in(&one.http_url(), "desk").await.expect("desk");
