@@ -144,7 +144,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, p
         peer_metadata: Some(PeerMetadata { storage_id: Some(hub.storage_id().to_owned()), is_ephemeral: false }),
     });
     // Listed from here, so a sign-out or a change of rights ends this connection wherever it is made.
-    let _session = hub.sessions().register(&outbound, &hub.office().directory());
+    let session = hub.sessions().register(&outbound, &hub.office().directory());
     let principal = &outbound.principal;
     tracing::debug!(peer = %peer_id, connection, user = %principal.username, device = %principal.device_id, "peer joined");
 
@@ -253,6 +253,9 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, p
     };
 
     hub.disconnect(connection, std::mem::take(documents)).await;
+    // Unlisted first: the list holds a sender of this connection's queue, and the writer below ends only
+    // when every sender is gone (kept, each closed connection held its seat until the writer timed out).
+    drop(session);
     match outcome {
         Ok(()) => drop(outbound),
         Err(reason) => {
