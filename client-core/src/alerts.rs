@@ -47,6 +47,14 @@ impl Client {
         Ok(open)
     }
 
+    /// The alerts the server raised, as it answers the person logged in (`GET /api/v1/alerts`): each
+    /// recipient called, when and how often, who acknowledged, what is overdue; only the alerts still open
+    /// when `open_only`. Needs the server.
+    pub async fn alerts_from_server(&self, open_only: bool) -> Result<serde_json::Value, ClientError> {
+        let path = if open_only { "api/v1/alerts?open=true" } else { "api/v1/alerts" };
+        self.api_get(path, "the alerts request").await
+    }
+
     /// Acknowledges `alert` (the id in the push that woke the phone) at `at`, by the phone's clock.
     /// Acknowledging twice keeps the first receipt.
     pub fn acknowledge_alert(&self, alert: &str, at: DateTime<FixedOffset>) -> Result<(), ClientError> {

@@ -13,6 +13,7 @@ use tokio::sync::{Notify, broadcast};
 use url::Url;
 use zhiban_model::DocumentId;
 use zhiban_model::json::{self, JsonError};
+use zhiban_model::refusal::Refusal;
 
 use crate::error::ClientError;
 use crate::local_store::LocalStore;
@@ -51,8 +52,10 @@ pub struct DocumentStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefusedDocument {
     pub id: DocumentId,
-    /// The server's reason, in words for the user.
+    /// The server's message, as it said it (English, each reason with its rule).
     pub reason: String,
+    /// The same as data: each reason's rule, the part of the document, and the reason in Chinese and English.
+    pub refusals: Vec<Refusal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -319,7 +322,7 @@ impl Client {
             .into_iter()
             .map(|(id, pending_changes)| DocumentStatus { id, pending_changes })
             .collect();
-        let refused = state.store.refused()?.into_iter().map(|(id, reason)| RefusedDocument { id, reason }).collect();
+        let refused = state.store.refused()?;
         Ok(SyncStatus {
             connection: self.inner.connection_state(),
             pending,
@@ -333,8 +336,11 @@ impl Client {
     pub fn discard_local_changes(&self, id: DocumentId) -> Result<(), ClientError> {
         let mut state = self.inner.lock();
         state.docs.remove(&id);
-        let access_ended =
-            state.store.refused()?.iter().any(|(d, reason)| *d == id && reason == crate::home::ACCESS_ENDED);
+        let access_ended = state
+            .store
+            .refused()?
+            .iter()
+            .any(|refused| refused.id == id && refused.refusals.iter().any(|r| r.rule == crate::home::ACCESS_RULE));
         if access_ended {
             // The server will not give it back: nothing to ask for.
             state.store.remove(id)?;
@@ -439,7 +445,7 @@ impl Inner {
     pub(crate) fn sync_targets(&self) -> Result<Vec<DocumentId>, ClientError> {
         let home = self.home_document()?;
         let state = self.lock();
-        let refused: HashSet<DocumentId> = state.store.refused()?.into_iter().map(|(id, _)| id).collect();
+        let refused: HashSet<DocumentId> = state.store.refused()?.into_iter().map(|refused| refused.id).collect();
         // Most important first, since one socket sends in order and a phone may have only seconds: the home
         // (what is new for this person), then this phone's unsent changes (acknowledgements, reports), then
         // documents asked for (an alert's), then everything else held.
@@ -475,14 +481,14 @@ impl Inner {
     }
 
     /// The server refused this document's changes: keep them, stop sending them, tell the user.
-    pub(crate) fn refuse(&self, id: DocumentId, reason: &str) -> Result<(), ClientError> {
-        tracing::warn!(document = %id, %reason, "the server refused this document's changes");
-        self.lock().store.refuse(id, reason)?;
+    pub(crate) fn refuse(&self, id: DocumentId, message: &str, refusals: &[Refusal]) -> Result<(), ClientError> {
+        tracing::warn!(document = %id, reason = %message, "the server refused this document's changes");
+        self.lock().store.refuse(id, message, refusals)?;
         let _ = self.changed.send(id);
         Ok(())
     }
 
-    pub(crate) fn refused(&self) -> Result<Vec<(DocumentId, String)>, ClientError> {
+    pub(crate) fn refused(&self) -> Result<Vec<RefusedDocument>, ClientError> {
         self.lock().store.refused()
     }
 
@@ -567,7 +573,7 @@ impl Inner {
     /// Changes waiting for the server, less those it refused (they wait for the user instead).
     pub(crate) fn pending_total(&self) -> Result<usize, ClientError> {
         let state = self.lock();
-        let refused: HashSet<DocumentId> = state.store.refused()?.into_iter().map(|(id, _)| id).collect();
+        let refused: HashSet<DocumentId> = state.store.refused()?.into_iter().map(|refused| refused.id).collect();
         Ok(state.store.pending_counts()?.iter().filter(|(id, _)| !refused.contains(id)).map(|(_, n)| n).sum())
     }
 }

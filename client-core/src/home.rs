@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use zhiban_model::DocumentId;
 use zhiban_model::documents::directory;
 use zhiban_model::documents::home::Home;
+use zhiban_model::refusal::Refusal;
 
 use crate::client::{Client, Inner};
 use crate::duty::DIRECTORY;
@@ -15,9 +16,19 @@ use crate::error::ClientError;
 
 pub(crate) const HOME_DOCUMENT: &str = "home_document";
 
-/// Why a document with unsent changes was kept aside.
-pub(crate) const ACCESS_ENDED: &str = "the server no longer offers you this document (your access ended, or it \
-     does not exist); your changes that never reached the server are kept on this phone until you discard them";
+/// The rule of a refusal meaning the server will not give this document back (the person may no longer
+/// read it): discarding its local changes removes it rather than asking for the server's copy.
+pub(crate) const ACCESS_RULE: &str = "read";
+
+/// Why a document with unsent changes was kept aside: the server says it has nothing for this phone.
+pub(crate) fn access_ended() -> Refusal {
+    Refusal::new(
+        ACCESS_RULE,
+        "the server no longer offers you this document (your access ended, or it does not exist); your changes \
+         that never reached the server are kept on this phone until you discard them",
+        "服务器不再向您提供此文档（您的访问权限已结束，或文档不存在）；尚未送达服务器的修改保留在本手机上，直到您放弃它们",
+    )
+}
 
 impl Client {
     /// This user's home document, once logged in.
@@ -40,7 +51,7 @@ impl Inner {
         let mut removed = Vec::new();
         let wanted = self.with_store(|store| {
             let held: HashSet<DocumentId> = store.document_ids()?.into_iter().collect();
-            let refused: HashSet<DocumentId> = store.refused()?.into_iter().map(|(id, _)| id).collect();
+            let refused: HashSet<DocumentId> = store.refused()?.into_iter().map(|refused| refused.id).collect();
             for id in held.iter().filter(|id| **id != home_id && !listed.contains(id) && !refused.contains(id)) {
                 // Not listed and nothing unsent: no longer this user's to hold. With unsent changes it may
                 // be new here; the server decides, and a refusal keeps it aside.

@@ -11,7 +11,6 @@
 //! ```
 
 mod alerts;
-pub mod cli;
 mod client;
 pub mod duty;
 mod error;
@@ -25,9 +24,12 @@ mod sync;
 pub use alerts::OpenAlert;
 pub use client::{Client, ConnectionState, DocumentStatus, RefusedDocument, SyncHandle, SyncStatus};
 pub use duty::{
-    AttachmentUpload, Contact, FiledReport, Identity, IncidentView, OnDuty, PendingAcknowledgement, ShiftOfMine,
-    UploadOptions, UploadReport, ZERO_REPORT_SUMMARY, holiday_round_terms, media_type_of, office_now, roster_problems,
+    AttachmentUpload, Contact, FiledReport, INPUT_RULE, Identity, IncidentView, NO_DIRECTORY, NO_IDENTITY, OnDuty,
+    PendingAcknowledgement, ShiftOfMine, UploadOptions, UploadReport, ZERO_REPORT_SUMMARY, holiday_round_terms,
+    media_type_of, office_now, roster_problems,
 };
 pub use error::ClientError;
+pub use login::UNSENT_RULE;
 pub use server_url::sync_url;
 pub use zhiban_model::DocumentId;
+pub use zhiban_model::refusal::Refusal;

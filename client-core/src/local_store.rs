@@ -7,13 +7,16 @@ use automerge::{Automerge, ChangeHash};
 use rusqlite::{Connection, OptionalExtension, params};
 use zhiban_model::DocumentId;
 
+use crate::client::RefusedDocument;
 use crate::error::ClientError;
+use zhiban_model::refusal::Refusal;
 
 /// Schema steps, applied in order; `PRAGMA user_version` records how many ran. Never edit a released step.
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/client/0001_local_store.sql"),
     include_str!("../../migrations/client/0002_duty.sql"),
     include_str!("../../migrations/client/0003_refused.sql"),
+    include_str!("../../migrations/client/0004_refusals.sql"),
 ];
 
 /// Compact a document once it has this many chunks.
@@ -256,26 +259,33 @@ impl LocalStore {
         Ok(())
     }
 
-    /// The server refused this document's local changes, for `reason`.
-    pub fn refuse(&self, id: DocumentId, reason: &str) -> Result<(), ClientError> {
+    /// The server refused this document's local changes: `message` as it said it, `refusals` as data.
+    pub fn refuse(&self, id: DocumentId, message: &str, refusals: &[Refusal]) -> Result<(), ClientError> {
+        let refusals = serde_json::to_string(refusals).map_err(|e| ClientError::InvalidInput(e.to_string()))?;
         self.conn.execute(
-            "INSERT INTO refused_documents (document_id, reason, refused_at) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (document_id) DO UPDATE SET reason = excluded.reason, refused_at = excluded.refused_at",
-            params![id.to_string(), reason, now_millis()],
+            "INSERT INTO refused_documents (document_id, reason, refusals, refused_at) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (document_id) DO UPDATE SET reason = excluded.reason, refusals = excluded.refusals, \
+             refused_at = excluded.refused_at",
+            params![id.to_string(), message, refusals, now_millis()],
         )?;
         Ok(())
     }
 
     /// Documents whose changes the server refused, with why.
-    pub fn refused(&self) -> Result<Vec<(DocumentId, String)>, ClientError> {
+    pub fn refused(&self) -> Result<Vec<RefusedDocument>, ClientError> {
         let mut statement =
-            self.conn.prepare("SELECT document_id, reason FROM refused_documents ORDER BY document_id")?;
-        let rows = statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            self.conn.prepare("SELECT document_id, reason, refusals FROM refused_documents ORDER BY document_id")?;
+        let rows = statement
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, reason) = row?;
+            let (id, reason, refusals) = row?;
             let id = id.parse().map_err(|e| ClientError::InvalidInput(format!("stored document id {id:?}: {e}")))?;
-            out.push((id, reason));
+            let refusals = serde_json::from_str(&refusals).map_err(|e| ClientError::Corrupt {
+                document: id,
+                reason: format!("the stored refusals do not read: {e}"),
+            })?;
+            out.push(RefusedDocument { id, reason, refusals });
         }
         Ok(out)
     }
@@ -371,6 +381,43 @@ mod tests {
         assert_eq!(store.pending(id).expect("pending"), vec![hash]);
         store.confirm(id, &[hash]).expect("confirm");
         assert!(store.pending_counts().expect("counts").is_empty());
+    }
+
+    #[test]
+    fn refusals_kept_by_an_older_app_read_as_data_after_the_upgrade() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("local.db");
+        let (ended, refused) = (DocumentId::random(), DocumentId::random());
+        {
+            // The store as the app before structured refusals left it (schema 3).
+            let mut conn = Connection::open(&path).expect("open");
+            for (index, step) in MIGRATIONS.iter().take(3).enumerate() {
+                conn.execute_batch(step).expect("step");
+                conn.pragma_update(None, "user_version", index as i64 + 1).expect("version");
+            }
+            let tx = conn.transaction().expect("tx");
+            for (id, reason) in [
+                (ended, crate::home::access_ended().reason),
+                (refused, "document x: the change was refused (rule incident.lifecycle)".to_owned()),
+            ] {
+                tx.execute(
+                    "INSERT INTO refused_documents (document_id, reason, refused_at) VALUES (?1, ?2, 0)",
+                    params![id.to_string(), reason],
+                )
+                .expect("row");
+            }
+            tx.commit().expect("commit");
+        }
+        let store = LocalStore::open(&path).expect("upgraded");
+        let rules: Vec<(DocumentId, String)> =
+            store.refused().expect("refused").into_iter().map(|r| (r.id, r.refusals[0].rule.clone())).collect();
+        assert!(rules.contains(&(ended, crate::home::ACCESS_RULE.to_owned())), "{rules:?}");
+        assert!(rules.contains(&(refused, "server.unstructured".to_owned())), "{rules:?}");
+
+        let refusal = Refusal::new("document.history", "entry e1 is on record", "条目 e1 已记录").at("entries/e1");
+        store.refuse(refused, "refused", std::slice::from_ref(&refusal)).expect("refuse");
+        let again = store.refused().expect("refused");
+        assert_eq!(again.iter().find(|r| r.id == refused).expect("kept").refusals, vec![refusal]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use zhiban_model::DocumentId;
 use zhiban_model::access::Viewer;
 use zhiban_model::documents::directory::Role;
+use zhiban_model::refusal::Refusal;
 
 use crate::client::{Client, Inner};
 use crate::duty::http::{error_reason, http_client, unreachable};
@@ -21,6 +22,9 @@ const LOGIN_USER: &str = "login_user";
 const LOGIN_UNIT: &str = "login_unit";
 const LOGIN_ROLES: &str = "login_roles";
 /// How long logging out waits for the server before forgetting the tokens anyway.
+/// The rule of a logout refused because this phone holds changes the server has not confirmed.
+pub const UNSENT_RULE: &str = "phone.unsent";
+
 const LOGOUT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Client {
@@ -47,9 +51,13 @@ impl Client {
         if unsent > 0 && !discard_unsent {
             return Err(ClientError::Refused {
                 what: "log out".into(),
-                reasons: vec![format!(
-                    "{unsent} change(s) made on this phone have not reached the server; sync first, or log out \
-                     discarding them"
+                refusals: vec![Refusal::new(
+                    UNSENT_RULE,
+                    format!(
+                        "{unsent} change(s) made on this phone have not reached the server; sync first, or log \
+                         out discarding them"
+                    ),
+                    format!("本手机上有 {unsent} 项修改尚未送达服务器；请先同步，或放弃这些修改后退出登录"),
                 )],
             });
         }

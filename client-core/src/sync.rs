@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use zhiban_model::refusal::Refusal;
 use zhiban_model::wire::PROTOCOL_VERSION;
 use zhiban_model::{DocumentId, Message, PeerMetadata};
 
@@ -78,7 +79,7 @@ async fn connect(inner: &Inner) -> Result<Session<'_>, ClientError> {
         match frame {
             Some(Ok(WsMessage::Binary(frame))) => match decode(&frame)? {
                 Message::Peer { sender_id, .. } => break sender_id,
-                Message::Error { message, .. } => return Err(server_error(message)),
+                Message::Error { message, refusals, .. } => return Err(server_error(message, &refusals)),
                 other => {
                     return Err(ClientError::Protocol(format!("expected `peer`, got `{}`", other.type_name())));
                 }
@@ -100,8 +101,8 @@ async fn connect(inner: &Inner) -> Result<Session<'_>, ClientError> {
 
 /// The server's `error` for the whole connection: a session that ended (signed out, revoked, the account
 /// disabled) wants a new login, and trying again cannot help; anything else is retried.
-fn server_error(message: String) -> ClientError {
-    if zhiban_model::wire::names_rule(&message, zhiban_model::wire::SESSION_ENDED_RULE) {
+fn server_error(message: String, refusals: &[Refusal]) -> ClientError {
+    if refusals.iter().any(|r| r.rule == zhiban_model::wire::SESSION_ENDED_RULE) {
         ClientError::LoginRequired(message)
     } else {
         ClientError::ServerError(message)
@@ -176,15 +177,16 @@ impl Session<'_> {
                 self.unavailable.insert(document_id);
                 // Changes made here for a document the server will not take: kept aside, shown, not resent.
                 if self.inner.has_unsent(document_id)? {
-                    self.inner.refuse(document_id, crate::home::ACCESS_ENDED)?;
+                    let refusal = crate::home::access_ended();
+                    self.inner.refuse(document_id, &refusal.reason.clone(), &[refusal])?;
                 }
             }
             // One document refused: remember it, carry on with the others.
-            Message::Error { message, document_id: Some(id), .. } => {
-                self.inner.refuse(id, &message)?;
+            Message::Error { message, document_id: Some(id), refusals, .. } => {
+                self.inner.refuse(id, &message, &refusals)?;
                 self.settled.remove(&id);
             }
-            Message::Error { message, .. } => return Err(server_error(message)),
+            Message::Error { message, refusals, .. } => return Err(server_error(message, &refusals)),
             _ => {}
         }
         Ok(true)

@@ -3,7 +3,9 @@
 //! gets the kind and the sentence. (The field is `reason`, not `message`: Kotlin's exceptions own that
 //! name.)
 
-use zhiban_client_core::ClientError;
+use zhiban_client_core::{self as core, ClientError};
+
+use crate::records::{Refusal, refusals};
 
 #[derive(Debug, thiserror::Error, uniffi::Error)]
 pub enum ZhibanError {
@@ -14,18 +16,21 @@ pub enum ZhibanError {
     /// Nobody is logged in, or the server wants a new login. Nothing on the phone is lost.
     #[error("{reason}")]
     LoginRequired { reason: String },
-    /// The office's access rules do not allow this person to do this; `rule` names the rule.
+    /// The office's access rules do not allow this person to do this; `rule` names the first rule that
+    /// said no, `refusals` gives every reason.
     #[error("{reason}")]
-    Forbidden { rule: String, reason: String },
-    /// What was given does not do: `field` names the argument or the part of the document, when known.
+    Forbidden { rule: String, reason: String, refusals: Vec<Refusal> },
+    /// What was given does not do: `field` names the argument or the part of the document, when known;
+    /// `refusals` gives every reason with its part, to show beside each field.
     #[error("{reason}")]
-    InvalidInput { field: Option<String>, reason: String },
+    InvalidInput { field: Option<String>, reason: String, refusals: Vec<Refusal> },
     /// The document is not on this phone (sync first), or not on the server either.
     #[error("{reason}")]
     NotFound { document: String, reason: String },
-    /// The server refused or failed the request, or refused changes made here (they are kept aside).
+    /// The server refused or failed the request, or refused changes made here (they are kept aside; their
+    /// reasons are in `refusals`).
     #[error("{reason}")]
-    RejectedByServer { reason: String },
+    RejectedByServer { reason: String, refusals: Vec<Refusal> },
     /// The phone's own storage failed (full, damaged, not writable).
     #[error("{reason}")]
     Storage { reason: String },
@@ -35,16 +40,14 @@ pub type Result<T> = std::result::Result<T, ZhibanError>;
 
 impl ZhibanError {
     pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> Self {
-        ZhibanError::InvalidInput { field: Some(field.to_owned()), reason: reason.into() }
+        ZhibanError::InvalidInput { field: Some(field.to_owned()), reason: reason.into(), refusals: Vec::new() }
     }
 }
 
-/// An access rule's refusal reads "… (rule incident.lifecycle)" (`zhiban_model::access::Refusal`). The
-/// document's own rules (`document.problem`, `document.history`, …) name what is wrong with the document, not
-/// what the person may do: those are invalid input.
-fn access_rule(reason: &str) -> Option<&str> {
-    let rule = reason.strip_suffix(')')?.rsplit_once("(rule ").map(|(_, rule)| rule)?;
-    (!rule.starts_with("document.")).then_some(rule)
+/// Whether a refusal is about what this person may do (an access rule or the server's), rather than about
+/// what is wrong with the document or with what was given.
+fn is_access(refusal: &core::Refusal) -> bool {
+    !refusal.is_about_the_document() && refusal.rule != core::INPUT_RULE
 }
 
 impl From<ClientError> for ZhibanError {
@@ -56,20 +59,29 @@ impl From<ClientError> for ZhibanError {
             }
             ClientError::LoginRequired(_) => ZhibanError::LoginRequired { reason },
             ClientError::NotSetUp(_) => ZhibanError::LoginRequired { reason },
-            ClientError::Refused { reasons, .. } => match reasons.iter().find_map(|r| access_rule(r)) {
-                Some(rule) => ZhibanError::Forbidden { rule: rule.to_owned(), reason },
-                None => ZhibanError::InvalidInput { field: None, reason },
+            ClientError::Refused { refusals: given, .. } => match given.iter().find(|r| is_access(r)) {
+                Some(access) => {
+                    ZhibanError::Forbidden { rule: access.rule.clone(), reason, refusals: refusals(&given) }
+                }
+                None => ZhibanError::InvalidInput {
+                    field: given.iter().find_map(|r| r.part.clone()),
+                    reason,
+                    refusals: refusals(&given),
+                },
             },
             ClientError::InvalidInput(_) | ClientError::BadServerUrl(_) | ClientError::Json(_) => {
-                ZhibanError::InvalidInput { field: None, reason }
+                ZhibanError::InvalidInput { field: None, reason, refusals: Vec::new() }
             }
             ClientError::NotHere(id, _) | ClientError::Unavailable(id) => {
                 ZhibanError::NotFound { document: id.url(), reason }
             }
-            ClientError::Http { .. }
-            | ClientError::ServerError(_)
-            | ClientError::ChangesRefused(_)
-            | ClientError::Protocol(_) => ZhibanError::RejectedByServer { reason },
+            ClientError::ChangesRefused(documents) => ZhibanError::RejectedByServer {
+                reason,
+                refusals: documents.iter().flat_map(|d| refusals(&d.refusals)).collect(),
+            },
+            ClientError::Http { .. } | ClientError::ServerError(_) | ClientError::Protocol(_) => {
+                ZhibanError::RejectedByServer { reason, refusals: Vec::new() }
+            }
             ClientError::DataFolder { .. }
             | ClientError::LocalStore(_)
             | ClientError::StoreTooNew { .. }
@@ -86,26 +98,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_access_refusal_names_its_rule_and_a_validation_refusal_does_not() {
+    fn an_access_refusal_names_its_rule_and_a_validation_refusal_gives_its_field() {
         let forbidden = ClientError::Refused {
             what: "add this follow-up".into(),
-            reasons: vec!["only the desk moves an incident on (rule incident.lifecycle)".into()],
+            refusals: vec![core::Refusal::new(
+                "incident.lifecycle",
+                "only the desk moves an incident on",
+                "只有值班台可以推进事件",
+            )],
         };
         match ZhibanError::from(forbidden) {
-            ZhibanError::Forbidden { rule, reason } => {
+            ZhibanError::Forbidden { rule, reason, refusals } => {
                 assert_eq!(rule, "incident.lifecycle");
                 assert!(reason.contains("only the desk"), "{reason}");
+                assert_eq!(refusals[0].reason_zh, "只有值班台可以推进事件");
             }
             other => panic!("not forbidden: {other:?}"),
         }
-        let invalid =
-            ClientError::Refused { what: "file this first report".into(), reasons: vec!["the title is empty".into()] };
-        assert!(matches!(ZhibanError::from(invalid), ZhibanError::InvalidInput { field: None, .. }));
+        let invalid = ClientError::Refused {
+            what: "file this first report".into(),
+            refusals: vec![core::Refusal::new(core::INPUT_RULE, "the title is empty", "标题为空").at("title")],
+        };
+        assert!(matches!(
+            ZhibanError::from(invalid),
+            ZhibanError::InvalidInput { field: Some(field), .. } if field == "title"
+        ));
         let problem = ClientError::Refused {
             what: "add this follow-up".into(),
-            reasons: vec!["entry e2: casualties cannot be negative (rule document.problem)".into()],
+            refusals: vec![
+                core::Refusal::new("document.problem", "casualties cannot be negative", "伤亡人数不能为负数")
+                    .at("entries/e2/details/casualties"),
+            ],
         };
-        assert!(matches!(ZhibanError::from(problem), ZhibanError::InvalidInput { field: None, .. }));
+        match ZhibanError::from(problem) {
+            ZhibanError::InvalidInput { field, refusals, .. } => {
+                assert_eq!(field.as_deref(), Some("entries/e2/details/casualties"));
+                assert_eq!(refusals[0].rule, "document.problem");
+            }
+            other => panic!("not invalid input: {other:?}"),
+        }
         let offline = ClientError::Unreachable { url: "http://x".into(), reason: "refused".into() };
         assert!(matches!(ZhibanError::from(offline), ZhibanError::Offline { .. }));
     }

@@ -59,10 +59,43 @@ impl From<core::ConnectionState> for Connection {
     }
 }
 
+/// One reason something was refused: which rule said no, the part of the document it is about (show the
+/// reason beside that field), and the reason in Chinese and English.
+#[derive(Debug, Clone, PartialEq, uniffi::Record)]
+pub struct Refusal {
+    /// A stable name, `incident.lifecycle` say: act on it, never on the reason's words. Rules starting with
+    /// `document.` are about what is wrong with the document, `input` about what was given, the others about
+    /// what this person may do.
+    pub rule: String,
+    /// A path of the document's fields and record ids (`entries/e2/casualties`), or the argument's name.
+    pub part: Option<String>,
+    pub reason: String,
+    pub reason_zh: String,
+}
+
+impl From<&core::Refusal> for Refusal {
+    fn from(r: &core::Refusal) -> Self {
+        Refusal { rule: r.rule.clone(), part: r.part.clone(), reason: r.reason.clone(), reason_zh: r.reason_zh.clone() }
+    }
+}
+
+pub(crate) fn refusals(refusals: &[core::Refusal]) -> Vec<Refusal> {
+    refusals.iter().map(Refusal::from).collect()
+}
+
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct RefusedDocument {
     pub document: String,
+    /// The server's message as it said it.
     pub reason: String,
+    /// Each reason as data.
+    pub refusals: Vec<Refusal>,
+}
+
+impl From<&core::RefusedDocument> for RefusedDocument {
+    fn from(r: &core::RefusedDocument) -> Self {
+        RefusedDocument { document: r.id.url(), reason: r.reason.clone(), refusals: refusals(&r.refusals) }
+    }
 }
 
 /// How this phone stands with the server.
@@ -82,8 +115,7 @@ pub struct SyncStatus {
 
 impl SyncStatus {
     pub(crate) fn of(status: core::SyncStatus, photos_to_upload: usize) -> Self {
-        let refused: Vec<RefusedDocument> =
-            status.refused.iter().map(|r| RefusedDocument { document: r.id.url(), reason: r.reason.clone() }).collect();
+        let refused: Vec<RefusedDocument> = status.refused.iter().map(RefusedDocument::from).collect();
         let waiting: Vec<&core::DocumentStatus> =
             status.pending.iter().filter(|d| !status.refused.iter().any(|r| r.id == d.id)).collect();
         SyncStatus {

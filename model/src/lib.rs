@@ -7,6 +7,7 @@ pub mod documents;
 pub mod gate;
 pub mod json;
 pub mod push;
+pub mod refusal;
 pub mod rules;
 pub mod wire;
 

@@ -10,22 +10,18 @@ use std::collections::BTreeMap;
 use ciborium::Value;
 
 use crate::document_id::{DocumentId, DocumentIdError};
+use crate::refusal::Refusal;
 
 /// The only protocol version automerge-repo 2.x speaks.
 pub const PROTOCOL_VERSION: &str = "1";
 
 /// Why the server ends a connection whose session ended (signed out, revoked, disabled, password reset): the
-/// `error` message before the close names this rule, as `… (rule session.ended)`, and a phone turns it into
-/// "login required", keeping its unsent work.
+/// `error` message before the close carries a refusal under this rule, and a phone turns it into "login
+/// required", keeping its unsent work.
 pub const SESSION_ENDED_RULE: &str = "session.ended";
 /// Why the server ends a connection whose person's unit or roles changed: the session stands, and a phone
 /// reconnects at once to be served with its new rights.
 pub const SESSION_CHANGED_RULE: &str = "session.changed";
-
-/// Whether an `error` message's text names `rule` (`… (rule X)`).
-pub fn names_rule(message: &str, rule: &str) -> bool {
-    message.ends_with(&format!("(rule {rule})"))
-}
 
 /// A peer's name on the wire (`senderId`, `targetId`). The JavaScript repo makes random strings; we use
 /// `server-…` and `client-…`.
@@ -76,6 +72,9 @@ pub enum Message {
         /// Zhiban's addition (other peers ignore it): the document whose change was refused, when the error
         /// is about one document and the connection stays open for the others.
         document_id: Option<DocumentId>,
+        /// Zhiban's addition (other peers ignore it): `message` as data, each reason with its rule, the part
+        /// of the document and the reason in Chinese and English (`refusals` on the wire; left out when empty).
+        refusals: Vec<Refusal>,
     },
     /// A peer asks to hear about other storage ids' heads. Accepted and not acted on.
     RemoteSubscriptionChange { sender_id: PeerId, target_id: PeerId },
@@ -211,7 +210,7 @@ impl Message {
                 put("count", Value::Integer((*count).into()));
                 put("data", Value::Bytes(data.clone()));
             }
-            Message::Error { sender_id, target_id, message, document_id } => {
+            Message::Error { sender_id, target_id, message, document_id, refusals } => {
                 if let Some(s) = sender_id {
                     put("senderId", text(s));
                 }
@@ -221,6 +220,9 @@ impl Message {
                 put("message", text(message));
                 if let Some(d) = document_id {
                     put("documentId", text(&d.to_string()));
+                }
+                if !refusals.is_empty() {
+                    put("refusals", Value::Array(refusals.iter().map(refusal_value).collect()));
                 }
             }
             Message::RemoteSubscriptionChange { sender_id, target_id } => {
@@ -242,6 +244,16 @@ impl Message {
 
 fn text(s: &str) -> Value {
     Value::Text(s.to_owned())
+}
+
+fn refusal_value(refusal: &Refusal) -> Value {
+    let mut fields = vec![(text("rule"), text(&refusal.rule))];
+    if let Some(part) = &refusal.part {
+        fields.push((text("part"), text(part)));
+    }
+    fields.push((text("reason"), text(&refusal.reason)));
+    fields.push((text("reasonZh"), text(&refusal.reason_zh)));
+    Value::Map(fields)
 }
 
 /// Most CBOR items (strings, numbers, arrays, maps, tags…) one frame may hold. ciborium builds a `Value` of
@@ -434,6 +446,34 @@ impl Fields {
         }
     }
 
+    /// The refusals of an `error` message; each must name its rule and give both reasons.
+    fn refusals(&self) -> Result<Vec<Refusal>, WireError> {
+        let expected = "a list of maps with rule, reason and reasonZh";
+        let items = match self.map.get("refusals") {
+            None | Some(Value::Null) => return Ok(Vec::new()),
+            Some(Value::Array(items)) => items,
+            Some(_) => return Err(self.wrong("refusals", expected)),
+        };
+        items
+            .iter()
+            .map(|item| {
+                let Value::Map(entries) = item else { return Err(self.wrong("refusals", expected)) };
+                let field = |name: &str| {
+                    entries.iter().find(|(key, _)| key.as_text() == Some(name)).and_then(|(_, value)| value.as_text())
+                };
+                match (field("rule"), field("reason"), field("reasonZh")) {
+                    (Some(rule), Some(reason), Some(reason_zh)) => Ok(Refusal {
+                        rule: rule.to_owned(),
+                        part: field("part").map(str::to_owned),
+                        reason: reason.to_owned(),
+                        reason_zh: reason_zh.to_owned(),
+                    }),
+                    _ => Err(self.wrong("refusals", expected)),
+                }
+            })
+            .collect()
+    }
+
     fn string_list(&self, field: &'static str) -> Result<Vec<String>, WireError> {
         match self.map.get(field) {
             None | Some(Value::Null) => Err(self.missing(field)),
@@ -496,6 +536,7 @@ impl Fields {
                     None | Some(Value::Null) => None,
                     Some(_) => Some(self.document_id()?),
                 },
+                refusals: self.refusals()?,
             },
             "remote-subscription-change" => Message::RemoteSubscriptionChange {
                 sender_id: self.string("senderId")?,
@@ -573,12 +614,23 @@ mod tests {
                 count: 7,
                 data: vec![9],
             },
-            Message::Error { sender_id: Some("b".into()), target_id: None, message: "no".into(), document_id: None },
+            Message::Error {
+                sender_id: Some("b".into()),
+                target_id: None,
+                message: "no".into(),
+                document_id: None,
+                refusals: vec![],
+            },
             Message::Error {
                 sender_id: Some("b".into()),
                 target_id: Some("a".into()),
                 message: "refused".into(),
                 document_id: Some(doc),
+                refusals: vec![
+                    Refusal::new("incident.lifecycle", "only the desk moves an incident on", "只有值班台可以推进事件"),
+                    Refusal::new("document.problem", "casualties cannot be negative", "伤亡人数不能为负数")
+                        .at("entries/e2/details/casualties"),
+                ],
             },
             Message::RemoteSubscriptionChange { sender_id: "a".into(), target_id: "b".into() },
         ];
@@ -642,6 +694,18 @@ mod tests {
                     message_type: "ephemeral".into(),
                     field: "count",
                     expected: "a non-negative integer",
+                },
+            ),
+            (
+                encode_value(map(vec![
+                    ("type", text("error")),
+                    ("message", text("no")),
+                    ("refusals", Value::Array(vec![map(vec![("rule", text("read")), ("reason", text("no"))])])),
+                ])),
+                WireError::WrongType {
+                    message_type: "error".into(),
+                    field: "refusals",
+                    expected: "a list of maps with rule, reason and reasonZh",
                 },
             ),
         ];

@@ -341,6 +341,14 @@ proptest! {
             people.into_iter().map(|someone| viewer(someone, &replacements)).collect();
         let first = answers(&before, &after, &directory, &viewers);
         let again = answers(&before, &after, &directory, &viewers);
+        // Whoever is refused is told why in Chinese too.
+        for refusal in first.gate.iter().chain(&first.write).filter_map(|answer| answer.as_ref().err()).flatten() {
+            prop_assert!(
+                !refusal.reason.is_empty() && refusal.reason_zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{:?}",
+                refusal
+            );
+        }
         prop_assert_eq!(first, again);
     }
 }

@@ -222,13 +222,15 @@ fn message() -> impl Strategy<Value = Message> {
             proptest::option::of(peer_id()),
             proptest::option::of(peer_id()),
             "\\PC{0,40}",
-            proptest::option::of(document_id())
+            proptest::option::of(document_id()),
+            proptest::collection::vec(refusal(), 0..3)
         )
-            .prop_map(|(sender_id, target_id, message, document_id)| Message::Error {
+            .prop_map(|(sender_id, target_id, message, document_id, refusals)| Message::Error {
                 sender_id,
                 target_id,
                 message,
-                document_id
+                document_id,
+                refusals
             }),
         (peer_id(), peer_id())
             .prop_map(|(sender_id, target_id)| Message::RemoteSubscriptionChange { sender_id, target_id }),
@@ -379,4 +381,10 @@ fn a_frame_over_the_limit_allocates_nothing() {
     let info = allocation_counter::measure(|| decoded = Some(Message::decode(&frame, 1024)));
     assert_eq!(decoded, Some(Err(WireError::TooLarge { size: 4096, limit: 1024 })));
     assert_eq!(info.bytes_total, 0);
+}
+
+/// A refusal as the server sends one: a rule, maybe a part, both reasons.
+fn refusal() -> impl Strategy<Value = zhiban_model::refusal::Refusal> {
+    ("[a-z_.]{1,20}", proptest::option::of("[a-z0-9/]{1,20}"), "\\PC{0,40}", "\\PC{0,40}")
+        .prop_map(|(rule, part, reason, reason_zh)| zhiban_model::refusal::Refusal { rule, part, reason, reason_zh })
 }

@@ -48,7 +48,8 @@ pub struct ServerConfig {
     pub rules: DutyRules,
     /// Token lifetimes and login throttling.
     pub accounts: AccountPolicy,
-    /// "Now" for token expiry and throttling; tests give one they move.
+    /// The office's time, given once for the whole server: deadlines and escalations, what the API and the
+    /// console call overdue, receipt and storage times, token expiry and throttling. Tests give one they move.
     pub clock: Arc<dyn Clock>,
     /// Where push requests may go beyond public `https` addresses (`--allow-outbound`); nowhere by default.
     pub outbound: crate::push::OutboundPolicy,
@@ -169,19 +170,20 @@ pub async fn launch_with_tcp_listener(
     config: ServerConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let store = store::open(&config.database_url).await?;
+    // The one clock: the store, the office (and through it the hub, the scheduler, the API and the console)
+    // and the accounts all read "now" from it.
+    let clock = config.clock.clone();
+    let store = store::open_with_clock(&config.database_url, clock.clone()).await?;
     tracing::info!(backend = store.backend(), address = %listener.local_addr()?, "zhiban-server serving");
-    let office = Office::new(store.database(), config.rules.clone());
+    let office = Office::with_clock(store.database(), config.rules.clone(), clock.clone());
     projection::load_directory(&*store, &office).await?;
     let backfilled = crate::homes::audiences::backfill(&*store, &office.database).await?;
     if backfilled > 0 {
         tracing::info!(documents = backfilled, "worked out who older documents are for");
     }
-    let hub_config = HubConfig { clock: config.clock.clone(), ..config.hub.clone() };
-    let hub = Hub::start(store, office, hub_config).await?;
+    let hub = Hub::start(store, office, config.hub.clone()).await?;
     let outbound = Arc::new(config.outbound.clone());
-    let scheduler =
-        crate::alerts::scheduler::spawn(hub.office().clone(), config.clock.clone(), hub.clone(), outbound.clone());
+    let scheduler = crate::alerts::scheduler::spawn(hub.office().clone(), hub.clone(), outbound.clone());
     // Partial attachment uploads left 24 h are removed, by the same clock.
     let attachment_expiry = crate::attachments::spawn_expiry(hub.clone());
     let limits = ConnectionLimits {
@@ -192,7 +194,7 @@ pub async fn launch_with_tcp_listener(
         max_changes_per_message: config.max_changes_per_message,
         max_connections_per_user: config.max_connections_per_user,
     };
-    let accounts = Accounts::new(hub.store().database(), config.clock.clone(), config.accounts.clone());
+    let accounts = Accounts::new(hub.store().database(), clock, config.accounts.clone());
     let state = AppState { hub, limits, accounts, attachment_quota_bytes: config.attachment_quota_bytes, outbound };
     // With the peer's address, for throttling failed logins per address.
     let served = axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())

@@ -4,11 +4,12 @@ mod analyze;
 mod report;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::ServerConfig;
 use crate::accounts::{AccountPolicy, Accounts, NewUser};
-use crate::clock::SystemClock;
+use crate::clock::{Clock, SystemClock};
 use crate::office::{DutyRules, Office};
 use crate::projection;
 use anyhow::Context;
@@ -160,9 +161,9 @@ fn password_from_stdin() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\n', '\r']).to_owned())
 }
 
-async fn accounts(database: &DatabaseArg) -> anyhow::Result<Accounts> {
-    let store = crate::store::open(&database.url).await?;
-    Ok(Accounts::new(store.database(), std::sync::Arc::new(SystemClock), AccountPolicy::default()))
+async fn accounts(database: &DatabaseArg, clock: &Arc<dyn Clock>) -> anyhow::Result<Accounts> {
+    let store = crate::store::open_with_clock(&database.url, clock.clone()).await?;
+    Ok(Accounts::new(store.database(), clock.clone(), AccountPolicy::default()))
 }
 
 /// The office's rules; every subcommand that computes deadlines or validates rosters takes them.
@@ -277,13 +278,15 @@ enum AdminCommand {
 
 /// The whole command line; the binary is this one call, so tests can run the very same program.
 pub fn main() -> anyhow::Result<()> {
-    main_with_clock(std::sync::Arc::new(SystemClock))
+    main_with_clock(Arc::new(SystemClock))
 }
 
-/// The command line with `serve` on the given clock: the test build's, whose office time runs faster, so that
-/// escalations minutes long happen in seconds in a server the tests kill and restart.
+/// The command line on the given clock, the office's time for every command (`serve`, and the commands that
+/// write or judge by "now" outside a server): the machine's in production; the test build's, whose office
+/// time runs faster, so that escalations minutes long happen in seconds in a server the tests kill and
+/// restart.
 #[tokio::main]
-pub async fn main_with_clock(clock: std::sync::Arc<dyn crate::clock::Clock>) -> anyhow::Result<()> {
+pub async fn main_with_clock(clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     // Logs to standard error: standard output is the commands' answers (`analyze --json` is read by programs).
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -331,12 +334,12 @@ pub async fn main_with_clock(clock: std::sync::Arc<dyn crate::clock::Clock>) -> 
                 .with_context(|| format!("cannot listen on {listen}; is another server running there?"))?;
             crate::launch_with_tcp_listener(listener, config, shutdown_signal()).await
         }
-        Command::Analyze(command) => analyze::run(command).await,
-        Command::Report(command) => report::run(command).await,
+        Command::Analyze(command) => analyze::run(command, clock).await,
+        Command::Report(command) => report::run(command, clock).await,
         Command::Admin(AdminCommand::Reproject { database, rules }) => {
             let rules = rules.load()?;
-            let store = crate::store::open(&database.url).await?;
-            let office = Office::new(store.database(), rules);
+            let store = crate::store::open_with_clock(&database.url, clock.clone()).await?;
+            let office = Office::with_clock(store.database(), rules, clock);
             let report = projection::reproject_all(&*store, &office).await?;
             println!("{} documents stored, {} projected", report.documents, report.projected);
             for (document, problem) in &report.problems {
@@ -351,8 +354,8 @@ pub async fn main_with_clock(clock: std::sync::Arc<dyn crate::clock::Clock>) -> 
                 "3" => DutyCategory::Three,
                 other => anyhow::bail!("--category {other:?}: use 1, 2 or 3"),
             };
-            let store = crate::store::open(&database.url).await?;
-            let office = Office::new(store.database(), DutyRules::default());
+            let store = crate::store::open_with_clock(&database.url, clock.clone()).await?;
+            let office = Office::with_clock(store.database(), DutyRules::default(), clock);
             let unit = NewUnit { id, name, parent, category, duty_phone };
             let (directory, id) = add_unit(&*store, &office, unit).await?;
             println!("unit {id} added to the directory {}", directory.url());
@@ -362,8 +365,8 @@ pub async fn main_with_clock(clock: std::sync::Arc<dyn crate::clock::Clock>) -> 
             let roles = parse_roles(&roles)?;
             // Against the directory: a user of a unit nobody knows sees nothing, and with no directory yet
             // no unit is known.
-            let store = crate::store::open(&database.url).await?;
-            let office = Office::new(store.database(), DutyRules::default());
+            let store = crate::store::open_with_clock(&database.url, clock.clone()).await?;
+            let office = Office::with_clock(store.database(), DutyRules::default(), clock.clone());
             projection::load_directory(&*store, &office).await?;
             let directory = office.directory();
             if directory.units.is_empty() {
@@ -379,49 +382,49 @@ pub async fn main_with_clock(clock: std::sync::Arc<dyn crate::clock::Clock>) -> 
             }
             let password = password_from_stdin()?;
             let new = NewUser { username: username.clone(), display_name: name, unit, roles, password };
-            accounts(&database).await?.add_user(new).await?;
+            accounts(&database, &clock).await?.add_user(new).await?;
             println!("user {username} added");
             Ok(())
         }
         Command::Admin(AdminCommand::User(UserCommand::ResetPassword { database, username, .. })) => {
             let password = password_from_stdin()?;
-            accounts(&database).await?.reset_password(&username, password).await?;
+            accounts(&database, &clock).await?.reset_password(&username, password).await?;
             println!("password of {username} reset; their devices are signed out");
             Ok(())
         }
         Command::Admin(AdminCommand::User(UserCommand::Roles { database, username, roles, unit })) => {
             let roles = parse_roles(&roles)?;
-            accounts(&database).await?.set_roles(&username, unit.as_deref(), &roles).await?;
+            accounts(&database, &clock).await?.set_roles(&username, unit.as_deref(), &roles).await?;
             println!("roles of {username} set; their open connections reconnect with them");
             Ok(())
         }
         Command::Admin(AdminCommand::User(UserCommand::Disable { database, username })) => {
-            accounts(&database).await?.disable_user(&username).await?;
+            accounts(&database, &clock).await?.disable_user(&username).await?;
             println!("user {username} disabled; their devices are signed out");
             Ok(())
         }
         Command::Admin(AdminCommand::Device(DeviceCommand::List { database, username })) => {
-            for d in accounts(&database).await?.devices(username.as_deref()).await? {
+            for d in accounts(&database, &clock).await?.devices(username.as_deref()).await? {
                 let state = d.revoked.map(|why| format!("signed out: {why}")).unwrap_or_else(|| "active".into());
                 println!("{}  {}  {}  {state}", d.device_id, d.username, d.name);
             }
             Ok(())
         }
         Command::Admin(AdminCommand::Device(DeviceCommand::Revoke { database, device_id })) => {
-            accounts(&database).await?.revoke_device(&device_id, "revoked by an administrator").await?;
+            accounts(&database, &clock).await?.revoke_device(&device_id, "revoked by an administrator").await?;
             println!("device {device_id} signed out");
             Ok(())
         }
         Command::Admin(AdminCommand::Vapid(VapidCommand::Generate { database, subject, replace })) => {
-            let store = crate::store::open(&database.url).await?;
+            let store = crate::store::open_with_clock(&database.url, clock).await?;
             let keys = crate::push::VapidKeys::generate(&store.database(), &subject, replace).await?;
             println!("VAPID keys made; public key (applicationServerKey): {}", keys.public_key());
             Ok(())
         }
         Command::Demo { database, rules } => {
             let rules = rules.load()?;
-            let store = crate::store::open(&database.url).await?;
-            let office = Office::new(store.database(), rules);
+            let store = crate::store::open_with_clock(&database.url, clock.clone()).await?;
+            let office = Office::with_clock(store.database(), rules, clock);
             let summary = crate::demo::load(store, office).await?;
             println!("{summary}");
             Ok(())

@@ -3,7 +3,8 @@
 //! the watch reminds a unit of a follow-up report and of an instruction's feedback, and ends each reminder
 //! when the report or feedback comes; units that have not filed their roster in the desk's filing round for
 //! a holiday are reminded along a chain from the rules file until they file, or the holiday begins, and the
-//! round shows who filed on time and who is missing.
+//! round shows who filed on time and who is missing. The API and the console tell the time by the same
+//! office clock as the watch: who is on duty, an overdue instruction, a missing filing's deduction.
 
 use std::time::Duration;
 
@@ -13,10 +14,11 @@ use zhiban_model::documents::filing_round::{FilingRound, Occasion};
 use zhiban_model::documents::incident::{Casualties, FirstReport, ReportDetails};
 use zhiban_model::documents::roster::parse_local;
 use zhiban_server::office::DutyRules;
-use zhiban_tests::accounts::login;
+use zhiban_tests::accounts::{login, password_of};
 use zhiban_tests::alerting::{
-    SYNC, alerts_seen_by_desk, office_with_push, office_with_rules, phone_with_push, pushes, roster,
+    SYNC, alerts_seen_by_desk, east_roster, office_with_push, office_with_rules, phone_with_push, pushes, roster,
 };
+use zhiban_tests::console::Browser;
 use zhiban_tests::duty::{at, create, small_city};
 use zhiban_tests::server::http_get_as;
 use zhiban_tests::{Backend, InProcessServer, Phone};
@@ -331,6 +333,103 @@ async fn units_of_a_filing_round_that_have_not_filed_are_reminded_along_the_conf
         assert_eq!(status, 200, "{body}");
         let seen: serde_json::Value = serde_json::from_str(&body).expect("json");
         assert_eq!(seen["units"].as_array().map(Vec::len), Some(1), "{seen}");
+        server.stop().await.expect("stop");
+    }
+}
+
+#[tokio::test]
+async fn the_api_and_the_console_tell_the_time_by_the_office_clock_the_watch_keeps() {
+    for backend in Backend::available() {
+        // 10:00 on 1 October 2026 by the office's clock, whatever the machine's says.
+        let (_db, clock, server, _service) =
+            office_with_push(backend, &small_city(), "2026-10-01T10:00:00+08:00").await;
+        let wang = Phone::signed_in(&server.http_url(), "wang").await.expect("wang");
+        wang.client.sync_once(SYNC).await.expect("wang's documents");
+        wang.client.create_roster(&east_roster()).expect("east's roster for 1 October");
+        wang.client.sync_once(SYNC).await.expect("roster to the server");
+        let mayor = Phone::signed_in(&server.http_url(), "mayor").await.expect("mayor");
+        mayor.client.sync_once(SYNC).await.expect("the mayor's documents");
+        // Feedback is due at the end of the third working day after the holiday: 10 October.
+        let instruction = mayor
+            .client
+            .issue_instruction("mayor", at("2026-10-01T10:00:00+08:00"), "做好节日值守", None, &["east".into()])
+            .expect("issued");
+        mayor.client.sync_once(SYNC).await.expect("to the server");
+        // Water owes its roster for a period that starts on 5 October; it never files.
+        let desk_phone = Phone::signed_in(&server.http_url(), "desk").await.expect("desk");
+        desk_phone.client.sync_once(SYNC).await.expect("desk's documents");
+        let local = |text: &str| parse_local("time", text).expect("time");
+        let title = "2026年10月安全生产特护期值班表报备";
+        let round = FilingRound::new(
+            title,
+            Occasion::SpecialPeriod,
+            (local("2026-10-05T00:00"), local("2026-10-08T08:00")),
+            local("2026-10-03T17:00"),
+            vec!["water".into()],
+            "desk",
+            local("2026-10-01T10:00"),
+        );
+        create(&desk_phone, &round);
+        desk_phone.client.sync_once(SYNC).await.expect("round to the server");
+
+        // Signed in afresh each time: ten days on, by the same clock, yesterday's token has long expired.
+        let api = |path: String| {
+            let (url, addr) = (server.http_url(), server.addr);
+            async move {
+                let token = login(&url, "desk").await.expect("desk");
+                let (status, body) = http_get_as(addr, &path, &token).await.expect("api");
+                assert_eq!(status, 200, "{path}: {body}");
+                serde_json::from_str::<serde_json::Value>(&body).expect("json")
+            }
+        };
+        let console = || async {
+            let mut browser = Browser::new(&server.http_url());
+            browser.sign_in("desk", &password_of("desk")).await;
+            browser
+        };
+        let missing_filing = |sheet: &serde_json::Value| {
+            sheet["lines"].as_array().expect("lines").iter().any(|l| l["fact"] == "missing_filing")
+        };
+        let instruction_path = format!("/api/v1/instructions/{instruction}");
+        let page_path = format!("/instructions/{instruction}");
+
+        // 1 October, 10:00: wang is on duty, the feedback is not yet due, and water's period has not begun.
+        let on_duty = api("/api/v1/units/east/on-duty".into()).await;
+        assert_eq!(on_duty["main"]["person"], "wang", "{backend:?}: {on_duty}");
+        assert_eq!(on_duty["at"], "2026-10-01T10:00:00+08:00", "{backend:?}: now is the office's: {on_duty}");
+        let detail = api(instruction_path.clone()).await;
+        assert_eq!(detail["feedback_overdue"], false, "{backend:?}: {detail}");
+        let overdue = api("/api/v1/instructions?overdue=true".into()).await;
+        assert_eq!(overdue["instructions"].as_array().map(Vec::len), Some(0), "{backend:?}: {overdue}");
+        let water = api("/api/v1/scores/water".into()).await;
+        assert!(!missing_filing(&water), "{backend:?}: water's period has not begun: {water}");
+        let mut desk = console().await;
+        let page = desk.get(&page_path).await;
+        assert!(page.status.is_success() && page.body.contains("做好节日值守"), "{backend:?}: {}", page.body);
+        assert!(!page.body.contains("已超时"), "{backend:?}: nothing is late yet: {}", page.body);
+        let sheet = desk.get("/scores/water").await;
+        assert!(sheet.status.is_success() && sheet.body.contains("市水务局"), "{backend:?}: {}", sheet.body);
+        assert!(!sheet.body.contains(title), "{backend:?}: no deduction yet: {}", sheet.body);
+
+        // 11 October, 00:30: the watch finds the feedback overdue, and so do the API and the console.
+        clock.set_millis(at("2026-10-11T00:30:00+08:00").timestamp_millis());
+        let raised =
+            alerts_when(&server, "?kind=feedback_due", |a| a.iter().any(|x| x["title_class"] == "批示反馈已逾期"))
+                .await;
+        assert!(raised.iter().any(|x| x["title_class"] == "批示反馈已逾期"), "{backend:?}: {raised:?}");
+        let on_duty = api("/api/v1/units/east/on-duty".into()).await;
+        assert!(on_duty["main"].is_null(), "{backend:?}: east's roster ended on 2 October: {on_duty}");
+        let detail = api(instruction_path.clone()).await;
+        assert_eq!(detail["feedback_overdue"], true, "{backend:?}: {detail}");
+        let overdue = api("/api/v1/instructions?overdue=true".into()).await;
+        assert_eq!(overdue["instructions"][0]["document"], instruction.url(), "{backend:?}: {overdue}");
+        let water = api("/api/v1/scores/water".into()).await;
+        assert!(missing_filing(&water), "{backend:?}: water never filed: {water}");
+        let mut desk = console().await;
+        let page = desk.get(&page_path).await;
+        assert!(page.body.contains("已超时"), "{backend:?}: the feedback is late: {}", page.body);
+        let sheet = desk.get("/scores/water").await;
+        assert!(sheet.body.contains(title) && sheet.body.contains("未报备"), "{backend:?}: {}", sheet.body);
         server.stop().await.expect("stop");
     }
 }

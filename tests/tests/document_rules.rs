@@ -129,7 +129,13 @@ async fn a_refused_change_waits_for_the_user_and_the_phones_other_documents_keep
     let status = phone.client.status().expect("status");
     assert_eq!(status.refused.len(), 1);
     assert_eq!(status.refused[0].id, incident_id);
-    assert!(status.refused[0].reason.contains("cannot be changed or removed"), "{}", status.refused[0].reason);
+    let refusal = &status.refused[0].refusals[0];
+    assert_eq!(
+        (refusal.rule.as_str(), refusal.part.as_deref()),
+        ("document.history", Some("entries/e1")),
+        "{refusal:?}"
+    );
+    assert!(refusal.reason.contains("cannot be changed or removed") && !refusal.reason_zh.is_empty(), "{refusal:?}");
     let other = Phone::signed_in(&server.http_url(), "desk").await.expect("another phone");
     other.client.fetch(note, SYNC).await.expect("the other document went through in the same session");
 

@@ -242,7 +242,7 @@ async fn bad_input_is_refused_on_the_phone_with_every_reason() {
     let phone = Phone::new(&nowhere()).expect("phone");
     // Nothing set up yet: the phone says what to do.
     let err = phone.client.file_first_report(fire_report(), at("2026-10-01T08:10:00+08:00")).expect_err("no identity");
-    assert!(err.to_string().contains("zhiban login"), "{err}");
+    assert!(matches!(&err, ClientError::NotSetUp(reason) if reason == zhiban_client_core::NO_IDENTITY), "{err}");
     phone.client.create_directory(&directory()).expect("directory");
     phone.client.set_identity("li", "li-phone").expect("identity");
     let held = phone.client.documents().expect("documents").len();
@@ -252,11 +252,13 @@ async fn bad_input_is_refused_on_the_phone_with_every_reason() {
     report.details.occurred_at = Some("2026-10-01T09:00:00+08:00".into());
     report.details.casualties = Some(Casualties { dead: -1, injured: 2, ..Default::default() });
     let err = phone.client.file_first_report(report, at("2026-10-01T08:10:00+08:00")).expect_err("refused");
-    let ClientError::Refused { reasons, .. } = &err else { panic!("not a refusal: {err}") };
+    let ClientError::Refused { refusals, .. } = &err else { panic!("not a refusal: {err}") };
     let text = err.to_string();
     assert!(text.starts_with("cannot file this first report:"), "{text}");
-    assert!(reasons.contains(&"unit \"nowhere\" is not in the directory".to_string()), "{reasons:?}");
-    assert!(reasons.contains(&"casualties.dead is -1; a count cannot be negative".to_string()), "{reasons:?}");
+    assert!(refusals.iter().all(|r| r.rule == "document.problem" && !r.reason_zh.is_empty()), "{refusals:?}");
+    let reasons: Vec<&str> = refusals.iter().map(|r| r.reason.as_str()).collect();
+    assert!(reasons.contains(&"unit \"nowhere\" is not in the directory"), "{reasons:?}");
+    assert!(reasons.contains(&"casualties.dead is -1; a count cannot be negative"), "{reasons:?}");
     assert!(
         reasons
             .iter()

@@ -65,7 +65,7 @@ async fn the_desk_checks_duty_rooms_and_the_daily_report_tells_a_zero_report_fro
         let water_roster = qian.client.create_roster(&gap).expect("a draft may have gaps");
         let refused = qian.client.file_roster(water_roster).expect_err("invalid");
         assert!(
-            matches!(&refused, ClientError::Refused { reasons, .. } if reasons.iter().any(|r| r.contains("副班"))),
+            matches!(&refused, ClientError::Refused { refusals, .. } if refusals.iter().any(|r| r.reason_zh.contains("副班"))),
             "{refused}"
         );
         // East files a valid roster; the desk returns it with a reason, and the round shows it.
@@ -94,7 +94,7 @@ async fn the_desk_checks_duty_rooms_and_the_daily_report_tells_a_zero_report_fro
             )
             .expect_err("not the desk");
         assert!(
-            matches!(&refused, ClientError::Refused { reasons, .. } if reasons.iter().any(|r| r.contains("spot_checks.desk"))),
+            matches!(&refused, ClientError::Refused { refusals, .. } if refusals.iter().any(|r| r.rule == "spot_checks.desk")),
             "{refused}"
         );
 

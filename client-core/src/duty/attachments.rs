@@ -92,12 +92,16 @@ impl Client {
     ) -> Result<String, ClientError> {
         let me = self.require_identity()?;
         if data.is_empty() {
-            return Err(super::refused("attach this file", ["the file is empty"]));
+            return Err(super::refused("attach this file", [super::input("data", "the file is empty", "文件为空")]));
         }
         if data.len() > MAX_ATTACHMENT_BYTES {
             return Err(super::refused(
                 "attach this file",
-                [format!("it is {} bytes; an attachment may have at most {MAX_ATTACHMENT_BYTES}", data.len())],
+                [super::input(
+                    "data",
+                    format!("it is {} bytes; an attachment may have at most {MAX_ATTACHMENT_BYTES}", data.len()),
+                    format!("文件大小为 {} 字节；附件最多 {MAX_ATTACHMENT_BYTES} 字节", data.len()),
+                )],
             ));
         }
         let sha256 = sha256_hex(data);
@@ -117,7 +121,7 @@ impl Client {
             if i.attachments.contains_key(&sha256) {
                 return Ok(());
             }
-            i.attach(attachment).map_err(|p| vec![p.to_string()])
+            i.attach(attachment).map_err(|p| super::problems([p]))
         })?;
         Ok(sha256)
     }

@@ -10,23 +10,32 @@ use zhiban_model::rules::calendar::HolidayCalendar;
 use zhiban_model::rules::roster::{OfficeHours, validate_roster};
 
 use super::oversight::local_now;
+use super::problems;
 use crate::client::Client;
 use crate::error::ClientError;
+use zhiban_model::refusal::{DOCUMENT_PROBLEM, Refusal};
 
-/// What validation finds in `roster` for its unit's duty category, in Chinese; empty when it may be filed.
-/// The phone uses the shipped calendar and the reference office hours; the server shows the desk the same
-/// check with the office's own.
-pub fn roster_problems(roster: &RosterDocument, directory: &Directory) -> Vec<String> {
+/// What validation finds in `roster` for its unit's duty category, each with the slot it is about; empty
+/// when it may be filed. The phone uses the shipped calendar and the reference office hours; the server shows
+/// the desk the same check with the office's own.
+pub fn roster_problems(roster: &RosterDocument, directory: &Directory) -> Vec<Refusal> {
     let Some(unit) = directory.units.get(&roster.unit) else {
-        return vec![format!("单位 {} 不在通讯录中", roster.unit)];
+        return vec![unknown_unit(&roster.unit)];
     };
     match roster.to_rules(unit.category) {
-        Ok(rules) => validate_roster(&rules, directory, &HolidayCalendar::shipped(), OfficeHours::default())
-            .iter()
-            .map(|p| p.to_zh())
-            .collect(),
-        Err(e) => vec![e.to_string()],
+        Ok(rules) => problems(validate_roster(&rules, directory, &HolidayCalendar::shipped(), OfficeHours::default())),
+        Err(e) => problems([e]),
     }
+}
+
+/// A roster for a unit the directory does not know.
+pub(crate) fn unknown_unit(unit: &str) -> Refusal {
+    Refusal::new(
+        DOCUMENT_PROBLEM,
+        format!("unit {unit:?} is not in the directory"),
+        format!("单位 {unit} 不在通讯录中"),
+    )
+    .at("unit")
 }
 
 impl Client {
@@ -35,11 +44,11 @@ impl Client {
         let me = self.require_identity()?;
         let directory = self.directory()?;
         self.update_typed(id, "file this roster", &directory, |r: &mut RosterDocument| {
-            let problems = roster_problems(r, &directory);
-            if !problems.is_empty() {
-                return Err(problems);
+            let found = roster_problems(r, &directory);
+            if !found.is_empty() {
+                return Err(found);
             }
-            r.file(&me.person, local_now()).map_err(|e| vec![e.to_string()])
+            r.file(&me.person, local_now()).map_err(|e| problems([e]))
         })
     }
 
@@ -48,7 +57,7 @@ impl Client {
         let me = self.require_identity()?;
         let directory = self.directory()?;
         self.update_typed(id, "accept this roster", &directory, |r: &mut RosterDocument| {
-            r.accept(&me.person, local_now()).map_err(|e| vec![e.to_string()])
+            r.accept(&me.person, local_now()).map_err(|e| problems([e]))
         })
     }
 
@@ -57,7 +66,7 @@ impl Client {
         let me = self.require_identity()?;
         let directory = self.directory()?;
         self.update_typed(id, "return this roster", &directory, |r: &mut RosterDocument| {
-            r.return_with(&me.person, local_now(), reasons).map_err(|e| vec![e.to_string()])
+            r.return_with(&me.person, local_now(), reasons).map_err(|e| problems([e]))
         })
     }
 }

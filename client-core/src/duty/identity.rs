@@ -7,13 +7,19 @@ use serde_json::Value;
 use zhiban_model::DocumentId;
 use zhiban_model::documents::directory::Directory;
 
-use super::unreadable;
+use super::{input, unreadable};
 use crate::client::Client;
 use crate::error::ClientError;
 
 const PERSON: &str = "person";
 const DEVICE: &str = "device";
 pub(crate) const DIRECTORY: &str = "directory";
+
+/// Why an operation needing the user waits (`ClientError::NotSetUp`): nobody has logged in on this phone.
+pub const NO_IDENTITY: &str = "this phone does not know who you are; log in first";
+/// Why an operation needing the directory waits (`ClientError::NotSetUp`): the phone holds none to check
+/// against yet (a sync brings the one the home document lists).
+pub const NO_DIRECTORY: &str = "this phone has no directory yet; sync to fetch it from the server";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
@@ -30,21 +36,29 @@ impl Client {
         let (person, device) = (person.trim(), device.trim());
         let mut reasons = Vec::new();
         if person.is_empty() {
-            reasons.push("the person id must not be empty".to_owned());
+            reasons.push(input("person", "the person id must not be empty", "人员编号不能为空"));
         }
         if device.is_empty() {
-            reasons.push("the device name must not be empty".to_owned());
+            reasons.push(input("device", "the device name must not be empty", "设备名称不能为空"));
         }
         if let Some(user) = self.logged_in_as()?
             && user != person
         {
-            reasons.push(format!("this phone is logged in as {user:?}; to work as {person:?}, log in as them"));
+            reasons.push(input(
+                "person",
+                format!("this phone is logged in as {user:?}; to work as {person:?}, log in as them"),
+                format!("本手机登录的是 {user}；要以 {person} 的身份工作，请以其账号登录"),
+            ));
         }
         if !person.is_empty()
             && let Ok(directory) = self.directory()
             && !directory.people.contains_key(person)
         {
-            reasons.push(format!("{person:?} is not a person in the directory"));
+            reasons.push(input(
+                "person",
+                format!("{person:?} is not a person in the directory"),
+                format!("{person} 不是通讯录中的人员"),
+            ));
         }
         if !reasons.is_empty() {
             return Err(super::refused("set who uses this phone", reasons));
@@ -62,11 +76,7 @@ impl Client {
     }
 
     pub(crate) fn require_identity(&self) -> Result<Identity, ClientError> {
-        self.identity()?.ok_or_else(|| {
-            ClientError::NotSetUp(
-                "this phone does not know who you are; log in with `zhiban login --username YOU`".into(),
-            )
-        })
+        self.identity()?.ok_or_else(|| ClientError::NotSetUp(NO_IDENTITY.into()))
     }
 
     /// Records a new directory (the administrator's work) and makes it the one this phone checks against.
@@ -90,11 +100,7 @@ impl Client {
 
     /// The directory as this phone holds it.
     pub fn directory(&self) -> Result<Directory, ClientError> {
-        let id = self.directory_id()?.ok_or_else(|| {
-            ClientError::NotSetUp(
-                "this phone has no directory; run `zhiban directory fetch` or `zhiban directory use URL`".into(),
-            )
-        })?;
+        let id = self.directory_id()?.ok_or_else(|| ClientError::NotSetUp(NO_DIRECTORY.into()))?;
         self.read_with(id, |doc| Directory::read(doc).map_err(unreadable))
     }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, FixedOffset};
 use zhiban_model::DocumentId;
 use zhiban_model::documents::instruction::{Instruction, InstructionStatus};
 
-use super::{refused, unreadable};
+use super::{problems, refused, unreadable};
 use crate::client::Client;
 use crate::error::ClientError;
 
@@ -37,7 +37,7 @@ impl Client {
         let directory = self.directory()?;
         let instruction =
             Instruction::issue(leader, issued_at, text, incident.map(|i| i.url()), recipients, &directory)
-                .map_err(|problems| refused("record this instruction", problems))?;
+                .map_err(|found| refused("record this instruction", problems(found)))?;
         self.create_typed("record this instruction", &instruction, &directory)
     }
 
@@ -59,21 +59,27 @@ impl Client {
                     match waiting.as_slice() {
                         [one] => one.clone(),
                         [] => {
-                            return Err(vec![format!(
-                                "nothing here waits for {}'s acknowledgement (already acknowledged, or not a recipient)",
-                                me.person
+                            return Err(vec![super::input(
+                                "recipient",
+                                format!(
+                                    "nothing here waits for {}'s acknowledgement (already acknowledged, or not a \
+                                     recipient)",
+                                    me.person
+                                ),
+                                format!("此批示没有等待 {} 签收的内容（已签收，或不是接收对象）", me.person),
                             )]);
                         }
                         many => {
-                            return Err(vec![format!(
-                                "say which recipient you acknowledge for: {}",
-                                many.join(", ")
+                            return Err(vec![super::input(
+                                "recipient",
+                                format!("say which recipient you acknowledge for: {}", many.join(", ")),
+                                format!("请说明为哪个接收对象签收：{}", many.join("、")),
                             )]);
                         }
                     }
                 }
             };
-            i.acknowledge(&recipient, &me.person, &me.device, at, &directory).map_err(|p| vec![p.to_string()])?;
+            i.acknowledge(&recipient, &me.person, &me.device, at, &directory).map_err(|p| problems([p]))?;
             Ok(recipient)
         })
     }
@@ -84,7 +90,7 @@ impl Client {
         let directory = self.directory()?;
         let unit = directory.people.get(&me.person).map(|p| p.unit.clone()).unwrap_or_default();
         self.update_typed(id, "add this progress", &directory, |i: &mut Instruction| {
-            i.add_progress(&me.person, &unit, at, text).map_err(|p| vec![p.to_string()])
+            i.add_progress(&me.person, &unit, at, text).map_err(|p| problems([p]))
         })
     }
 
@@ -93,7 +99,7 @@ impl Client {
         let me = self.require_identity()?;
         let directory = self.directory()?;
         self.update_typed(id, "give this feedback", &directory, |i: &mut Instruction| {
-            i.give_feedback(&me.person, at, text).map_err(|p| vec![p.to_string()])
+            i.give_feedback(&me.person, at, text).map_err(|p| problems([p]))
         })
     }
 

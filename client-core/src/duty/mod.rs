@@ -28,6 +28,7 @@ use zhiban_model::documents::roster::RosterDocument;
 use zhiban_model::documents::spot_check::SpotChecks;
 use zhiban_model::documents::{DocumentError, TypedDocument};
 use zhiban_model::gate::check_change;
+use zhiban_model::refusal::{DOCUMENT_PROBLEM, Explain, Refusal};
 
 use crate::client::Client;
 use crate::error::ClientError;
@@ -35,9 +36,8 @@ use crate::error::ClientError;
 pub use attachments::{AttachmentUpload, UploadOptions, UploadReport, media_type_of};
 pub use filing::roster_problems;
 pub(crate) use identity::DIRECTORY;
-pub use identity::Identity;
+pub use identity::{Identity, NO_DIRECTORY, NO_IDENTITY};
 pub use instructions::PendingAcknowledgement;
-pub(crate) use oversight::units_but_the_desk;
 pub use oversight::{ZERO_REPORT_SUMMARY, holiday_round_terms};
 pub use reports::{FiledReport, IncidentView};
 pub use rosters::{Contact, OnDuty, ShiftOfMine};
@@ -47,9 +47,23 @@ pub fn office_now() -> DateTime<FixedOffset> {
     Utc::now().with_timezone(&zhiban_model::rules::office_time_zone())
 }
 
-/// A refusal listing every reason.
-pub(crate) fn refused<P: ToString>(what: &str, problems: impl IntoIterator<Item = P>) -> ClientError {
-    ClientError::Refused { what: what.to_owned(), reasons: problems.into_iter().map(|p| p.to_string()).collect() }
+/// A duty operation refused: every reason, each with its rule and part.
+pub(crate) fn refused(what: &str, refusals: impl IntoIterator<Item = Refusal>) -> ClientError {
+    ClientError::Refused { what: what.to_owned(), refusals: refusals.into_iter().collect() }
+}
+
+/// Problems an operation would bring into the document, as refusals under the document's rule.
+pub(crate) fn problems<P: Explain>(problems: impl IntoIterator<Item = P>) -> Vec<Refusal> {
+    problems.into_iter().map(|p| Refusal::of(DOCUMENT_PROBLEM, &p)).collect()
+}
+
+/// The rule of what a person gave an operation (an empty device name, a file too large): neither the
+/// document's rules nor access.
+pub const INPUT_RULE: &str = "input";
+
+/// What the person gave for `part` does not do.
+pub(crate) fn input(part: &str, reason: impl Into<String>, reason_zh: impl Into<String>) -> Refusal {
+    Refusal::new(INPUT_RULE, reason, reason_zh).at(part)
 }
 
 /// An office document the phone reads and changes through the gate.
@@ -89,7 +103,7 @@ impl Client {
         id: DocumentId,
         what: &str,
         directory: &Directory,
-        operation: impl FnOnce(&mut T) -> Result<V, Vec<String>>,
+        operation: impl FnOnce(&mut T) -> Result<V, Vec<Refusal>>,
     ) -> Result<V, ClientError> {
         let viewer = self.viewer()?;
         self.change_with(id, |tx| {

@@ -22,9 +22,10 @@ use zhiban_model::rules::office_time_zone;
 use zhiban_model::rules::reminders::{ReminderRules, holidays_between, roster_filing_deadline};
 use zhiban_model::rules::spot_checks::{SpotCheckRules, draw};
 
-use super::{new_entry_id, office_now, refused, unreadable};
+use super::{input, new_entry_id, office_now, refused, unreadable};
 use crate::client::Client;
 use crate::error::ClientError;
+use zhiban_model::refusal::{DOCUMENT_PROBLEM, Refusal};
 
 /// What a zero report says unless the officer says otherwise.
 pub const ZERO_REPORT_SUMMARY: &str = "今日无突发事件信息报告";
@@ -74,16 +75,16 @@ pub(crate) fn local_now() -> NaiveDateTime {
 }
 
 /// Units in `units` the directory does not know, as reasons.
-fn unknown_units<'a>(units: impl IntoIterator<Item = &'a String>, directory: &Directory) -> Vec<String> {
+fn unknown_units<'a>(units: impl IntoIterator<Item = &'a String>, directory: &Directory) -> Vec<Refusal> {
     units
         .into_iter()
         .filter(|u| !directory.units.contains_key(u.as_str()))
-        .map(|u| format!("unit {u:?} is not in the directory"))
+        .map(|u| input("units", format!("unit {u:?} is not in the directory"), format!("单位 {u} 不在通讯录中")))
         .collect()
 }
 
 /// Every unit but the desk's own: who a round or a spot check covers unless told otherwise.
-pub(crate) fn units_but_the_desk(directory: &Directory) -> Vec<String> {
+fn units_but_the_desk(directory: &Directory) -> Vec<String> {
     let desk = directory.desk_unit();
     directory.units.keys().filter(|u| Some(u.as_str()) != desk).cloned().collect()
 }
@@ -114,13 +115,21 @@ impl Client {
         }
         match self.viewer()? {
             Some(viewer) if !viewer.unit.is_empty() => Ok(viewer.unit),
-            _ => Err(refused("find your unit", [format!("{:?} is not a person in the directory", me.person)])),
+            _ => Err(refused(
+                "find your unit",
+                [input(
+                    "person",
+                    format!("{:?} is not a person in the directory", me.person),
+                    format!("{} 不是通讯录中的人员", me.person),
+                )],
+            )),
         }
     }
 
     // Filing rounds.
 
-    /// The desk opens a filing round in the name of the person using this phone, at the office's time now.
+    /// The desk opens a filing round in the name of the person using this phone, at the office's time now,
+    /// for `units` (empty: every unit but the desk's).
     pub fn open_filing_round(
         &self,
         title: &str,
@@ -132,6 +141,7 @@ impl Client {
     ) -> Result<DocumentId, ClientError> {
         let me = self.require_identity()?;
         let directory = self.directory()?;
+        let units = if units.is_empty() { units_but_the_desk(&directory) } else { units };
         let round =
             FilingRound::new(title, occasion, (period_start, period_end), deadline, units, &me.person, local_now());
         self.create_typed("open this filing round", &round, &directory)
@@ -148,7 +158,11 @@ impl Client {
                 }
             }
             if added.is_empty() {
-                return Err(vec!["the round already names every one of these units".to_owned()]);
+                return Err(vec![input(
+                    "units",
+                    "the round already names every one of these units",
+                    "本轮报备已包含所有这些单位",
+                )]);
             }
             r.units.extend(added.iter().cloned());
             Ok(added)
@@ -161,7 +175,11 @@ impl Client {
         let directory = self.directory()?;
         self.update_typed(round, "close this filing round", &directory, |r: &mut FilingRound| {
             if let Some(closed) = &r.closed {
-                return Err(vec![format!("the round was closed already, by {} at {}", closed.by, closed.at)]);
+                return Err(vec![Refusal::new(
+                    DOCUMENT_PROBLEM,
+                    format!("the round was closed already, by {} at {}", closed.by, closed.at),
+                    format!("本轮报备已于 {} 由 {} 关闭", closed.at, closed.by),
+                )]);
             }
             r.close(&me.person, local_now(), note);
             Ok(())
@@ -202,16 +220,16 @@ impl Client {
         };
         let mut reasons = Vec::new();
         if title.trim().is_empty() {
-            reasons.push("the plan needs a title".to_owned());
+            reasons.push(input("title", "the plan needs a title", "抽查计划需要标题"));
         }
         if days.is_empty() {
-            reasons.push("the plan needs at least one day".to_owned());
+            reasons.push(input("days", "the plan needs at least one day", "抽查计划至少需要一天"));
         }
         if units.is_empty() {
-            reasons.push("there are no units to draw from".to_owned());
+            reasons.push(input("units", "there are no units to draw from", "没有可供抽取的单位"));
         }
         if rules.per_session == 0 {
-            reasons.push("at least one unit is checked per session".to_owned());
+            reasons.push(input("perSession", "at least one unit is checked per session", "每个时段至少抽查一个单位"));
         }
         reasons.extend(unknown_units(&units, &directory));
         if !reasons.is_empty() {
@@ -285,15 +303,37 @@ impl Client {
                 } else {
                     format!("its checks are {}", ids.join(", "))
                 };
-                return Err(vec![format!("there is no check {check_id:?} in this plan ({known})")]);
+                let known_zh = if ids.is_empty() {
+                    "计划中没有抽查".to_owned()
+                } else {
+                    format!("已有 {}", ids.join("、"))
+                };
+                return Err(vec![input(
+                    "check",
+                    format!("there is no check {check_id:?} in this plan ({known})"),
+                    format!("此计划中没有抽查 {check_id}（{known_zh}）"),
+                )]);
             };
             if let Some(on_record) = &check.result {
-                return Err(vec![format!(
-                    "check {check_id} already has its result ({} by {} at {}); a result on record is not changed",
-                    on_record.outcome.code(),
-                    on_record.checked_by,
-                    on_record.checked_at
-                )]);
+                return Err(vec![
+                    Refusal::new(
+                        "document.history",
+                        format!(
+                            "check {check_id} already has its result ({} by {} at {}); a result on record is not \
+                             changed",
+                            on_record.outcome.code(),
+                            on_record.checked_by,
+                            on_record.checked_at
+                        ),
+                        format!(
+                            "抽查 {check_id} 已有结果（{}，{} 于 {} 记录）；已记录的结果不能更改",
+                            on_record.outcome.code(),
+                            on_record.checked_by,
+                            on_record.checked_at
+                        ),
+                    )
+                    .at(format!("checks/{check_id}/result")),
+                ]);
             }
             check.result = Some(result);
             Ok(())
@@ -537,16 +577,18 @@ mod tests {
         let unit = check.unit.clone();
         let unanswered = client.record_check_result(id, check_id, Outcome::Unanswered, None, Method::Phone, "", "");
         assert!(
-            matches!(&unanswered, Err(ClientError::Refused { reasons, .. }) if reasons[0].contains("ring time")),
+            matches!(&unanswered, Err(ClientError::Refused { refusals, .. }) if refusals[0].reason.contains("ring time")),
             "{unanswered:?}"
         );
         client
             .record_check_result(id, check_id, Outcome::EmptyPost, Some(60), Method::Phone, "", "无人在岗")
             .expect("recorded");
         let again = client.record_check_result(id, check_id, Outcome::Proper, None, Method::Phone, "", "");
-        assert!(matches!(&again, Err(ClientError::Refused { reasons, .. }) if reasons[0].contains("already")));
+        assert!(matches!(&again, Err(ClientError::Refused { refusals, .. }) if refusals[0].reason.contains("already")));
         let missing = client.record_check_result(id, "nope", Outcome::Proper, None, Method::Phone, "", "");
-        assert!(matches!(&missing, Err(ClientError::Refused { reasons, .. }) if reasons[0].contains("no check")));
+        assert!(
+            matches!(&missing, Err(ClientError::Refused { refusals, .. }) if refusals[0].reason.contains("no check"))
+        );
         assert_eq!(client.past_findings().expect("findings").get(&unit), Some(&1));
 
         let added = client.add_unplanned_check(id, "water", day("2026-10-02"), Session::Evening).expect("added");
@@ -562,20 +604,15 @@ mod tests {
         let (_folder, desk) = phone("desk-1", "city", "desk");
         let bad =
             desk.plan_spot_checks(" ", None, Vec::new(), vec!["nowhere".into()], &SpotCheckRules::default(), None);
-        let Err(ClientError::Refused { reasons, .. }) = bad else { panic!("refused: {bad:?}") };
-        assert_eq!(
-            reasons,
-            vec![
-                "the plan needs a title",
-                "the plan needs at least one day",
-                "unit \"nowhere\" is not in the directory"
-            ]
-        );
+        let Err(ClientError::Refused { refusals, .. }) = bad else { panic!("refused: {bad:?}") };
+        let parts: Vec<(&str, Option<&str>)> = refusals.iter().map(|r| (r.rule.as_str(), r.part.as_deref())).collect();
+        assert_eq!(parts, vec![("input", Some("title")), ("input", Some("days")), ("input", Some("units"))]);
+        assert!(refusals[2].reason.contains("nowhere") && refusals[2].reason_zh.contains("nowhere"), "{refusals:?}");
         let (_folder, officer) = phone("east-1", "east", "unit_officer");
         let refused =
             officer.plan_spot_checks("x", None, vec![day("2026-10-01")], Vec::new(), &SpotCheckRules::default(), None);
         assert!(
-            matches!(&refused, Err(ClientError::Refused { reasons, .. }) if reasons.iter().any(|r| r.contains("only the desk"))),
+            matches!(&refused, Err(ClientError::Refused { refusals, .. }) if refusals.iter().any(|r| r.rule == "spot_checks.desk")),
             "{refused:?}"
         );
         assert!(officer.spot_checks_held().expect("held").is_empty(), "nothing saved");
@@ -594,14 +631,21 @@ mod tests {
         assert!(error.contains("the next one starts on 2026-09-25 (中秋节)"), "{error}");
 
         let (_folder, client) = phone("desk-1", "city", "desk");
-        let units = units_but_the_desk(&client.directory().expect("directory"));
-        let id = client.open_filing_round(&title, Occasion::Holiday, start, end, deadline, units).expect("opened");
-        assert_eq!(client.filing_round(id).expect("round").opened_by, "desk-1");
+        let id = client.open_filing_round(&title, Occasion::Holiday, start, end, deadline, Vec::new()).expect("opened");
+        let round = client.filing_round(id).expect("round");
+        assert_eq!(round.opened_by, "desk-1");
+        assert_eq!(
+            round.units,
+            units_but_the_desk(&client.directory().expect("directory")),
+            "no units: all but the desk's"
+        );
         let added = client.add_round_units(id, vec!["east".into(), "city".into()]).expect("added");
         assert_eq!(added, vec!["city"]);
         client.close_filing_round(id, "全部报备").expect("closed");
         let twice = client.close_filing_round(id, "");
-        assert!(matches!(&twice, Err(ClientError::Refused { reasons, .. }) if reasons[0].contains("closed already")));
+        assert!(
+            matches!(&twice, Err(ClientError::Refused { refusals, .. }) if refusals[0].reason.contains("closed already"))
+        );
         let late = client.add_round_units(id, vec!["nowhere".into()]);
         assert!(matches!(&late, Err(ClientError::Refused { .. })), "{late:?}");
         assert_eq!(client.filing_rounds_held().expect("held").len(), 1);

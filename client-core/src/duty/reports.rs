@@ -9,7 +9,7 @@ use zhiban_model::documents::incident::{
 };
 use zhiban_model::rules::grade::{Grade, GradeSuggestion, GradeThresholds};
 
-use super::{new_entry_id, refused, unreadable};
+use super::{new_entry_id, problems, refused, unreadable};
 use crate::client::Client;
 use crate::error::ClientError;
 
@@ -66,7 +66,7 @@ impl Client {
         }
         let entry = new_entry_id();
         let incident = Incident::file_first_report(report, &entry, at, &directory)
-            .map_err(|problems| refused("file this first report", problems))?;
+            .map_err(|found| refused("file this first report", problems(found)))?;
         let pending = incident.still_pending();
         let id = self.create_typed("file this first report", &incident, &directory)?;
         Ok(FiledReport { incident: id, entry, pending })
@@ -104,8 +104,7 @@ impl Client {
         let what = if kind == ReportKind::Final { "file the final report" } else { "add this follow-up" };
         let entry = new_entry_id();
         self.update_typed(incident, what, &directory, |i: &mut Incident| {
-            i.add_report(&entry, kind, reporter_of(&me.person, &directory), details, at)
-                .map_err(|p| p.into_iter().map(|p| p.to_string()).collect())
+            i.add_report(&entry, kind, reporter_of(&me.person, &directory), details, at).map_err(problems)
         })?;
         Ok(entry)
     }
@@ -123,7 +122,7 @@ impl Client {
         let me = self.require_identity()?;
         let directory = self.directory()?;
         self.update_typed(incident, "assess this incident", &directory, |i: &mut Incident| {
-            i.assess(grade, reason, &me.person, at, thresholds).map_err(|p| vec![p.to_string()])
+            i.assess(grade, reason, &me.person, at, thresholds).map_err(|p| problems([p]))
         })
     }
 
@@ -139,7 +138,7 @@ impl Client {
         let directory = self.directory()?;
         let what = format!("move this incident to {} ({})", stage.as_str(), stage.label_zh());
         self.update_typed(incident, &what, &directory, |i: &mut Incident| {
-            i.advance(stage, &me.person, at, note).map_err(|p| vec![p.to_string()])
+            i.advance(stage, &me.person, at, note).map_err(|p| problems([p]))
         })
     }
 

@@ -77,11 +77,11 @@ impl Client {
         let directory = self.directory()?;
         let mut reasons = Vec::new();
         if !directory.units.contains_key(&roster.unit) {
-            reasons.push(format!("unit {:?} is not in the directory", roster.unit));
+            reasons.push(super::filing::unknown_unit(&roster.unit));
         }
         let category = directory.units.get(&roster.unit).map(|u| u.category);
         if let Err(e) = roster.to_rules(category.unwrap_or(zhiban_model::documents::directory::DutyCategory::One)) {
-            reasons.push(e.to_string());
+            reasons.extend(super::problems([e]));
         }
         if !reasons.is_empty() {
             return Err(super::refused("record this roster", reasons));
@@ -140,7 +140,7 @@ impl Client {
     pub fn on_duty(&self, unit: &str, at: NaiveDateTime) -> Result<OnDuty, ClientError> {
         let directory = self.directory()?;
         let Some(unit_entry) = directory.units.get(unit) else {
-            return Err(super::refused("find who is on duty", [format!("unit {unit:?} is not in the directory")]));
+            return Err(super::refused("find who is on duty", [super::filing::unknown_unit(unit)]));
         };
         let mut on_duty = OnDuty {
             unit: unit.to_owned(),

@@ -39,7 +39,11 @@ pub fn may_remind(viewer: &Viewer, instruction: &Instruction) -> Result<(), Refu
     if viewer.has(Role::Desk) || (viewer.has(Role::Leader) && instruction.leader == viewer.person) {
         Ok(())
     } else {
-        Err(Refusal::new("instruction.remind", "only the desk or the leader who gave it reminds its recipients"))
+        Err(Refusal::new(
+            "instruction.remind",
+            "only the desk or the leader who gave it reminds its recipients",
+            "只有值班台或作出批示的领导可以向接收方催办",
+        ))
     }
 }
 
@@ -57,6 +61,7 @@ pub(super) fn check(
         refused.push(Refusal::new(
             "instruction.create",
             "only a leader (in their own name) or the desk issues an instruction",
+            "只有领导（以本人名义）或值班台可以录入领导批示",
         ));
         return;
     }
@@ -64,55 +69,90 @@ pub(super) fn check(
     let before = before.unwrap_or(&heading);
 
     if after.text != before.text && !(desk || (viewer.has(Role::Leader) && before.leader == me)) {
-        refused.push(Refusal::new(
-            "instruction.text",
-            "only the desk or the leader who gave it corrects an instruction's text",
-        ));
+        refused.push(
+            Refusal::new(
+                "instruction.text",
+                "only the desk or the leader who gave it corrects an instruction's text",
+                "只有值班台或作出批示的领导可以更正批示内容",
+            )
+            .at("text"),
+        );
     }
     if (after.recipients != before.recipients || after.incident != before.incident) && !issuer {
-        refused.push(Refusal::new(
-            "instruction.recipients",
-            "only a leader or the desk changes an instruction's recipients or relays it",
-        ));
+        let part = if after.recipients != before.recipients { "recipients" } else { "incident" };
+        refused.push(
+            Refusal::new(
+                "instruction.recipients",
+                "only a leader or the desk changes an instruction's recipients or relays it",
+                "只有领导或值班台可以更改批示的接收方或转达批示",
+            )
+            .at(part),
+        );
     }
     // A relay is recorded in the name of whoever relayed it.
-    let relayed_by_another = after.recipients.iter().any(|(id, r)| {
-        let was = before.recipients.get(id).and_then(|b| b.relayed_at.as_ref());
+    let relayed_by_another = after.recipients.iter().find(|(id, r)| {
+        let was = before.recipients.get(*id).and_then(|b| b.relayed_at.as_ref());
         r.relayed_at.is_some() && r.relayed_at.as_ref() != was && r.relayed_by.as_deref() != Some(me)
     });
-    if relayed_by_another {
-        refused.push(Refusal::new("instruction.relay", "an instruction is relayed in your own name"));
+    if let Some((id, _)) = relayed_by_another {
+        refused.push(
+            Refusal::new("instruction.relay", "an instruction is relayed in your own name", "批示须以本人名义转达")
+                .at(format!("recipients/{id}/relayed_by")),
+        );
     }
     for (key, ack) in &after.acknowledgements {
         if !before.acknowledgements.contains_key(key) && ack.person != me {
-            refused.push(Refusal::new(
-                "instruction.acknowledge",
-                format!("acknowledgement {} is by {:?}; you may acknowledge only for yourself", short(key), ack.person),
-            ));
+            refused.push(
+                Refusal::new(
+                    "instruction.acknowledge",
+                    format!(
+                        "acknowledgement {} is by {:?}; you may acknowledge only for yourself",
+                        short(key),
+                        ack.person
+                    ),
+                    format!("签收记录 {} 的签收人是 {}；你只能以本人名义签收", short(key), ack.person),
+                )
+                .at(format!("acknowledgements/{key}")),
+            );
         }
     }
     let recipient = addressed_to(viewer, before);
     for entry in appended(&before.progress, &after.progress) {
         if entry.by != me || !(recipient || desk) {
-            refused.push(Refusal::new(
-                "instruction.progress",
-                "progress is added by a recipient or the desk, in their own name",
-            ));
+            refused.push(
+                Refusal::new(
+                    "instruction.progress",
+                    "progress is added by a recipient or the desk, in their own name",
+                    "办理进展由接收方或值班台以本人名义报告",
+                )
+                .at("progress"),
+            );
         }
     }
     if before.feedback.is_none()
         && let Some(feedback) = &after.feedback
         && (feedback.by != me || !(recipient || desk))
     {
-        refused.push(Refusal::new(
-            "instruction.feedback",
-            "feedback is given by a recipient or the desk, in their own name",
-        ));
+        refused.push(
+            Refusal::new(
+                "instruction.feedback",
+                "feedback is given by a recipient or the desk, in their own name",
+                "综合反馈由接收方或值班台以本人名义报送",
+            )
+            .at("feedback"),
+        );
     }
     if before.closure.is_none()
         && let Some(closure) = &after.closure
         && (closure.by != me || !desk)
     {
-        refused.push(Refusal::new("instruction.close", "only the desk closes an instruction, in its own name"));
+        refused.push(
+            Refusal::new(
+                "instruction.close",
+                "only the desk closes an instruction, in its own name",
+                "只有值班台可以以本人名义办结批示",
+            )
+            .at("closure"),
+        );
     }
 }

@@ -9,7 +9,8 @@
 //!
 //! Writing is judged on what a change adds, part by part (see each document's file): a report entry, an
 //! attachment, a lifecycle step, an acknowledgement. Each refusal names its rule, so a person told "no"
-//! can see which rule said so.
+//! can see which rule said so, the part it is about when there is one (`entries/e2/reporter/person`), and
+//! its reason in Chinese and English.
 
 mod home;
 mod incident;
@@ -20,6 +21,9 @@ mod roster;
 
 pub use instruction::may_remind;
 pub use read::{Audience, may_read};
+
+/// A change refused by a rule: an access rule here, or a document rule at the gate (`crate::gate`).
+pub use crate::refusal::Refusal;
 
 use crate::documents::Known;
 use crate::documents::TypedDocument;
@@ -57,21 +61,6 @@ impl Viewer {
     /// A unit officer whose unit is `unit` or one of its ancestors.
     pub(crate) fn oversees(&self, unit: &str, known: &(impl Known + ?Sized)) -> bool {
         self.has(Role::UnitOfficer) && known.is_within(unit, &self.unit)
-    }
-}
-
-/// A change refused by a rule: an access rule here, or a document rule at the gate (`crate::gate`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{reason} (rule {rule})")]
-pub struct Refusal {
-    /// A stable name for the rule, `incident.lifecycle` say, for logs, tests and apps to act on.
-    pub rule: &'static str,
-    pub reason: String,
-}
-
-impl Refusal {
-    pub fn new(rule: &'static str, reason: impl Into<String>) -> Self {
-        Self { rule, reason: reason.into() }
     }
 }
 
@@ -118,19 +107,31 @@ pub fn check_write(
         && !matches!(before, TypedDocument::Empty)
         && !may_read(viewer, before, known)
     {
-        return Err(vec![Refusal::new("read", "you cannot see this document, so you cannot change it")]);
+        return Err(vec![Refusal::new(
+            "read",
+            "you cannot see this document, so you cannot change it",
+            "你无权查看此文档，因此不能修改它",
+        )]);
     }
     let mut refused = Vec::new();
     match (before, after) {
         (_, TypedDocument::Empty) => {}
         (_, TypedDocument::Directory(_)) => {
             if !viewer.has(Role::Admin) {
-                refused.push(Refusal::new("directory.admin", "only an administrator changes the directory"));
+                refused.push(Refusal::new(
+                    "directory.admin",
+                    "only an administrator changes the directory",
+                    "只有管理员可以修改通讯录",
+                ));
             }
         }
         (Some(TypedDocument::Home(b)), TypedDocument::Home(a)) => home::check(viewer, b, a, &mut refused),
         (_, TypedDocument::Home(_)) => {
-            refused.push(Refusal::new("home.server", "a home document is made only by the server"));
+            refused.push(Refusal::new(
+                "home.server",
+                "a home document is made only by the server",
+                "个人主页文档只能由服务器创建",
+            ));
         }
         (_, TypedDocument::Untyped | TypedDocument::Other(_)) => {
             if !viewer.has(Role::Admin) {
@@ -139,7 +140,9 @@ pub fn check_write(
                     "only the office's document types (incident, instruction, roster, filing_round, \
                      spot_checks, duty_log, assessment) may be created; \
                      set `type` and `schema` as documented",
-                ));
+                    "只能创建值班工作的文档类型（incident、instruction、roster、filing_round、spot_checks、duty_log、\
+                     assessment）；请按说明设置 `type` 和 `schema`",
+                ).at("type"));
             }
         }
         (Some(TypedDocument::Incident(b)), TypedDocument::Incident(a)) => {

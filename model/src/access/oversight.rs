@@ -38,17 +38,27 @@ pub(super) fn check_round(
     refused: &mut Vec<Refusal>,
 ) {
     if !viewer.has(Role::Desk) {
-        refused.push(Refusal::new("filing_round.desk", "only the desk opens, extends and closes a filing round"));
+        refused.push(Refusal::new(
+            "filing_round.desk",
+            "only the desk opens, extends and closes a filing round",
+            "只有值班台可以发起、增补和关闭报备",
+        ));
         return;
     }
     if before.is_none() && after.opened_by != viewer.person {
-        refused.push(Refusal::new("filing_round.desk", "a filing round is opened in your own name"));
+        refused.push(
+            Refusal::new("filing_round.desk", "a filing round is opened in your own name", "报备须以本人名义发起")
+                .at("opened_by"),
+        );
     }
     let heading = round_heading_of(after);
     let before = before.unwrap_or(&heading);
     let newly_closed = after.closed.as_ref().filter(|_| before.closed.is_none());
     if newly_closed.is_some_and(|c| c.by != viewer.person) {
-        refused.push(Refusal::new("filing_round.desk", "a filing round is closed in your own name"));
+        refused.push(
+            Refusal::new("filing_round.desk", "a filing round is closed in your own name", "报备须以本人名义关闭")
+                .at("closed"),
+        );
     }
 }
 
@@ -59,7 +69,11 @@ pub(super) fn check_spot_checks(
     refused: &mut Vec<Refusal>,
 ) {
     if !viewer.has(Role::Desk) {
-        refused.push(Refusal::new("spot_checks.desk", "only the desk plans spot checks and records their results"));
+        refused.push(Refusal::new(
+            "spot_checks.desk",
+            "only the desk plans spot checks and records their results",
+            "只有值班台可以安排抽查并记录抽查结果",
+        ));
         return;
     }
     let heading = spot_checks_heading_of(after);
@@ -68,15 +82,28 @@ pub(super) fn check_spot_checks(
     for (id, check) in &after.checks {
         let old = before.checks.get(id);
         if old.is_none() && check.planned_by != me {
-            refused
-                .push(Refusal::new("spot_checks.own_name", format!("check {} is planned in your own name", short(id))));
+            refused.push(
+                Refusal::new(
+                    "spot_checks.own_name",
+                    format!("check {} is planned in your own name", short(id)),
+                    format!("抽查 {} 须以本人名义安排", short(id)),
+                )
+                .at(format!("checks/{id}/planned_by")),
+            );
         }
         let newly_recorded = check.result.as_ref().filter(|_| old.is_none_or(|o| o.result.is_none()));
         if newly_recorded.is_some_and(|r| r.checked_by != me) {
-            refused.push(Refusal::new(
-                "spot_checks.own_name",
-                format!("the result of check {} is recorded in the name of the officer who made the call", short(id)),
-            ));
+            refused.push(
+                Refusal::new(
+                    "spot_checks.own_name",
+                    format!(
+                        "the result of check {} is recorded in the name of the officer who made the call",
+                        short(id)
+                    ),
+                    format!("抽查 {} 的结果须以实际拨打电话的值班员名义记录", short(id)),
+                )
+                .at(format!("checks/{id}/result/checked_by")),
+            );
         }
     }
 }
@@ -90,24 +117,39 @@ pub(super) fn check_duty_log(
 ) {
     let keeps_it = viewer.oversees(&after.unit, known) || (viewer.has(Role::Desk) && viewer.unit == after.unit);
     if !keeps_it {
-        refused.push(Refusal::new(
-            "duty_log.unit",
-            format!("the duty log of unit {:?} is kept by its own officers", after.unit),
-        ));
+        refused.push(
+            Refusal::new(
+                "duty_log.unit",
+                format!("the duty log of unit {:?} is kept by its own officers", after.unit),
+                format!("单位 {} 的值班日志由本单位值班人员填写", after.unit),
+            )
+            .at("unit"),
+        );
         return;
     }
     let heading = duty_log_heading_of(after);
     let before = before.unwrap_or(&heading);
     if before.unit != after.unit || before.month != after.month {
-        refused.push(Refusal::new("duty_log.unit", "a duty log's unit and month do not change; start a new log"));
+        let part = if before.unit != after.unit { "unit" } else { "month" };
+        refused.push(
+            Refusal::new(
+                "duty_log.unit",
+                "a duty log's unit and month do not change; start a new log",
+                "值班日志的单位和月份不能更改；请另建一份日志",
+            )
+            .at(part),
+        );
     }
-    let mine = after
+    let not_mine = after
         .entries
         .iter()
         .filter(|(id, _)| !before.entries.contains_key(*id))
-        .all(|(_, entry)| entry.by == viewer.person);
-    if !mine {
-        refused.push(Refusal::new("duty_log.own_name", "log entries are written in your own name"));
+        .find(|(_, entry)| entry.by != viewer.person);
+    if let Some((id, _)) = not_mine {
+        refused.push(
+            Refusal::new("duty_log.own_name", "log entries are written in your own name", "值班日志须以本人名义填写")
+                .at(format!("entries/{id}/by")),
+        );
     }
 }
 
@@ -118,18 +160,31 @@ pub(super) fn check_assessment(
     refused: &mut Vec<Refusal>,
 ) {
     if !viewer.has(Role::Desk) {
-        refused.push(Refusal::new("assessment.desk", "only the desk keeps the assessment record"));
+        refused.push(Refusal::new(
+            "assessment.desk",
+            "only the desk keeps the assessment record",
+            "只有值班台可以填写考核记录",
+        ));
         return;
     }
     let heading = assessment_heading_of(after);
     let before = before.unwrap_or(&heading);
-    let mine =
-        after.items.iter().filter(|(id, _)| !before.items.contains_key(*id)).all(|(_, item)| item.by == viewer.person);
-    if !mine {
-        refused.push(Refusal::new("assessment.own_name", "assessment items are recorded in your own name"));
+    let not_mine =
+        after.items.iter().filter(|(id, _)| !before.items.contains_key(*id)).find(|(_, item)| item.by != viewer.person);
+    if let Some((id, _)) = not_mine {
+        refused.push(
+            Refusal::new(
+                "assessment.own_name",
+                "assessment items are recorded in your own name",
+                "考核事项须以本人名义记录",
+            )
+            .at(format!("items/{id}/by")),
+        );
     }
     if before.year != after.year {
-        refused.push(Refusal::new("assessment.year", "the record's year does not change"));
+        refused.push(
+            Refusal::new("assessment.year", "the record's year does not change", "考核记录的年度不能更改").at("year"),
+        );
     }
 }
 
@@ -152,10 +207,10 @@ mod tests {
         Viewer { person: person.into(), unit: unit.into(), roles: vec![role] }
     }
 
-    fn rules(viewer: &Viewer, before: Option<TypedDocument>, after: TypedDocument) -> Vec<&'static str> {
+    fn rules(viewer: &Viewer, before: Option<TypedDocument>, after: TypedDocument) -> Vec<String> {
         match check_write(viewer, before.as_ref(), &after, &directory()) {
             Ok(()) => Vec::new(),
-            Err(refusals) => refusals.iter().map(|r| r.rule).collect(),
+            Err(refusals) => refusals.into_iter().map(|r| r.rule).collect(),
         }
     }
 

@@ -39,16 +39,27 @@ pub(super) fn check(
     let desk = viewer.has(Role::Desk);
     let officer = viewer.oversees(&after.unit, known);
     if before.is_none() && !(officer || desk) {
-        refused.push(Refusal::new(
-            "roster.create",
-            format!("only the officers of unit {:?} (or the desk) draw up its roster", after.unit),
-        ));
+        refused.push(
+            Refusal::new(
+                "roster.create",
+                format!("only the officers of unit {:?} (or the desk) draw up its roster", after.unit),
+                format!("单位 {} 的排班表只能由本单位值班人员（或值班台）编制", after.unit),
+            )
+            .at("unit"),
+        );
         return;
     }
     let heading = heading_of(after);
     let before = before.unwrap_or(&heading);
     if after.unit != before.unit {
-        refused.push(Refusal::new("roster.unit", "a roster's unit does not change; draw up a new roster instead"));
+        refused.push(
+            Refusal::new(
+                "roster.unit",
+                "a roster's unit does not change; draw up a new roster instead",
+                "排班表的单位不能更改；请另行编制排班表",
+            )
+            .at("unit"),
+        );
     }
     let contents_changed = after.period_start != before.period_start
         || after.period_end != before.period_end
@@ -59,11 +70,13 @@ pub(super) fn check(
             refused.push(Refusal::new(
                 "roster.edit",
                 format!("only the officers of unit {:?} (or the desk) edit its roster", before.unit),
+                format!("单位 {} 的排班表只能由本单位值班人员（或值班台）修改", before.unit),
             ));
         } else if !matches!(before.filing_status(), FilingStatus::Draft | FilingStatus::Returned) {
             refused.push(Refusal::new(
                 "roster.edit.filed",
                 "the roster is filed or accepted; it can be edited again only after the desk returns it (record changes on duty as swaps)",
+                "排班表已报备或已被接收；须经值班台退回后才能再修改（值班中的变动请登记为换班）",
             ));
         }
     }
@@ -71,10 +84,15 @@ pub(super) fn check(
         && appended(&before.handover_notes, &after.handover_notes).iter().all(|n| n.by == me);
     let records_changed = after.swaps != before.swaps || after.handover_notes != before.handover_notes;
     if records_changed && !(officer && records_ok) {
-        refused.push(Refusal::new(
-            "roster.records",
-            "shift swaps and handover notes are added by the unit's officers, in their own name",
-        ));
+        let part = if after.swaps != before.swaps { "swaps" } else { "handover_notes" };
+        refused.push(
+            Refusal::new(
+                "roster.records",
+                "shift swaps and handover notes are added by the unit's officers, in their own name",
+                "换班记录和交接班记录由本单位值班人员以本人名义登记",
+            )
+            .at(part),
+        );
     }
     for step in appended(&before.filing, &after.filing) {
         let allowed = step.by == me
@@ -83,10 +101,14 @@ pub(super) fn check(
                 FilingStatus::Accepted | FilingStatus::Returned => desk,
             };
         if !allowed {
-            refused.push(Refusal::new(
-                "roster.filing",
-                "the unit's officers file their roster and the desk accepts or returns it, each in their own name",
-            ));
+            refused.push(
+                Refusal::new(
+                    "roster.filing",
+                    "the unit's officers file their roster and the desk accepts or returns it, each in their own name",
+                    "排班表由本单位值班人员报备、由值班台接收或退回，均须以本人名义",
+                )
+                .at("filing"),
+            );
         }
     }
 }

@@ -9,6 +9,7 @@ use autosurgeon::{Hydrate, Reconcile};
 
 use super::{DocumentError, Known, read_document};
 use crate::DocumentId;
+use crate::refusal::Explain;
 
 pub const KIND: &str = "assessment";
 pub const SCHEMA: i64 = 1;
@@ -125,6 +126,38 @@ pub enum AssessmentProblem {
     BadTime { item: String, at: String },
     #[error("item {0} is on record and is not changed or removed; record a correction as a new item")]
     Rewritten(String),
+}
+
+impl Explain for AssessmentProblem {
+    fn zh(&self) -> String {
+        match self {
+            AssessmentProblem::UnknownUnit { item, unit } => format!("考核事项 {item}：单位 {unit} 不在通讯录中"),
+            AssessmentProblem::AdoptionWithoutLevel(item) => {
+                format!("考核事项 {item}：信息采用须注明采用层级（市级、省级或国家级）")
+            }
+            AssessmentProblem::NoReason(item) => format!("考核事项 {item}：通报批评或报送不规范须写明理由"),
+            AssessmentProblem::BadIncident { item, value } => {
+                format!("考核事项 {item}：“{value}”不是事件的 automerge: 地址")
+            }
+            AssessmentProblem::BadTime { item, at } => {
+                format!("考核事项 {item}：“{at}”不是形如 2026-10-09T10:00:00+08:00 的时间")
+            }
+            AssessmentProblem::Rewritten(item) => {
+                format!("考核事项 {item} 已记录在案，不能更改或删除；如需更正，请另记一项")
+            }
+        }
+    }
+
+    fn part(&self) -> Option<String> {
+        Some(match self {
+            AssessmentProblem::UnknownUnit { item, .. } => format!("items/{item}/unit"),
+            AssessmentProblem::AdoptionWithoutLevel(item) => format!("items/{item}/level"),
+            AssessmentProblem::NoReason(item) => format!("items/{item}/reason"),
+            AssessmentProblem::BadIncident { item, .. } => format!("items/{item}/incident"),
+            AssessmentProblem::BadTime { item, .. } => format!("items/{item}/at"),
+            AssessmentProblem::Rewritten(item) => format!("items/{item}"),
+        })
+    }
 }
 
 impl Assessment {

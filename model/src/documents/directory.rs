@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use autosurgeon::{Hydrate, Reconcile};
 
 use super::{DocumentError, read_document};
+use crate::refusal::Explain;
 
 pub const KIND: &str = "directory";
 pub const SCHEMA: i64 = 1;
@@ -121,9 +122,67 @@ pub enum DirectoryProblem {
     #[error("person {person:?} belongs to unit {unit:?}, which is not in the directory")]
     UnknownUnit { person: String, unit: String },
     #[error("{what} {id:?} has no name")]
-    NoName { what: &'static str, id: String },
+    NoName { what: Listed, id: String },
     #[error("unit {0:?} has no duty phone")]
     NoDutyPhone(String),
+}
+
+/// What the directory lists: a unit or a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Listed {
+    Unit,
+    Person,
+}
+
+impl Listed {
+    /// Its list in the directory document.
+    pub fn list(self) -> &'static str {
+        match self {
+            Listed::Unit => "units",
+            Listed::Person => "people",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Listed::Unit => "单位",
+            Listed::Person => "人员",
+        }
+    }
+}
+
+impl std::fmt::Display for Listed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Listed::Unit => "unit",
+            Listed::Person => "person",
+        })
+    }
+}
+
+impl Explain for DirectoryProblem {
+    fn zh(&self) -> String {
+        match self {
+            DirectoryProblem::UnknownParent { unit, parent } => {
+                format!("单位 {unit} 的上级单位 {parent} 不在通讯录中")
+            }
+            DirectoryProblem::ParentLoop(unit) => format!("单位 {unit} 的上级关系形成循环（成了自己的上级）"),
+            DirectoryProblem::UnknownUnit { person, unit } => format!("人员 {person} 所属单位 {unit} 不在通讯录中"),
+            DirectoryProblem::NoName { what, id } => format!("{} {id} 没有名称", what.label_zh()),
+            DirectoryProblem::NoDutyPhone(unit) => format!("单位 {unit} 没有值班电话"),
+        }
+    }
+
+    fn part(&self) -> Option<String> {
+        Some(match self {
+            DirectoryProblem::UnknownParent { unit, .. } | DirectoryProblem::ParentLoop(unit) => {
+                format!("units/{unit}/parent")
+            }
+            DirectoryProblem::UnknownUnit { person, .. } => format!("people/{person}/unit"),
+            DirectoryProblem::NoName { what, id } => format!("{}/{id}/name", what.list()),
+            DirectoryProblem::NoDutyPhone(unit) => format!("units/{unit}/duty_phone"),
+        })
+    }
 }
 
 impl Directory {
@@ -143,7 +202,7 @@ impl Directory {
         let mut problems = Vec::new();
         for (id, unit) in &self.units {
             if unit.name.trim().is_empty() {
-                problems.push(DirectoryProblem::NoName { what: "unit", id: id.clone() });
+                problems.push(DirectoryProblem::NoName { what: Listed::Unit, id: id.clone() });
             }
             if unit.duty_phone.trim().is_empty() {
                 problems.push(DirectoryProblem::NoDutyPhone(id.clone()));
@@ -168,7 +227,7 @@ impl Directory {
         }
         for (id, person) in &self.people {
             if person.name.trim().is_empty() {
-                problems.push(DirectoryProblem::NoName { what: "person", id: id.clone() });
+                problems.push(DirectoryProblem::NoName { what: Listed::Person, id: id.clone() });
             }
             if !self.units.contains_key(&person.unit) {
                 problems.push(DirectoryProblem::UnknownUnit { person: id.clone(), unit: person.unit.clone() });

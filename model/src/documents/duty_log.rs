@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 
 use super::{DocumentError, Known, read_document};
 use crate::DocumentId;
+use crate::refusal::Explain;
 
 pub const KIND: &str = "duty_log";
 pub const SCHEMA: i64 = 1;
@@ -111,6 +112,38 @@ pub enum LogProblem {
     BadInstruction { entry: String, value: String },
     #[error("entry {0}: a logged entry is a record and is not changed or removed; log a correction instead")]
     Rewritten(String),
+}
+
+impl Explain for LogProblem {
+    fn zh(&self) -> String {
+        match self {
+            LogProblem::UnknownUnit(unit) => format!("单位 {unit} 不在通讯录中"),
+            LogProblem::BadMonth(month) => format!("“{month}”不是形如 2026-10 的月份"),
+            LogProblem::BadTime { entry, at } => {
+                format!("日志 {entry}：“{at}”不是形如 2026-10-01T09:12:00+08:00 的时间")
+            }
+            LogProblem::ZeroReportWithoutDay(entry) => {
+                format!("日志 {entry}：零报告须注明所报日期（for_date，形如 2026-10-01）")
+            }
+            LogProblem::BadInstruction { entry, value } => {
+                format!("日志 {entry}：“{value}”不是该通知所转达的批示文档的 automerge: 地址")
+            }
+            LogProblem::Rewritten(entry) => {
+                format!("日志 {entry} 已记录在案，不能更改或删除；如需更正，请另记一条")
+            }
+        }
+    }
+
+    fn part(&self) -> Option<String> {
+        Some(match self {
+            LogProblem::UnknownUnit(_) => "unit".into(),
+            LogProblem::BadMonth(_) => "month".into(),
+            LogProblem::BadTime { entry, .. } => format!("entries/{entry}/at"),
+            LogProblem::ZeroReportWithoutDay(entry) => format!("entries/{entry}/for_date"),
+            LogProblem::BadInstruction { entry, .. } => format!("entries/{entry}/instruction"),
+            LogProblem::Rewritten(entry) => format!("entries/{entry}"),
+        })
+    }
 }
 
 impl DutyLog {

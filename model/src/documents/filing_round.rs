@@ -7,7 +7,8 @@ use autosurgeon::{Hydrate, Reconcile};
 use chrono::NaiveDateTime;
 
 use super::roster::{format_time, parse_local};
-use super::{DocumentError, Known, read_document};
+use super::{DocumentError, Known, Named, read_document};
+use crate::refusal::Explain;
 
 pub const KIND: &str = "filing_round";
 pub const SCHEMA: i64 = 1;
@@ -79,6 +80,16 @@ pub struct RoundTerms {
     pub deadline: NaiveDateTime,
 }
 
+/// The terms of a round its problems name.
+pub mod names {
+    use super::Named;
+
+    pub const PERIOD: Named = Named::new("the period", "值班时段", None);
+    pub const DEADLINE: Named = Named::new("the deadline", "报备截止时间", Some("deadline"));
+    pub const OCCASION: Named = Named::new("the occasion", "报备事由", Some("occasion"));
+    pub const OPENED_BY: Named = Named::new("who opened it", "发起人和发起时间", Some("opened_by"));
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RoundProblem {
     #[error("{field} {value:?} is not a time like 2026-10-01T08:00")]
@@ -98,9 +109,51 @@ pub enum RoundProblem {
     #[error("the round is closed: it is a record now and is not edited")]
     EditedAfterClosing,
     #[error("{0} does not change once the round is open; close it and open another")]
-    Changed(&'static str),
+    Changed(Named),
     #[error("a unit cannot be taken out of an open round ({0:?}); close the round and open another")]
     UnitRemoved(String),
+}
+
+impl Explain for RoundProblem {
+    fn zh(&self) -> String {
+        match self {
+            RoundProblem::BadTime { field, value } => {
+                format!("{field}“{value}”不是有效时间，应形如 2026-10-01T08:00")
+            }
+            RoundProblem::NoTitle => "报备须有标题".into(),
+            RoundProblem::PeriodBackwards { start, end } => {
+                format!("值班时段的结束时间（{end}）早于开始时间（{start}）")
+            }
+            RoundProblem::DeadlineAfterStart { deadline, start } => {
+                format!("报备截止时间（{deadline}）晚于值班时段开始时间（{start}）；排班表须在值班开始前报备")
+            }
+            RoundProblem::NoUnits => "报备未列出任何单位".into(),
+            RoundProblem::UnknownUnit(unit) => format!("单位 {unit} 不在通讯录中"),
+            RoundProblem::DuplicateUnit(unit) => format!("单位 {unit} 重复列出"),
+            RoundProblem::EditedAfterClosing => "本轮报备已关闭，已成为记录，不能再修改".into(),
+            RoundProblem::Changed(what) => {
+                format!("报备发起后{}不能更改；请关闭本轮报备，另行发起", what.zh)
+            }
+            RoundProblem::UnitRemoved(unit) => {
+                format!("不能从进行中的报备中移除单位（{unit}）；请关闭本轮报备，另行发起")
+            }
+        }
+    }
+
+    fn part(&self) -> Option<String> {
+        match self {
+            RoundProblem::BadTime { field, .. } => Some((*field).into()),
+            RoundProblem::NoTitle => Some("title".into()),
+            RoundProblem::PeriodBackwards { .. } => Some("period_end".into()),
+            RoundProblem::DeadlineAfterStart { .. } => Some("deadline".into()),
+            RoundProblem::NoUnits
+            | RoundProblem::UnknownUnit(_)
+            | RoundProblem::DuplicateUnit(_)
+            | RoundProblem::UnitRemoved(_) => Some("units".into()),
+            RoundProblem::Changed(what) => what.part.map(Into::into),
+            RoundProblem::EditedAfterClosing => None,
+        }
+    }
 }
 
 impl FilingRound {
@@ -194,10 +247,10 @@ impl FilingRound {
         }
         let mut out = Vec::new();
         for (field, changed) in [
-            ("the period", self.period_start != before.period_start || self.period_end != before.period_end),
-            ("the deadline", self.deadline != before.deadline),
-            ("the occasion", self.occasion != before.occasion),
-            ("who opened it", self.opened_by != before.opened_by || self.opened_at != before.opened_at),
+            (names::PERIOD, self.period_start != before.period_start || self.period_end != before.period_end),
+            (names::DEADLINE, self.deadline != before.deadline),
+            (names::OCCASION, self.occasion != before.occasion),
+            (names::OPENED_BY, self.opened_by != before.opened_by || self.opened_at != before.opened_at),
         ] {
             if changed {
                 out.push(RoundProblem::Changed(field));
@@ -269,7 +322,7 @@ mod tests {
         moved.units.retain(|u| u != "water");
         assert_eq!(
             moved.forbidden_changes_since(&before),
-            vec![RoundProblem::Changed("the deadline"), RoundProblem::UnitRemoved("water".into())]
+            vec![RoundProblem::Changed(names::DEADLINE), RoundProblem::UnitRemoved("water".into())]
         );
         let mut closed = before.clone();
         closed.close("desk-1", t("2026-10-09T09:00"), "");

@@ -12,7 +12,8 @@ use autosurgeon::{Hydrate, Reconcile};
 use chrono::{DateTime, FixedOffset};
 
 use super::time::{format_instant, parse_instant};
-use super::{DocumentError, FieldError, Known, is_subsequence, read_document};
+use super::{DocumentError, FieldError, Known, Named, is_subsequence, read_document};
+use crate::refusal::Explain;
 use crate::rules::grade::{Figures, Grade, GradeSuggestion, GradeThresholds};
 use crate::rules::numbering::{ChainEntry, ChainLabel, EntryKind, label_chain};
 
@@ -49,6 +50,23 @@ pub enum ReportKind {
 }
 
 impl ReportKind {
+    /// The kind as a reason names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportKind::First => "first report",
+            ReportKind::FollowUp => "follow-up",
+            ReportKind::Final => "final report",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ReportKind::First => "首报",
+            ReportKind::FollowUp => "续报",
+            ReportKind::Final => "终报",
+        }
+    }
+
     fn numbering(self) -> EntryKind {
         match self {
             ReportKind::First => EntryKind::First,
@@ -300,33 +318,56 @@ pub struct Assignment {
     pub at: String,
 }
 
-/// Why an operation on an incident was refused, or what makes an incident invalid.
+/// The parts of an incident its problems name.
+pub mod names {
+    use super::Named;
+
+    pub const TITLE: Named = Named::new("the title", "事件标题", Some("title"));
+    pub const JUDGEMENT_REASON: Named = Named::new("the reason for a judgement", "认定理由", None);
+    pub const PERSON_ASSIGNED: Named = Named::new("the person assigned", "派往人员", None);
+    pub const ATTACHMENTS: Named = Named::new("attachments", "附件", Some("attachments"));
+    pub const TIME_RECEIVED: Named = Named::new("time received", "接报时间", Some("received_at"));
+    pub const LIFECYCLE: Named = Named::new("lifecycle", "办理环节记录", Some("lifecycle"));
+    pub const GRADE_CONFIRMATIONS: Named = Named::new("grade confirmations", "定级记录", Some("grade_confirmations"));
+    pub const FIGURES_HISTORY: Named = Named::new("figures history", "伤亡和损失数字的历史记录", Some("figures"));
+    pub const JUDGEMENTS: Named = Named::new("judgements", "迟报、漏报、瞒报、谎报的认定记录", Some("judgements"));
+}
+
+/// Why an operation on an incident was refused, or what makes an incident invalid. Each case holds where
+/// in the incident it is (a report entry's id, an attachment's hash), so the same fault in two reports is
+/// two problems, and a form can show it beside its field (`Explain::part`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IncidentProblem {
     #[error(transparent)]
     Field(#[from] FieldError),
     #[error("the incident happened at {occurred_at}, after it was received at {received_at}; check both times")]
-    OccurredAfterReceived { occurred_at: String, received_at: String },
+    OccurredAfterReceived { entry: String, occurred_at: String, received_at: String },
+    /// `field` (`casualties.dead`, `direct_loss_cny`, `size`) of the record at path `within`
+    /// (`entries/e2/details`, `figures/1`, `attachments/<sha256>`).
     #[error("{field} is {value}; a count cannot be negative")]
-    NegativeCount { field: String, value: i64 },
+    NegativeCount { within: String, field: String, value: i64 },
+    /// The incident's reporting unit.
     #[error("unit {0:?} is not in the directory")]
     UnknownUnit(String),
-    #[error("{0:?} is not a report field that can be pending (known: {fields})", fields = REPORT_FIELDS.join(", "))]
-    UnknownPendingField(String),
+    #[error("the reporter's unit {unit:?} is not in the directory")]
+    UnknownReporterUnit { entry: String, unit: String },
+    #[error("{field:?} is not a report field that can be pending (known: {fields})", fields = REPORT_FIELDS.join(", "))]
+    UnknownPendingField { entry: String, field: String },
     #[error("the incident has no first report")]
     NoFirstReport,
-    #[error("a {0} needs a first report before it")]
-    NeedsFirstReport(&'static str),
+    /// A follow-up or the final report added where there is no first report.
+    #[error("a {} needs a first report before it", .0.name())]
+    NeedsFirstReport(ReportKind),
     #[error("report entry {0:?} was submitted and cannot be changed or removed; add a new entry to correct it")]
     EntryEdited(String),
     #[error("report entry {0:?} already exists")]
     DuplicateEntry(String),
-    #[error("there is no report entry {0:?} in this incident")]
-    UnknownEntry(String),
+    #[error("there is no report entry {entry:?} in this incident")]
+    UnknownEntry { attachment: String, entry: String },
     #[error("attachment {0:?} is not named by a SHA-256 in lowercase hex")]
     BadAttachmentHash(String),
     #[error("the {0} of the incident cannot be changed once recorded")]
-    HistoryRewritten(&'static str),
+    HistoryRewritten(Named),
     #[error("the incident is {current:?}; it cannot move to {wanted:?} (steps go forward only)")]
     StageBackwards { current: Stage, wanted: Stage },
     #[error("an incident is assessed by confirming its grade; use assess")]
@@ -338,7 +379,90 @@ pub enum IncidentProblem {
     #[error("an incident is archived only after its final report")]
     ArchiveWithoutFinalReport,
     #[error("{0} must not be empty")]
-    Empty(&'static str),
+    Empty(Named),
+}
+
+/// A count's name as the office says it.
+fn count_zh(field: &str) -> &'static str {
+    match field {
+        "casualties.dead" => "死亡人数",
+        "casualties.injured" => "受伤人数",
+        "casualties.serious_injuries" => "重伤人数",
+        "casualties.missing" => "失踪人数",
+        "casualties.trapped" => "被困人数",
+        "direct_loss_cny" => "直接经济损失",
+        "size" => "附件大小",
+        _ => "数量",
+    }
+}
+
+impl Explain for IncidentProblem {
+    fn zh(&self) -> String {
+        match self {
+            IncidentProblem::Field(e) => e.zh(),
+            IncidentProblem::OccurredAfterReceived { occurred_at, received_at, .. } => {
+                format!("事发时间 {occurred_at} 晚于接报时间 {received_at}；请核对这两个时间")
+            }
+            IncidentProblem::NegativeCount { field, value, .. } => {
+                format!("{}（{field}）为 {value}；数量不能为负数", count_zh(field))
+            }
+            IncidentProblem::UnknownUnit(unit) => format!("单位 {unit} 不在通讯录中"),
+            IncidentProblem::UnknownReporterUnit { unit, .. } => format!("报送人所在单位 {unit} 不在通讯录中"),
+            IncidentProblem::UnknownPendingField { field, .. } => {
+                format!("“{field}”不是可以待报的报告字段（可待报的字段：{}）", REPORT_FIELDS.join("、"))
+            }
+            IncidentProblem::NoFirstReport => "该事件没有首报".into(),
+            IncidentProblem::NeedsFirstReport(kind) => format!("报送{}之前须先有首报", kind.label_zh()),
+            IncidentProblem::EntryEdited(id) => {
+                format!("报告 {id} 已报送，不能修改或删除；如需更正，请另报一条")
+            }
+            IncidentProblem::DuplicateEntry(id) => format!("报告 {id} 已存在"),
+            IncidentProblem::UnknownEntry { entry, .. } => format!("该事件中没有报告 {entry}"),
+            IncidentProblem::BadAttachmentHash(key) => format!("附件 {key} 的名称不是小写十六进制的 SHA-256 值"),
+            IncidentProblem::HistoryRewritten(what) => format!("事件的{}一经记录不能更改", what.zh),
+            IncidentProblem::StageBackwards { current, wanted } => format!(
+                "事件已处于「{}」环节，不能转到「{}」（办理环节只能向前推进）",
+                current.label_zh(),
+                wanted.label_zh()
+            ),
+            IncidentProblem::AssessWithoutGrade => "研判须确认事件等级；请通过研判定级办理".into(),
+            IncidentProblem::BadGrade(grade) => format!("“{grade}”不是有效的事件等级（I、II、III 或 IV）"),
+            IncidentProblem::OverrideWithoutReason { confirmed, suggested } => format!(
+                "所定等级（{}）与按规则建议的等级（{}）不同，请填写理由",
+                confirmed.label_zh(),
+                suggested.label_zh()
+            ),
+            IncidentProblem::ArchiveWithoutFinalReport => "收到终报后才能归档".into(),
+            IncidentProblem::Empty(what) => format!("{}不能为空", what.zh),
+        }
+    }
+
+    fn part(&self) -> Option<String> {
+        match self {
+            IncidentProblem::Field(e) => e.part(),
+            IncidentProblem::OccurredAfterReceived { entry, .. } => {
+                Some(format!("entries/{entry}/details/occurred_at"))
+            }
+            IncidentProblem::NegativeCount { within, field, .. } => {
+                Some(format!("{within}/{}", field.replace('.', "/")))
+            }
+            IncidentProblem::UnknownUnit(_) => Some("unit".into()),
+            IncidentProblem::UnknownReporterUnit { entry, .. } => Some(format!("entries/{entry}/reporter/unit")),
+            IncidentProblem::UnknownPendingField { entry, .. } => Some(format!("entries/{entry}/pending")),
+            IncidentProblem::NoFirstReport => Some("entries".into()),
+            IncidentProblem::EntryEdited(id) | IncidentProblem::DuplicateEntry(id) => Some(format!("entries/{id}")),
+            IncidentProblem::UnknownEntry { attachment, .. } => Some(format!("attachments/{attachment}/entry")),
+            IncidentProblem::BadAttachmentHash(key) => Some(format!("attachments/{key}")),
+            IncidentProblem::BadGrade(_) => Some("grade_confirmations".into()),
+            IncidentProblem::HistoryRewritten(what) | IncidentProblem::Empty(what) => what.part.map(Into::into),
+            // Refusals of what the desk asked to do, not of a part of the document.
+            IncidentProblem::NeedsFirstReport(_)
+            | IncidentProblem::StageBackwards { .. }
+            | IncidentProblem::AssessWithoutGrade
+            | IncidentProblem::OverrideWithoutReason { .. }
+            | IncidentProblem::ArchiveWithoutFinalReport => None,
+        }
+    }
 }
 
 /// A first report as the reporter files it.
@@ -373,9 +497,10 @@ pub fn grade_code(grade: Grade) -> &'static str {
     }
 }
 
-fn check_details(entry: &str, details: &ReportDetails, problems: &mut Vec<IncidentProblem>) {
+/// Checks the facts of one report, or of one set of figures, held at path `within` of the incident.
+fn check_details(within: &str, details: &ReportDetails, problems: &mut Vec<IncidentProblem>) {
     if let Some(at) = &details.occurred_at
-        && let Err(e) = parse_instant(&format!("report {entry} occurred_at"), at)
+        && let Err(e) = parse_instant(&format!("{within}/occurred_at"), at)
     {
         problems.push(e.into());
     }
@@ -388,20 +513,29 @@ fn check_details(entry: &str, details: &ReportDetails, problems: &mut Vec<Incide
             ("trapped", c.trapped),
         ] {
             if value < 0 {
-                problems.push(IncidentProblem::NegativeCount { field: format!("casualties.{name}"), value });
+                problems.push(IncidentProblem::NegativeCount {
+                    within: within.to_owned(),
+                    field: format!("casualties.{name}"),
+                    value,
+                });
             }
         }
         if c.serious_injuries > c.injured && c.injured >= 0 {
-            problems.push(IncidentProblem::Field(FieldError {
-                field: "casualties.serious_injuries".into(),
-                reason: format!("{} seriously injured is more than the {} injured", c.serious_injuries, c.injured),
+            problems.push(IncidentProblem::Field(FieldError::MoreSeriousThanInjured {
+                field: format!("{within}/casualties/serious_injuries"),
+                serious: c.serious_injuries,
+                injured: c.injured,
             }));
         }
     }
     if let Some(loss) = details.direct_loss_cny
         && loss < 0
     {
-        problems.push(IncidentProblem::NegativeCount { field: "direct_loss_cny".into(), value: loss });
+        problems.push(IncidentProblem::NegativeCount {
+            within: within.to_owned(),
+            field: "direct_loss_cny".into(),
+            value: loss,
+        });
     }
 }
 
@@ -462,7 +596,7 @@ impl Incident {
         at: DateTime<FixedOffset>,
     ) -> Result<(), Vec<IncidentProblem>> {
         if !self.entries.values().any(|e| e.kind == ReportKind::First) {
-            let what = if kind == ReportKind::Final { "final report" } else { "follow-up" };
+            let what = if kind == ReportKind::Final { ReportKind::Final } else { ReportKind::FollowUp };
             return Err(vec![IncidentProblem::NeedsFirstReport(what)]);
         }
         let entry = ReportEntry {
@@ -481,7 +615,7 @@ impl Incident {
             return Err(vec![IncidentProblem::DuplicateEntry(entry_id.to_owned())]);
         }
         let mut problems = Vec::new();
-        check_details(entry_id, &entry.details, &mut problems);
+        check_details(&format!("entries/{entry_id}/details"), &entry.details, &mut problems);
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -515,13 +649,17 @@ impl Incident {
         if let Some(entry) = &attachment.entry
             && !self.entries.contains_key(entry)
         {
-            return Err(IncidentProblem::UnknownEntry(entry.clone()));
+            return Err(IncidentProblem::UnknownEntry { attachment: attachment.sha256.clone(), entry: entry.clone() });
         }
         if !is_sha256_hex(&attachment.sha256) {
             return Err(IncidentProblem::BadAttachmentHash(attachment.sha256));
         }
         if attachment.size < 0 {
-            return Err(IncidentProblem::NegativeCount { field: "attachment size".into(), value: attachment.size });
+            return Err(IncidentProblem::NegativeCount {
+                within: format!("attachments/{}", attachment.sha256),
+                field: "size".into(),
+                value: attachment.size,
+            });
         }
         self.attachments.insert(attachment.sha256.clone(), attachment);
         Ok(())
@@ -598,7 +736,7 @@ impl Incident {
             ..Default::default()
         };
         let mut problems = Vec::new();
-        check_details("figures", &details, &mut problems);
+        check_details(&format!("figures/{}", self.figures.len()), &details, &mut problems);
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -615,7 +753,7 @@ impl Incident {
 
     pub fn judge(&mut self, judgement: Judgement) -> Result<(), IncidentProblem> {
         if judgement.reason.trim().is_empty() {
-            return Err(IncidentProblem::Empty("the reason for a judgement"));
+            return Err(IncidentProblem::Empty(names::JUDGEMENT_REASON));
         }
         self.judgements.push(judgement);
         Ok(())
@@ -624,7 +762,7 @@ impl Incident {
     /// The desk sends a field reporter to the scene; they may then read the incident and report on it.
     pub fn assign(&mut self, person: &str, by: &str, at: DateTime<FixedOffset>) -> Result<(), IncidentProblem> {
         if person.trim().is_empty() {
-            return Err(IncidentProblem::Empty("the person assigned"));
+            return Err(IncidentProblem::Empty(names::PERSON_ASSIGNED));
         }
         self.assignees
             .entry(person.trim().to_owned())
@@ -759,7 +897,7 @@ impl Incident {
     pub fn problems(&self, known: &(impl Known + ?Sized)) -> Vec<IncidentProblem> {
         let mut problems = Vec::new();
         if self.title.trim().is_empty() {
-            problems.push(IncidentProblem::Empty("the title"));
+            problems.push(IncidentProblem::Empty(names::TITLE));
         }
         if !known.has_unit(&self.unit) {
             problems.push(IncidentProblem::UnknownUnit(self.unit.clone()));
@@ -775,25 +913,29 @@ impl Incident {
             problems.push(IncidentProblem::NoFirstReport);
         }
         for (id, entry) in &self.entries {
-            if let Err(e) = parse_instant(&format!("report {id} submitted_at"), &entry.submitted_at) {
+            if let Err(e) = parse_instant(&format!("entries/{id}/submitted_at"), &entry.submitted_at) {
                 problems.push(e.into());
             }
-            check_details(id, &entry.details, &mut problems);
+            check_details(&format!("entries/{id}/details"), &entry.details, &mut problems);
             if let (Some(received), Some(occurred)) = (received, entry.details.occurred_at.as_deref())
                 && let Ok(occurred) = parse_instant("occurred_at", occurred)
                 && occurred > received
             {
                 problems.push(IncidentProblem::OccurredAfterReceived {
+                    entry: id.clone(),
                     occurred_at: format_instant(occurred),
                     received_at: format_instant(received),
                 });
             }
             if !entry.reporter.unit.is_empty() && !known.has_unit(&entry.reporter.unit) {
-                problems.push(IncidentProblem::UnknownUnit(entry.reporter.unit.clone()));
+                problems.push(IncidentProblem::UnknownReporterUnit {
+                    entry: id.clone(),
+                    unit: entry.reporter.unit.clone(),
+                });
             }
             for field in &entry.pending {
                 if !REPORT_FIELDS.contains(&field.as_str()) {
-                    problems.push(IncidentProblem::UnknownPendingField(field.clone()));
+                    problems.push(IncidentProblem::UnknownPendingField { entry: id.clone(), field: field.clone() });
                 }
             }
         }
@@ -802,13 +944,16 @@ impl Incident {
                 problems.push(IncidentProblem::BadAttachmentHash(key.clone()));
             }
             if attachment.size < 0 {
-                problems
-                    .push(IncidentProblem::NegativeCount { field: "attachment size".into(), value: attachment.size });
+                problems.push(IncidentProblem::NegativeCount {
+                    within: format!("attachments/{key}"),
+                    field: "size".into(),
+                    value: attachment.size,
+                });
             }
             if let Some(entry) = &attachment.entry
                 && !self.entries.contains_key(entry)
             {
-                problems.push(IncidentProblem::UnknownEntry(entry.clone()));
+                problems.push(IncidentProblem::UnknownEntry { attachment: key.clone(), entry: entry.clone() });
             }
         }
         for c in &self.grade_confirmations {
@@ -816,14 +961,14 @@ impl Incident {
                 problems.push(IncidentProblem::BadGrade(c.grade.clone()));
             }
         }
-        for step in &self.lifecycle {
-            if let Err(e) = parse_instant(&format!("{} step time", step.stage.as_str()), &step.at) {
+        for (i, step) in self.lifecycle.iter().enumerate() {
+            if let Err(e) = parse_instant(&format!("lifecycle/{i}/at"), &step.at) {
                 problems.push(e.into());
             }
         }
-        for f in &self.figures {
+        for (i, f) in self.figures.iter().enumerate() {
             check_details(
-                "figures",
+                &format!("figures/{i}"),
                 &ReportDetails {
                     casualties: Some(f.casualties),
                     direct_loss_cny: Some(f.direct_loss_cny),
@@ -842,7 +987,7 @@ impl Incident {
         let mut problems = Vec::new();
         for (sha256, attachment) in &before.attachments {
             if self.attachments.get(sha256) != Some(attachment) {
-                problems.push(IncidentProblem::HistoryRewritten("attachments"));
+                problems.push(IncidentProblem::HistoryRewritten(names::ATTACHMENTS));
             }
         }
         for (id, entry) in &before.entries {
@@ -851,19 +996,19 @@ impl Incident {
             }
         }
         if self.received_at != before.received_at {
-            problems.push(IncidentProblem::HistoryRewritten("time received"));
+            problems.push(IncidentProblem::HistoryRewritten(names::TIME_RECEIVED));
         }
         if !is_subsequence(&before.lifecycle, &self.lifecycle) {
-            problems.push(IncidentProblem::HistoryRewritten("lifecycle"));
+            problems.push(IncidentProblem::HistoryRewritten(names::LIFECYCLE));
         }
         if !is_subsequence(&before.grade_confirmations, &self.grade_confirmations) {
-            problems.push(IncidentProblem::HistoryRewritten("grade confirmations"));
+            problems.push(IncidentProblem::HistoryRewritten(names::GRADE_CONFIRMATIONS));
         }
         if !is_subsequence(&before.figures, &self.figures) {
-            problems.push(IncidentProblem::HistoryRewritten("figures history"));
+            problems.push(IncidentProblem::HistoryRewritten(names::FIGURES_HISTORY));
         }
         if !is_subsequence(&before.judgements, &self.judgements) {
-            problems.push(IncidentProblem::HistoryRewritten("judgements"));
+            problems.push(IncidentProblem::HistoryRewritten(names::JUDGEMENTS));
         }
         problems
     }
@@ -1069,7 +1214,7 @@ mod tests {
         after.lifecycle.clear();
         assert_eq!(
             after.forbidden_changes_since(&before),
-            vec![IncidentProblem::EntryEdited("e1".into()), IncidentProblem::HistoryRewritten("lifecycle")]
+            vec![IncidentProblem::EntryEdited("e1".into()), IncidentProblem::HistoryRewritten(names::LIFECYCLE)]
         );
     }
 }

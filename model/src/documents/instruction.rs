@@ -12,7 +12,8 @@ use autosurgeon::{Hydrate, Reconcile};
 use chrono::{DateTime, FixedOffset};
 
 use super::time::{format_instant, parse_instant};
-use super::{DocumentError, FieldError, Known, is_subsequence, read_document};
+use super::{DocumentError, FieldError, Known, Named, is_subsequence, read_document};
+use crate::refusal::Explain;
 use crate::rules::numbering::LedgerNumber;
 
 pub const KIND: &str = "instruction";
@@ -111,6 +112,27 @@ impl InstructionStatus {
     }
 }
 
+/// The parts of an instruction its problems name.
+pub mod names {
+    use super::Named;
+
+    pub const TEXT: Named = Named::new("the instruction's text", "批示内容", Some("text"));
+    pub const PROGRESS_TEXT: Named = Named::new("progress text", "办理进展内容", Some("progress"));
+    pub const FEEDBACK_TEXT: Named = Named::new("feedback text", "反馈内容", Some("feedback"));
+    pub const LEDGER_NUMBER: Named = Named::new("the ledger number", "台账编号", Some("number"));
+    pub const SERVER_RECEIPT_TIME: Named =
+        Named::new("the server receipt time", "服务器收到签收的时间", Some("acknowledgements"));
+    pub const LEADER_OR_TIME: Named = Named::new("leader or time of issue", "领导或批示时间", None);
+    pub const TEXT_ONCE_OUT: Named =
+        Named::new("text, once relayed or acknowledged,", "内容（已转达或已签收后）", Some("text"));
+    pub const ACKNOWLEDGEMENTS: Named = Named::new("acknowledgements", "签收记录", Some("acknowledgements"));
+    pub const RECIPIENTS: Named = Named::new("recipients", "接收方", Some("recipients"));
+    pub const RELAY_TIMES: Named = Named::new("relay times", "转达时间", Some("recipients"));
+    pub const PROGRESS: Named = Named::new("progress", "办理进展", Some("progress"));
+    pub const FEEDBACK: Named = Named::new("feedback", "综合反馈", Some("feedback"));
+    pub const CLOSURE: Named = Named::new("closure", "办结记录", Some("closure"));
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InstructionProblem {
     #[error(transparent)]
@@ -122,7 +144,7 @@ pub enum InstructionProblem {
     #[error("leader {0:?} is not a person in the directory")]
     UnknownLeader(String),
     #[error("{0} must not be empty")]
-    Empty(&'static str),
+    Empty(Named),
     #[error("{0:?} is not a recipient of this instruction")]
     NotARecipient(String),
     #[error("{person:?} cannot acknowledge for {recipient:?}: only the person named, or someone of the unit named")]
@@ -130,15 +152,62 @@ pub enum InstructionProblem {
     #[error("acknowledgement {0:?} is filed under the wrong key; it must be recipient/person")]
     MisfiledAcknowledgement(String),
     #[error("only the server assigns {0}")]
-    ServerOnly(&'static str),
+    ServerOnly(Named),
     #[error("the {0} of an instruction cannot be changed once recorded")]
-    HistoryRewritten(&'static str),
+    HistoryRewritten(Named),
     #[error("the instruction is closed")]
     Closed,
     #[error("an instruction is closed only with its final feedback")]
     CloseWithoutFeedback,
     #[error("{0:?} is not a ledger number like 2027-014")]
     BadNumber(String),
+}
+
+impl Explain for InstructionProblem {
+    fn zh(&self) -> String {
+        match self {
+            InstructionProblem::Field(e) => e.zh(),
+            InstructionProblem::NoRecipients => "批示至少需要一个接收方".into(),
+            InstructionProblem::UnknownRecipient(r) => {
+                format!("接收方 {r} 既不是通讯录中的单位，也不是通讯录中的人员")
+            }
+            InstructionProblem::UnknownLeader(l) => format!("领导 {l} 不在通讯录中"),
+            InstructionProblem::Empty(what) => format!("{}不能为空", what.zh),
+            InstructionProblem::NotARecipient(r) => format!("{r} 不是此批示的接收方"),
+            InstructionProblem::NotEntitled { recipient, person } => {
+                format!("{person} 不能代 {recipient} 签收：只能由接收人本人或接收单位的人员签收")
+            }
+            InstructionProblem::MisfiledAcknowledgement(key) => {
+                format!("签收记录 {key} 的键不对；应为“接收方/签收人”")
+            }
+            InstructionProblem::ServerOnly(what) => format!("{}只能由服务器填写", what.zh),
+            InstructionProblem::HistoryRewritten(what) => format!("批示的{}一经记录不能更改", what.zh),
+            InstructionProblem::Closed => "该批示已办结".into(),
+            InstructionProblem::CloseWithoutFeedback => "须先报送综合反馈，才能办结批示".into(),
+            InstructionProblem::BadNumber(n) => format!("“{n}”不是形如 2027-014 的台账编号"),
+        }
+    }
+
+    fn part(&self) -> Option<String> {
+        match self {
+            InstructionProblem::Field(e) => e.part(),
+            InstructionProblem::NoRecipients => Some("recipients".into()),
+            InstructionProblem::UnknownRecipient(r) => Some(format!("recipients/{r}")),
+            InstructionProblem::UnknownLeader(_) => Some("leader".into()),
+            InstructionProblem::Empty(what)
+            | InstructionProblem::ServerOnly(what)
+            | InstructionProblem::HistoryRewritten(what) => what.part.map(Into::into),
+            InstructionProblem::NotEntitled { recipient, person } => {
+                Some(format!("acknowledgements/{}", acknowledgement_key(recipient, person)))
+            }
+            InstructionProblem::MisfiledAcknowledgement(key) => Some(format!("acknowledgements/{key}")),
+            InstructionProblem::Closed => Some("closure".into()),
+            InstructionProblem::CloseWithoutFeedback => Some("feedback".into()),
+            InstructionProblem::BadNumber(_) => Some("number".into()),
+            // Someone signing for a recipient the instruction does not have: no place in it to point at.
+            InstructionProblem::NotARecipient(_) => None,
+        }
+    }
 }
 
 fn acknowledgement_key(recipient: &str, person: &str) -> String {
@@ -256,7 +325,7 @@ impl Instruction {
     ) -> Result<(), InstructionProblem> {
         self.refuse_if_closed()?;
         if text.trim().is_empty() {
-            return Err(InstructionProblem::Empty("progress text"));
+            return Err(InstructionProblem::Empty(names::PROGRESS_TEXT));
         }
         self.progress.push(ProgressEntry {
             by: by.to_owned(),
@@ -270,10 +339,10 @@ impl Instruction {
     pub fn give_feedback(&mut self, by: &str, at: DateTime<FixedOffset>, text: &str) -> Result<(), InstructionProblem> {
         self.refuse_if_closed()?;
         if text.trim().is_empty() {
-            return Err(InstructionProblem::Empty("feedback text"));
+            return Err(InstructionProblem::Empty(names::FEEDBACK_TEXT));
         }
         if self.feedback.is_some() {
-            return Err(InstructionProblem::HistoryRewritten("feedback"));
+            return Err(InstructionProblem::HistoryRewritten(names::FEEDBACK));
         }
         self.feedback = Some(Note { by: by.to_owned(), at: format_instant(at), text: text.trim().to_owned() });
         Ok(())
@@ -310,7 +379,7 @@ impl Instruction {
     pub fn problems(&self, known: &(impl Known + ?Sized)) -> Vec<InstructionProblem> {
         let mut problems = Vec::new();
         if self.text.trim().is_empty() {
-            problems.push(InstructionProblem::Empty("the instruction's text"));
+            problems.push(InstructionProblem::Empty(names::TEXT));
         }
         if known.unit_of(&self.leader).is_none() {
             problems.push(InstructionProblem::UnknownLeader(self.leader.clone()));
@@ -335,7 +404,7 @@ impl Instruction {
                 problems.push(InstructionProblem::UnknownRecipient(id.clone()));
             }
             if let Some(at) = &recipient.relayed_at
-                && let Err(e) = parse_instant(&format!("relayed_at of {id}"), at)
+                && let Err(e) = parse_instant(&format!("recipients/{id}/relayed_at"), at)
             {
                 problems.push(e.into());
             }
@@ -354,12 +423,12 @@ impl Instruction {
                 }
                 Some(_) => {}
             }
-            if let Err(e) = parse_instant(&format!("acknowledgement {key} time"), &ack.acknowledged_at) {
+            if let Err(e) = parse_instant(&format!("acknowledgements/{key}/acknowledged_at"), &ack.acknowledged_at) {
                 problems.push(e.into());
             }
         }
-        for p in &self.progress {
-            if let Err(e) = parse_instant("progress time", &p.at) {
+        for (i, p) in self.progress.iter().enumerate() {
+            if let Err(e) = parse_instant(&format!("progress/{i}/at"), &p.at) {
                 problems.push(e.into());
             }
         }
@@ -374,44 +443,44 @@ impl Instruction {
     pub fn forbidden_changes_since(&self, before: &Instruction) -> Vec<InstructionProblem> {
         let mut problems = Vec::new();
         if self.number != before.number {
-            problems.push(InstructionProblem::ServerOnly("the ledger number"));
+            problems.push(InstructionProblem::ServerOnly(names::LEDGER_NUMBER));
         }
         if self.leader != before.leader || self.issued_at != before.issued_at {
-            problems.push(InstructionProblem::HistoryRewritten("leader or time of issue"));
+            problems.push(InstructionProblem::HistoryRewritten(names::LEADER_OR_TIME));
         }
         // The text may be corrected until someone has been relayed it or has signed for it; then it is what
         // people acted on.
         if self.text != before.text && before.is_out() {
-            problems.push(InstructionProblem::HistoryRewritten("text, once relayed or acknowledged,"));
+            problems.push(InstructionProblem::HistoryRewritten(names::TEXT_ONCE_OUT));
         }
         for (key, ack) in &before.acknowledgements {
             if self.acknowledgements.get(key) != Some(ack) {
-                problems.push(InstructionProblem::HistoryRewritten("acknowledgements"));
+                problems.push(InstructionProblem::HistoryRewritten(names::ACKNOWLEDGEMENTS));
             }
         }
         for (key, ack) in &self.acknowledgements {
             let was = before.acknowledgements.get(key).and_then(|a| a.server_received_at.as_ref());
             if ack.server_received_at.is_some() && ack.server_received_at.as_ref() != was {
-                problems.push(InstructionProblem::ServerOnly("the server receipt time"));
+                problems.push(InstructionProblem::ServerOnly(names::SERVER_RECEIPT_TIME));
             }
         }
         for (id, recipient) in &before.recipients {
             match self.recipients.get(id) {
-                None => problems.push(InstructionProblem::HistoryRewritten("recipients")),
+                None => problems.push(InstructionProblem::HistoryRewritten(names::RECIPIENTS)),
                 Some(now) if before_set_and_changed(&recipient.relayed_at, &now.relayed_at) => {
-                    problems.push(InstructionProblem::HistoryRewritten("relay times"))
+                    problems.push(InstructionProblem::HistoryRewritten(names::RELAY_TIMES))
                 }
                 Some(_) => {}
             }
         }
         if !is_subsequence(&before.progress, &self.progress) {
-            problems.push(InstructionProblem::HistoryRewritten("progress"));
+            problems.push(InstructionProblem::HistoryRewritten(names::PROGRESS));
         }
         if before_set_and_changed(&before.feedback, &self.feedback) {
-            problems.push(InstructionProblem::HistoryRewritten("feedback"));
+            problems.push(InstructionProblem::HistoryRewritten(names::FEEDBACK));
         }
         if before_set_and_changed(&before.closure, &self.closure) {
-            problems.push(InstructionProblem::HistoryRewritten("closure"));
+            problems.push(InstructionProblem::HistoryRewritten(names::CLOSURE));
         }
         problems
     }
@@ -488,7 +557,7 @@ mod tests {
         assert_eq!(
             problems,
             vec![
-                InstructionProblem::Empty("the instruction's text"),
+                InstructionProblem::Empty(names::TEXT),
                 InstructionProblem::UnknownLeader("ghost".into()),
                 InstructionProblem::UnknownRecipient("nobody".into()),
             ]
@@ -549,9 +618,9 @@ mod tests {
             Some("2026-10-01T09:03:01+08:00".into());
         after.text = "改".into();
         let problems = after.forbidden_changes_since(&before);
-        assert!(problems.contains(&InstructionProblem::ServerOnly("the ledger number")));
-        assert!(problems.contains(&InstructionProblem::ServerOnly("the server receipt time")));
-        assert!(problems.contains(&InstructionProblem::HistoryRewritten("text, once relayed or acknowledged,")));
+        assert!(problems.contains(&InstructionProblem::ServerOnly(names::LEDGER_NUMBER)));
+        assert!(problems.contains(&InstructionProblem::ServerOnly(names::SERVER_RECEIPT_TIME)));
+        assert!(problems.contains(&InstructionProblem::HistoryRewritten(names::TEXT_ONCE_OUT)));
         // Before anyone had it, the text could still be corrected.
         let mut corrected = instruction();
         corrected.text = "全力处置，注意安全".into();

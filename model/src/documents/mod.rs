@@ -20,12 +20,81 @@ use std::sync::{OnceLock, PoisonError, RwLock};
 
 pub use typed::TypedDocument;
 
-/// A field of a document that does not hold a valid value, and why.
+use crate::refusal::Explain;
+
+/// A field of a document that does not hold a valid value, and why. `field` is where it is in the
+/// document, its path of field names and record ids (`entries/e1/details/occurred_at`), as in
+/// `Refusal::part`; each case carries its facts, so it is said in English and Chinese from the same values.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {reason}")]
-pub struct FieldError {
-    pub field: String,
-    pub reason: String,
+pub enum FieldError {
+    #[error("{field}: {value:?} is not a time like 2026-10-01T08:05:00+08:00")]
+    NotATime { field: String, value: String },
+    #[error("{field}: {serious} seriously injured is more than the {injured} injured")]
+    MoreSeriousThanInjured { field: String, serious: i64, injured: i64 },
+}
+
+impl FieldError {
+    /// The field's path in the document.
+    pub fn field(&self) -> &str {
+        match self {
+            FieldError::NotATime { field, .. } | FieldError::MoreSeriousThanInjured { field, .. } => field,
+        }
+    }
+}
+
+impl Explain for FieldError {
+    fn zh(&self) -> String {
+        match self {
+            FieldError::NotATime { field, value } => {
+                format!("{field}：“{value}”不是有效时间，应形如 2026-10-01T08:05:00+08:00")
+            }
+            FieldError::MoreSeriousThanInjured { field, serious, injured } => {
+                format!("{field}：重伤 {serious} 人，多于受伤总数 {injured} 人")
+            }
+        }
+    }
+
+    fn part(&self) -> Option<String> {
+        Some(self.field().to_owned())
+    }
+}
+
+/// Something a problem names (a field, a record, a list), in English and in Chinese, and where it is in the
+/// document (`Refusal::part`) when it is one place there. Each document's names are constants beside it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Named {
+    pub en: &'static str,
+    pub zh: &'static str,
+    pub part: Option<&'static str>,
+}
+
+impl Named {
+    pub const fn new(en: &'static str, zh: &'static str, part: Option<&'static str>) -> Self {
+        Self { en, zh, part }
+    }
+}
+
+impl std::fmt::Display for Named {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.en)
+    }
+}
+
+/// A document kind (`incident`, …) as the office calls it.
+pub fn kind_zh(kind: &str) -> &str {
+    match kind {
+        directory::KIND => "通讯录",
+        roster::KIND => "排班表",
+        incident::KIND => "突发事件信息",
+        instruction::KIND => "领导批示",
+        home::KIND => "个人主页",
+        filing_round::KIND => "排班表报备",
+        spot_check::KIND => "值班抽查计划",
+        duty_log::KIND => "值班日志",
+        assessment::KIND => "考核记录",
+        "document" => "文档",
+        other => other,
+    }
 }
 
 /// What validation needs to know about units and people: the directory document on a phone, the projected
@@ -115,6 +184,36 @@ pub enum DocumentError {
 
 fn quoted(keys: &[String]) -> String {
     keys.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>().join(", ")
+}
+
+impl Explain for DocumentError {
+    fn zh(&self) -> String {
+        match self {
+            DocumentError::WrongType { expected, found } => {
+                format!("此文档的类型是“{found}”，不是{}（{expected}）", kind_zh(expected))
+            }
+            DocumentError::SchemaTooNew { kind, found, known } => {
+                format!("此{}使用的结构版本 {found} 比本应用能读取的版本（最高 {known}）新；请更新应用", kind_zh(kind))
+            }
+            DocumentError::Shape { kind, reason } => format!("此{}的结构与预期不符：{reason}", kind_zh(kind)),
+            DocumentError::UnknownKeys { kind, unknown, known } => format!(
+                "此{}顶层有其类型没有的字段：{}；{}文档的字段为 {}",
+                kind_zh(kind),
+                unknown.iter().map(|k| format!("“{k}”")).collect::<Vec<_>>().join("、"),
+                kind_zh(kind),
+                known.join("、")
+            ),
+        }
+    }
+
+    fn part(&self) -> Option<String> {
+        match self {
+            DocumentError::WrongType { .. } => Some("type".into()),
+            DocumentError::SchemaTooNew { .. } => Some("schema".into()),
+            DocumentError::UnknownKeys { unknown, .. } if unknown.len() == 1 => Some(unknown[0].clone()),
+            DocumentError::Shape { .. } | DocumentError::UnknownKeys { .. } => None,
+        }
+    }
 }
 
 /// Reads a document of kind `kind`: checks `type` and `schema`, then hydrates. Documents written by other

@@ -10,6 +10,7 @@ use chrono::NaiveDateTime;
 
 use super::directory::DutyCategory;
 use super::{DocumentError, read_document};
+use crate::refusal::Explain;
 use crate::rules::roster as rules;
 
 pub const KIND: &str = "roster";
@@ -77,6 +78,36 @@ pub enum FilingStatus {
     Returned,
 }
 
+impl FilingStatus {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            FilingStatus::Draft => "草稿",
+            FilingStatus::Filed => "已报备",
+            FilingStatus::Accepted => "已接收",
+            FilingStatus::Returned => "已退回",
+        }
+    }
+
+    /// The step that brings a roster to this status, as a refusal says it cannot be taken.
+    fn step_en(self) -> &'static str {
+        match self {
+            FilingStatus::Draft => "drafted",
+            FilingStatus::Filed => "filed",
+            FilingStatus::Accepted => "accepted",
+            FilingStatus::Returned => "returned",
+        }
+    }
+
+    fn step_zh(self) -> &'static str {
+        match self {
+            FilingStatus::Draft => "改回草稿",
+            FilingStatus::Filed => "报备",
+            FilingStatus::Accepted => "接收",
+            FilingStatus::Returned => "退回",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Reconcile, Hydrate)]
 pub struct FilingStep {
     pub status: FilingStatus,
@@ -103,14 +134,38 @@ pub struct RosterDocument {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RosterError {
+    /// `field` is where the time is in the roster (`shifts/s2/end`, `period_start`).
     #[error("{field} {value:?} is not a time like 2026-10-01T08:00")]
     BadTime { field: String, value: String },
     #[error("there is no shift {0:?} in this roster")]
     NoSuchShift(String),
-    #[error("a roster that is {from:?} cannot be {action}")]
-    Filing { from: FilingStatus, action: &'static str },
+    /// A filing step that cannot be taken from where the roster stands.
+    #[error("a roster that is {from:?} cannot be {}", to.step_en())]
+    Filing { from: FilingStatus, to: FilingStatus },
     #[error("returning a roster needs at least one reason")]
     ReturnWithoutReason,
+}
+
+impl Explain for RosterError {
+    fn zh(&self) -> String {
+        match self {
+            RosterError::BadTime { field, value } => format!("{field}“{value}”不是有效时间，应形如 2026-10-01T08:00"),
+            RosterError::NoSuchShift(shift) => format!("排班表中没有班次 {shift}"),
+            RosterError::Filing { from, to } => {
+                format!("排班表当前为“{}”，不能{}", from.label_zh(), to.step_zh())
+            }
+            RosterError::ReturnWithoutReason => "退回排班表须至少写明一条理由".into(),
+        }
+    }
+
+    fn part(&self) -> Option<String> {
+        match self {
+            RosterError::BadTime { field, .. } => Some(field.clone()),
+            RosterError::Filing { .. } => Some("filing".into()),
+            // What the officer asked for names no part of the roster.
+            RosterError::NoSuchShift(_) | RosterError::ReturnWithoutReason => None,
+        }
+    }
 }
 
 /// Reads a local time as documents hold it (`2026-10-01T08:00`); the error names the field.
@@ -176,14 +231,14 @@ impl RosterDocument {
     pub fn file(&mut self, by: &str, at: NaiveDateTime) -> Result<(), RosterError> {
         match self.filing_status() {
             FilingStatus::Draft | FilingStatus::Returned => self.step(FilingStatus::Filed, by, at, Vec::new()),
-            from => Err(RosterError::Filing { from, action: "filed" }),
+            from => Err(RosterError::Filing { from, to: FilingStatus::Filed }),
         }
     }
 
     pub fn accept(&mut self, by: &str, at: NaiveDateTime) -> Result<(), RosterError> {
         match self.filing_status() {
             FilingStatus::Filed => self.step(FilingStatus::Accepted, by, at, Vec::new()),
-            from => Err(RosterError::Filing { from, action: "accepted" }),
+            from => Err(RosterError::Filing { from, to: FilingStatus::Accepted }),
         }
     }
 
@@ -193,7 +248,7 @@ impl RosterDocument {
         }
         match self.filing_status() {
             FilingStatus::Filed => self.step(FilingStatus::Returned, by, at, reasons),
-            from => Err(RosterError::Filing { from, action: "returned" }),
+            from => Err(RosterError::Filing { from, to: FilingStatus::Returned }),
         }
     }
 
@@ -215,8 +270,9 @@ impl RosterDocument {
             .iter()
             .map(|(id, s)| {
                 Ok(rules::Shift {
-                    start: parse_local(&format!("shift {id} start"), &s.start)?,
-                    end: parse_local(&format!("shift {id} end"), &s.end)?,
+                    id: id.clone(),
+                    start: parse_local(&format!("shifts/{id}/start"), &s.start)?,
+                    end: parse_local(&format!("shifts/{id}/end"), &s.end)?,
                     main: s.main.clone(),
                     deputy: s.deputy.clone(),
                     on_post: s.on_post,
@@ -228,16 +284,17 @@ impl RosterDocument {
             .iter()
             .map(|(id, l)| {
                 Ok(rules::LeaderDuty {
-                    start: parse_local(&format!("leader period {id} start"), &l.start)?,
-                    end: parse_local(&format!("leader period {id} end"), &l.end)?,
+                    id: id.clone(),
+                    start: parse_local(&format!("leaders/{id}/start"), &l.start)?,
+                    end: parse_local(&format!("leaders/{id}/end"), &l.end)?,
                     leader: l.leader.clone(),
                 })
             })
             .collect::<Result<Vec<_>, RosterError>>()?;
         Ok(rules::Roster {
             category,
-            start: parse_local("period start", &self.period_start)?,
-            end: parse_local("period end", &self.period_end)?,
+            start: parse_local("period_start", &self.period_start)?,
+            end: parse_local("period_end", &self.period_end)?,
             shifts,
             leaders,
         })
@@ -327,7 +384,7 @@ mod tests {
         broken.shifts.get_mut("s2").expect("s2").end = "tomorrow".into();
         assert_eq!(
             broken.to_rules(DutyCategory::One).expect_err("bad").to_string(),
-            "shift s2 end \"tomorrow\" is not a time like 2026-10-01T08:00"
+            "shifts/s2/end \"tomorrow\" is not a time like 2026-10-01T08:00"
         );
     }
 }

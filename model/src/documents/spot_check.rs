@@ -9,6 +9,7 @@ use autosurgeon::{Hydrate, Reconcile};
 use chrono::NaiveDate;
 
 use super::{DocumentError, Known, read_document};
+use crate::refusal::Explain;
 
 pub const KIND: &str = "spot_checks";
 pub const SCHEMA: i64 = 1;
@@ -193,6 +194,39 @@ pub enum SpotCheckProblem {
     ResultRewritten(String),
     #[error("check {0} has a result and cannot be taken out of the plan")]
     CheckedRemoved(String),
+}
+
+impl Explain for SpotCheckProblem {
+    fn zh(&self) -> String {
+        match self {
+            SpotCheckProblem::UnknownUnit { check, unit } => format!("抽查 {check}：单位 {unit} 不在通讯录中"),
+            SpotCheckProblem::BadDate { check, date } => format!("抽查 {check}：“{date}”不是形如 2026-10-01 的日期"),
+            SpotCheckProblem::RingTimeMissing { check } => {
+                format!("抽查 {check}：长时间无人接听，须记录振铃时长（秒，ring_seconds）")
+            }
+            SpotCheckProblem::NegativeRingTime { check } => format!("抽查 {check}：振铃时长不能为负数"),
+            SpotCheckProblem::BadCheckTime { check, checked_at } => {
+                format!("抽查 {check}：“{checked_at}”不是形如 2026-10-01T09:12:00+08:00 的时间")
+            }
+            SpotCheckProblem::ResultRewritten(check) => {
+                format!("抽查 {check} 的结果已记录在案，不能更改或删除；如需更正，请另行备注")
+            }
+            SpotCheckProblem::CheckedRemoved(check) => format!("抽查 {check} 已有结果，不能从计划中删除"),
+        }
+    }
+
+    fn part(&self) -> Option<String> {
+        Some(match self {
+            SpotCheckProblem::UnknownUnit { check, .. } => format!("checks/{check}/unit"),
+            SpotCheckProblem::BadDate { check, .. } => format!("checks/{check}/date"),
+            SpotCheckProblem::RingTimeMissing { check } | SpotCheckProblem::NegativeRingTime { check } => {
+                format!("checks/{check}/result/ring_seconds")
+            }
+            SpotCheckProblem::BadCheckTime { check, .. } => format!("checks/{check}/result/checked_at"),
+            SpotCheckProblem::ResultRewritten(check) => format!("checks/{check}/result"),
+            SpotCheckProblem::CheckedRemoved(check) => format!("checks/{check}"),
+        })
+    }
 }
 
 impl SpotChecks {

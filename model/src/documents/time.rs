@@ -9,12 +9,10 @@ pub fn format_instant(time: DateTime<FixedOffset>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
-/// Parses an instant a document holds; the error names the field.
+/// Parses an instant a document holds; the error names the field (its path in the document).
 pub fn parse_instant(field: &str, value: &str) -> Result<DateTime<FixedOffset>, FieldError> {
-    DateTime::parse_from_rfc3339(value.trim()).map_err(|_| FieldError {
-        field: field.to_owned(),
-        reason: format!("{value:?} is not a time like 2026-10-01T08:05:00+08:00"),
-    })
+    DateTime::parse_from_rfc3339(value.trim())
+        .map_err(|_| FieldError::NotATime { field: field.to_owned(), value: value.to_owned() })
 }
 
 #[cfg(test)]

@@ -6,10 +6,13 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::calendar::{DayKind, HolidayCalendar};
 use crate::documents::directory::{Directory, DutyCategory, Rank};
+use crate::refusal::Explain;
 
 /// One slot of officers: a main and a deputy (双人双岗), on post or on phone duty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Shift {
+    /// Its key in the roster document's `shifts`.
+    pub id: String,
     pub start: NaiveDateTime,
     pub end: NaiveDateTime,
     pub main: Option<String>,
@@ -21,6 +24,8 @@ pub struct Shift {
 /// A period with a leader on duty (带班领导), usually a day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeaderDuty {
+    /// Its key in the roster document's `leaders`.
+    pub id: String,
     pub start: NaiveDateTime,
     pub end: NaiveDateTime,
     pub leader: Option<String>,
@@ -55,10 +60,10 @@ impl Default for OfficeHours {
 /// Which slot a problem is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Slot {
-    /// Shift number `index` (from 0, in time order) and its times.
-    Shift { index: usize, start: NaiveDateTime, end: NaiveDateTime },
+    /// Shift number `index` (from 0, in time order), its id in the roster document and its times.
+    Shift { index: usize, id: String, start: NaiveDateTime, end: NaiveDateTime },
     /// A leader-on-duty period.
-    Leader { index: usize, start: NaiveDateTime, end: NaiveDateTime },
+    Leader { index: usize, id: String, start: NaiveDateTime, end: NaiveDateTime },
     /// A stretch of time no slot covers.
     Time { start: NaiveDateTime, end: NaiveDateTime },
 }
@@ -107,20 +112,38 @@ fn zh_time(t: &NaiveDateTime) -> String {
 impl Slot {
     fn en(&self) -> String {
         match self {
-            Slot::Shift { index, start, end } => format!("shift {} ({} – {})", index + 1, hm(start), hm(end)),
-            Slot::Leader { index, start, end } => format!("leader period {} ({} – {})", index + 1, hm(start), hm(end)),
+            Slot::Shift { index, start, end, .. } => format!("shift {} ({} – {})", index + 1, hm(start), hm(end)),
+            Slot::Leader { index, start, end, .. } => {
+                format!("leader period {} ({} – {})", index + 1, hm(start), hm(end))
+            }
             Slot::Time { start, end } => format!("{} – {}", hm(start), hm(end)),
         }
     }
 
     fn zh(&self) -> String {
         match self {
-            Slot::Shift { index, start, end } => format!("第{}班（{}至{}）", index + 1, zh_time(start), zh_time(end)),
-            Slot::Leader { index, start, end } => {
+            Slot::Shift { index, start, end, .. } => {
+                format!("第{}班（{}至{}）", index + 1, zh_time(start), zh_time(end))
+            }
+            Slot::Leader { index, start, end, .. } => {
                 format!("第{}个带班时段（{}至{}）", index + 1, zh_time(start), zh_time(end))
             }
             Slot::Time { start, end } => format!("{}至{}", zh_time(start), zh_time(end)),
         }
+    }
+
+    /// Its record in the roster document (`shifts/s2`, `leaders/l1`); none for a stretch of time.
+    pub fn record(&self) -> Option<String> {
+        match self {
+            Slot::Shift { id, .. } => Some(format!("shifts/{id}")),
+            Slot::Leader { id, .. } => Some(format!("leaders/{id}")),
+            Slot::Time { .. } => None,
+        }
+    }
+
+    /// `field` of its record in the roster document.
+    fn field(&self, field: &str) -> Option<String> {
+        self.record().map(|record| format!("{record}/{field}"))
     }
 }
 
@@ -178,6 +201,30 @@ impl RosterProblem {
     }
 }
 
+impl Explain for RosterProblem {
+    fn zh(&self) -> String {
+        self.to_zh()
+    }
+
+    fn part(&self) -> Option<String> {
+        match self {
+            // A stretch nobody covers is no one record's.
+            RosterProblem::OfficersGap { .. } | RosterProblem::LeaderGap { .. } => None,
+            RosterProblem::Overlap { second, .. } => second.field("start"),
+            RosterProblem::NoMain(slot) => slot.field("main"),
+            RosterProblem::NoDeputy(slot) | RosterProblem::SameMainAndDeputy(slot, _) => slot.field("deputy"),
+            RosterProblem::NotOnPost(slot) => slot.field("on_post"),
+            RosterProblem::UnknownPerson(slot, _) => match slot {
+                Slot::Leader { .. } => slot.field("leader"),
+                // The main or the deputy: the shift says which.
+                _ => slot.record(),
+            },
+            RosterProblem::NotPrincipalOnHolidayFirstDay { slot, .. } => slot.field("leader"),
+            RosterProblem::EndsBeforeStart(slot) => slot.field("end"),
+        }
+    }
+}
+
 fn festival_zh(festival: &str) -> &str {
     match festival {
         "New Year's Day" => "元旦",
@@ -203,7 +250,7 @@ pub fn validate_roster(
 
     let mut shifts: Vec<&Shift> = roster.shifts.iter().collect();
     shifts.sort_by_key(|s| (s.start, s.end));
-    let shift_slot = |i: usize, s: &Shift| Slot::Shift { index: i, start: s.start, end: s.end };
+    let shift_slot = |i: usize, s: &Shift| Slot::Shift { index: i, id: s.id.clone(), start: s.start, end: s.end };
     coverage(
         shifts.iter().enumerate().map(|(i, s)| (shift_slot(i, s), s.start, s.end)),
         roster.start,
@@ -244,7 +291,8 @@ pub fn validate_roster(
 
     let mut leaders: Vec<&LeaderDuty> = roster.leaders.iter().collect();
     leaders.sort_by_key(|l| (l.start, l.end));
-    let leader_slot = |i: usize, l: &LeaderDuty| Slot::Leader { index: i, start: l.start, end: l.end };
+    let leader_slot =
+        |i: usize, l: &LeaderDuty| Slot::Leader { index: i, id: l.id.clone(), start: l.start, end: l.end };
     if roster.category != DutyCategory::Three {
         coverage(
             leaders.iter().enumerate().map(|(i, l)| (leader_slot(i, l), l.start, l.end)),
@@ -367,11 +415,18 @@ mod tests {
     }
 
     fn shift(start: &str, end: &str, main: Option<&str>, deputy: Option<&str>, on_post: bool) -> Shift {
-        Shift { start: t(start), end: t(end), main: main.map(Into::into), deputy: deputy.map(Into::into), on_post }
+        Shift {
+            id: format!("s{start}"),
+            start: t(start),
+            end: t(end),
+            main: main.map(Into::into),
+            deputy: deputy.map(Into::into),
+            on_post,
+        }
     }
 
     fn leader(start: &str, end: &str, who: &str) -> LeaderDuty {
-        LeaderDuty { start: t(start), end: t(end), leader: Some(who.into()) }
+        LeaderDuty { id: format!("l{start}"), start: t(start), end: t(end), leader: Some(who.into()) }
     }
 
     /// 30 September 08:00 to 2 October 08:00, across the first day of National Day.

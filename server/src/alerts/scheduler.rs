@@ -12,7 +12,6 @@ use zhiban_model::rules::escalation::next;
 
 use super::lists::AlertLists;
 use super::{AlertError, chain_from_text};
-use crate::clock::Clock;
 use crate::database::Database;
 use crate::office::Office;
 use crate::on_database;
@@ -31,18 +30,14 @@ type CallRow = (String, String, i64, i64, String, String, Option<String>, String
 const WATCH_EVERY_MS: i64 = 15_000;
 
 /// Runs `tick` every second until the handle is aborted (when the server stops), and the watch over what
-/// falls due whenever the office's clock has moved on 15 s since the last. Pushes go out once the operator
-/// has made VAPID keys (looked for at every tick until then), to the endpoints `outbound` allows; before
-/// that, calls are recorded and not pushed. Pushes are sent by tasks of their own, so the tick goes on
-/// claiming and sending while a push service is slow to answer.
-pub fn spawn(
-    office: Office,
-    clock: Arc<dyn Clock>,
-    lists: Arc<dyn AlertLists>,
-    outbound: Arc<OutboundPolicy>,
-) -> tokio::task::JoinHandle<()> {
+/// falls due whenever the office's clock (`office.clock()`) has moved on 15 s since the last. Pushes go out
+/// once the operator has made VAPID keys (looked for at every tick until then), to the endpoints `outbound`
+/// allows; before that, calls are recorded and not pushed. Pushes are sent by tasks of their own, so the tick
+/// goes on claiming and sending while a push service is slow to answer.
+pub fn spawn(office: Office, lists: Arc<dyn AlertLists>, outbound: Arc<OutboundPolicy>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let database = office.database.clone();
+        let clock = office.clock().clone();
         let mut interval = tokio::time::interval(Duration::from_secs(1));
         let mut sender: Option<Arc<dyn PushSender>> = None;
         let mut watched_at: Option<(i64, tokio::time::Instant)> = None;

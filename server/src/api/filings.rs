@@ -82,10 +82,10 @@ pub struct RoundDetail {
     pub units: Vec<UnitFilingView>,
 }
 
-fn judged_at(query: &FilingQuery) -> Result<chrono::NaiveDateTime, ApiError> {
+fn judged_at(state: &AppState, query: &FilingQuery) -> Result<chrono::NaiveDateTime, ApiError> {
     let millis = match &query.at {
         Some(at) => time::parse("at", at)?,
-        None => time::now_millis(),
+        None => state.hub.now_millis(),
     };
     Ok(local_time(millis))
 }
@@ -133,7 +133,7 @@ pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<FilingQuery>,
 ) -> ApiResult<RoundList> {
-    let now = judged_at(&query)?;
+    let now = judged_at(&state, &query)?;
     let database = &state.hub.office().database;
     let visible = caller.visible(&state).await?;
     let mut rounds = Vec::new();
@@ -160,7 +160,7 @@ pub async fn one(
 ) -> ApiResult<RoundDetail> {
     let id = document_key(&round)?;
     caller.check(&state, id, "filing round").await?;
-    let now = judged_at(&query)?;
+    let now = judged_at(&state, &query)?;
     let database = &state.hub.office().database;
     let status = filings::status(database, &id.to_string(), now)
         .await?

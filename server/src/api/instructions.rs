@@ -143,7 +143,7 @@ pub async fn list(
     {
         return Err(ApiError::bad_request(format!("status={s:?} is not one of {}", STATUSES.join(", "))));
     }
-    let now = filter.at.as_deref().map(|v| time::parse("at", v)).transpose()?.unwrap_or_else(time::now_millis);
+    let now = filter.at.as_deref().map(|v| time::parse("at", v)).transpose()?.unwrap_or_else(|| state.hub.now_millis());
     let database = &state.hub.office().database;
     let records: Vec<InstructionRecord> = on_database!(database, pool => {
         let mut q = sqlx::QueryBuilder::new(SELECT);
@@ -226,5 +226,5 @@ pub async fn one(
             acknowledged: r.acknowledged != 0,
         })
         .collect();
-    Ok(Json(InstructionDetail { summary: record.summary(time::now_millis()), recipients }))
+    Ok(Json(InstructionDetail { summary: record.summary(state.hub.now_millis()), recipients }))
 }

@@ -9,7 +9,6 @@ use utoipa::IntoParams;
 
 use super::caller::Caller;
 use super::error::{ApiError, ErrorBody};
-use super::time;
 use crate::AppState;
 use crate::publications::{self, Publication, PublicationError};
 
@@ -53,7 +52,8 @@ pub async fn report(
         Some("csv") => true,
         Some(other) => return Err(ApiError::bad_request(format!("format={other:?}: use html or csv"))),
     };
-    let rendered = publications::generate(state.hub.office(), publication, time::now_millis(), &|_, _, _| {}).await?;
+    let rendered =
+        publications::generate(state.hub.office(), publication, state.hub.now_millis(), &|_, _, _| {}).await?;
     let stem = publication.file_stem();
     Ok(if csv {
         let disposition = format!("attachment; filename=\"{stem}.csv\"");

@@ -184,7 +184,8 @@ pub async fn unit_roster(
     Path(unit): Path<String>,
     Query(period): Query<PeriodFilter>,
 ) -> ApiResult<UnitRoster> {
-    let from = period.from.as_deref().map(|v| time::parse("from", v)).transpose()?.unwrap_or_else(time::now_millis);
+    let from =
+        period.from.as_deref().map(|v| time::parse("from", v)).transpose()?.unwrap_or_else(|| state.hub.now_millis());
     let to = period.to.as_deref().map(|v| time::parse("to", v)).transpose()?.unwrap_or(from + 7 * 86_400_000);
     if to <= from {
         return Err(ApiError::bad_request("to must be after from"));
@@ -264,7 +265,7 @@ pub async fn on_duty(
     Path(unit): Path<String>,
     Query(at): Query<AtFilter>,
 ) -> ApiResult<OnDuty> {
-    let at = at.at.as_deref().map(|v| time::parse("at", v)).transpose()?.unwrap_or_else(time::now_millis);
+    let at = at.at.as_deref().map(|v| time::parse("at", v)).transpose()?.unwrap_or_else(|| state.hub.now_millis());
     if !caller.sees_rosters_of(&state, &unit) {
         return Err(ApiError::not_found(format!("no roster of unit {unit:?} that you may see")));
     }

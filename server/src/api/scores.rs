@@ -75,12 +75,12 @@ pub struct UnitScoreSheet {
     pub lines: Vec<ScoreLineView>,
 }
 
-/// The period asked for, as unix ms.
-fn period(query: &ScorePeriod) -> Result<(i64, i64), ApiError> {
+/// The period asked for, as unix ms; by default this year, by the office's clock.
+fn period(state: &AppState, query: &ScorePeriod) -> Result<(i64, i64), ApiError> {
     match (&query.from, &query.to) {
         (Some(from), Some(to)) => Ok((time::parse("from", from)?, time::parse("to", to)?)),
         (None, None) => {
-            let year = query.year.unwrap_or_else(|| time::local_now().year());
+            let year = query.year.unwrap_or_else(|| state.hub.office_now().year());
             let start = |y| NaiveDate::from_ymd_opt(y, 1, 1).map(|d| start_of_day(d).timestamp_millis());
             match (start(year), start(year + 1)) {
                 (Some(from), Some(to)) => Ok((from, to)),
@@ -114,7 +114,7 @@ async fn scores_for(caller: &Caller, state: &AppState, from: i64, to: i64) -> Re
     if units.is_empty() {
         return Ok(Vec::new());
     }
-    let mut evidence = scores::evidence(office, from, to, time::now_millis()).await?;
+    let mut evidence = scores::evidence(office, from, to, state.hub.now_millis()).await?;
     if let Some(visible) = caller.visible(state).await? {
         evidence.retain(|e| visible.contains(&e.document));
     }
@@ -140,7 +140,7 @@ pub async fn board(
     Query(query): Query<ScorePeriod>,
 ) -> ApiResult<ScoreBoard> {
     refuse_unless_scored(&caller)?;
-    let (from, to) = period(&query)?;
+    let (from, to) = period(&state, &query)?;
     let units = scores_for(&caller, &state, from, to).await?.iter().map(|s| summary(&state, s)).collect();
     Ok(Json(ScoreBoard { from: time::text(from), to: time::text(to), units }))
 }
@@ -155,7 +155,7 @@ pub async fn sheet(
     Path(unit): Path<String>,
     Query(query): Query<ScorePeriod>,
 ) -> ApiResult<UnitScoreSheet> {
-    let (from, to) = period(&query)?;
+    let (from, to) = period(&state, &query)?;
     let not_found = || ApiError::not_found(format!("no scored unit {unit:?}"));
     if !caller.sees_scores_of(&state, &unit) {
         return Err(not_found());

@@ -30,12 +30,3 @@ pub fn parse(name: &str, value: &str) -> Result<i64, ApiError> {
         "{name}={value:?} is neither a time like 2026-10-01T08:00:00+08:00 nor a date like 2026-10-01"
     )))
 }
-
-pub fn now_millis() -> i64 {
-    Utc::now().timestamp_millis()
-}
-
-/// Now, in the office's zone.
-pub fn local_now() -> chrono::DateTime<chrono::FixedOffset> {
-    Utc::now().with_timezone(&office_time_zone())
-}

@@ -1,11 +1,14 @@
 //! `zhiban-server analyze …`: the desk's incident analysis from the database, as the API answers it
 //! (`--json`), or one readable line per result.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate};
 use clap::Subcommand;
 use zhiban_model::rules::start_of_day;
 
 use super::{DatabaseArg, RulesArgs};
+use crate::clock::Clock;
 use crate::office::Office;
 use crate::oversight::analysis::{self, CompoundReport, FrequencyReport, TrendReport, WarningReport};
 use crate::projection;
@@ -88,10 +91,10 @@ fn range(range: &RangeArgs, now: i64) -> anyhow::Result<(i64, i64)> {
     Ok((from, to))
 }
 
-async fn office(common: &AnalyzeArgs) -> anyhow::Result<Office> {
+async fn office(common: &AnalyzeArgs, clock: &Arc<dyn Clock>) -> anyhow::Result<Office> {
     let rules = common.rules.load()?;
-    let store = crate::store::open(&common.database.url).await?;
-    let office = Office::new(store.database(), rules);
+    let store = crate::store::open_with_clock(&common.database.url, clock.clone()).await?;
+    let office = Office::with_clock(store.database(), rules, clock.clone());
     // Regions and their names come from the directory.
     projection::load_directory(&*store, &office).await?;
     Ok(office)
@@ -108,17 +111,17 @@ fn print<T: serde::Serialize>(json: bool, value: &T, text: impl FnOnce(&T) -> Ve
     Ok(())
 }
 
-pub(super) async fn run(command: AnalyzeCommand) -> anyhow::Result<()> {
-    let now = Utc::now().timestamp_millis();
+pub(super) async fn run(command: AnalyzeCommand, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
+    let now = clock.now_millis();
     match command {
         AnalyzeCommand::Warnings { common, at } => {
             let at = at.as_deref().map(|a| parse_time("at", a)).transpose()?.unwrap_or(now);
-            let report = analysis::warnings(&office(&common).await?, at).await?;
+            let report = analysis::warnings(&office(&common, &clock).await?, at).await?;
             print(common.json, &report, warning_lines)
         }
         AnalyzeCommand::Frequency { common, range: r } => {
             let (from, to) = range(&r, now)?;
-            let report = analysis::frequency(&office(&common).await?, from, to).await?;
+            let report = analysis::frequency(&office(&common, &clock).await?, from, to).await?;
             print(common.json, &report, frequency_lines)
         }
         AnalyzeCommand::Trend { common, range: r, window_days } => {
@@ -126,12 +129,12 @@ pub(super) async fn run(command: AnalyzeCommand) -> anyhow::Result<()> {
             if let Some(problem) = analysis::trend_range_problem(from, to, window_days) {
                 anyhow::bail!("{problem}");
             }
-            let report = analysis::trend(&office(&common).await?, from, to, window_days).await?;
+            let report = analysis::trend(&office(&common, &clock).await?, from, to, window_days).await?;
             print(common.json, &report, trend_lines)
         }
         AnalyzeCommand::Compound { common, range: r } => {
             let (from, to) = range(&r, now)?;
-            let report = analysis::compound(&office(&common).await?, from, to).await?;
+            let report = analysis::compound(&office(&common, &clock).await?, from, to).await?;
             print(common.json, &report, compound_lines)
         }
     }

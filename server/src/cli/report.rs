@@ -3,10 +3,12 @@
 
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Subcommand;
 
 use super::{DatabaseArg, RulesArgs};
+use crate::clock::Clock;
 use crate::office::Office;
 use crate::projection;
 use crate::publications::{self, Publication};
@@ -59,21 +61,22 @@ pub(super) enum ReportCommand {
     },
 }
 
-pub(super) async fn run(command: ReportCommand) -> anyhow::Result<()> {
+pub(super) async fn run(command: ReportCommand, clock: Arc<dyn Clock>) -> anyhow::Result<()> {
     let (publication, common) = match command {
         ReportCommand::Daily { date, common } => (Publication::parse("daily", &date)?, common),
         ReportCommand::Monthly { month, common } => (Publication::parse("monthly", &month)?, common),
         ReportCommand::Quarterly { quarter, common } => (Publication::parse("quarterly", &quarter)?, common),
         ReportCommand::Yearly { year, common } => (Publication::parse("yearly", &year)?, common),
     };
-    let store = crate::store::open(&common.database.url).await?;
-    let office = Office::new(store.database(), common.rules.load()?);
+    let store = crate::store::open_with_clock(&common.database.url, clock.clone()).await?;
+    let office = Office::with_clock(store.database(), common.rules.load()?, clock);
     projection::load_directory(&*store, &office).await?;
+    // How long it took, for the operator: a real duration, on the machine's clock.
     let started = std::time::Instant::now();
     let progress = |step: usize, of: usize, what: &str| {
         eprintln!("[{step}/{of}] {what}");
     };
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = office.clock().now_millis();
     let rendered = publications::generate(&office, publication, now, &progress).await?;
     let elapsed = started.elapsed();
     match common.output {

@@ -12,7 +12,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use automerge::Automerge;
-use chrono::{Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use zhiban_model::DocumentId;
 use zhiban_model::documents::directory::{Directory, DutyCategory, Person, Rank, Role, Unit};
 use zhiban_model::documents::incident::{
@@ -24,7 +24,6 @@ use zhiban_model::rules::grade::Grade;
 use zhiban_model::rules::office_time_zone;
 
 use crate::accounts::{AccountPolicy, Accounts, NewUser};
-use crate::clock::SystemClock;
 use crate::office::{Office, TypedDocument};
 use crate::projection;
 use crate::store::{NewChunk, Store};
@@ -236,6 +235,11 @@ struct Loader {
 }
 
 impl Loader {
+    /// Today's city is built around now, by the office's clock.
+    fn now(&self) -> DateTime<FixedOffset> {
+        self.office.clock().office_now()
+    }
+
     async fn save<T: autosurgeon::Reconcile>(&self, value: &T) -> Result<DocumentId, DemoError> {
         let mut doc = Automerge::new();
         let mut tx = doc.transaction();
@@ -243,7 +247,7 @@ impl Loader {
         tx.commit();
         let mut typed = TypedDocument::read(&doc).map_err(|e| DemoError::Invalid(e.to_string()))?;
         // The server's own fields, as for a document a phone sends.
-        if let Some(amended) = self.office.amend(&typed, Utc::now().with_timezone(&zone())).await? {
+        if let Some(amended) = self.office.amend(&typed, self.now()).await? {
             let mut tx = doc.transaction();
             autosurgeon::reconcile(&mut tx, &amended).map_err(|e| DemoError::Invalid(e.to_string()))?;
             tx.commit();
@@ -302,7 +306,7 @@ pub async fn load(store: Arc<dyn Store>, office: Office) -> Result<DemoSummary, 
     };
 
     // Rosters: the month across National Day 2026, and the month around today.
-    let today = Utc::now().with_timezone(&zone()).date_naive();
+    let today = loader.now().date_naive();
     let around_today = today - Duration::days(14);
     for spec in &UNITS {
         for (first_day, filing) in [(NaiveDate::from_ymd_opt(2026, 9, 20).expect("date"), true), (around_today, false)]
@@ -340,7 +344,7 @@ pub async fn load(store: Arc<dyn Store>, office: Office) -> Result<DemoSummary, 
     summary.filing_rounds = rounds.iter().map(DocumentId::url).collect();
 
     // Incidents over the last weeks, so deadlines and lateness read as in a working office.
-    let now = Utc::now().with_timezone(&zone());
+    let now = loader.now();
     let base = (now - Duration::days(20)).with_hour(0).and_then(|t| t.with_minute(0)).unwrap_or(now);
     let at = |days: i64, hours: i64, minutes: i64| {
         base + Duration::days(days) + Duration::hours(hours) + Duration::minutes(minutes)
@@ -445,7 +449,7 @@ pub async fn load(store: Arc<dyn Store>, office: Office) -> Result<DemoSummary, 
     summary.assessment = oversight::assessment(&loader, &incidents).await?.url();
 
     // A login for every role, tied to a person of the directory.
-    let accounts = Accounts::new(office.database.clone(), Arc::new(SystemClock), AccountPolicy::default());
+    let accounts = Accounts::new(office.database.clone(), office.clock().clone(), AccountPolicy::default());
     for username in ["city-officer-1", "mayor", "beiling-officer-1", "beiling-field", "city-admin"] {
         let person = &directory.people[username];
         let password = format!("demo-{username}");

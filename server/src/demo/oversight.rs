@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use zhiban_model::DocumentId;
 use zhiban_model::documents::assessment::{AdoptionLevel, Assessment, AssessmentItem, ItemKind};
 use zhiban_model::documents::duty_log::{DutyLog, LogEntry, LogKind};
@@ -50,7 +50,7 @@ pub async fn filing_rounds(loader: &Loader) -> Result<Vec<DocumentId>, DemoError
         "city-officer-1",
         local("2026-09-10T09:00"),
     );
-    let today = Utc::now().with_timezone(&zone()).date_naive();
+    let today = loader.now().date_naive();
     let noon = |d: NaiveDate| d.and_time(NaiveTime::from_hms_opt(12, 0, 0).expect("noon"));
     let midnight = |d: NaiveDate| d.and_time(NaiveTime::MIN);
     let special = FilingRound::new(
@@ -165,7 +165,7 @@ pub async fn duty_logs(loader: &Loader) -> Result<usize, DemoError> {
 
 /// The year's assessment record: an adoption by the province, a non-standard report and a criticism.
 pub async fn assessment(loader: &Loader, incidents: &BTreeMap<&str, DocumentId>) -> Result<DocumentId, DemoError> {
-    let now: NaiveDateTime = Utc::now().with_timezone(&zone()).naive_local();
+    let now: NaiveDateTime = loader.now().naive_local();
     let when = |days_ago: i64| {
         format_instant((now - Duration::days(days_ago)).and_local_timezone(zone()).single().expect("UTC+8"))
     };

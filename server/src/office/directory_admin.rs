@@ -92,7 +92,7 @@ pub async fn add_unit(
     autosurgeon::reconcile(&mut tx, &directory).map_err(|e| refused(e.to_string()))?;
     tx.commit();
     let typed = TypedDocument::Directory(directory);
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = office.clock().now_millis();
     let chunk = NewChunk {
         document_id: directory_id,
         data: doc.save_after(&before),

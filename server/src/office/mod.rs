@@ -17,6 +17,7 @@ pub use rules::DutyRules;
 pub use zhiban_model::documents::TypedDocument;
 pub use zhiban_model::gate::check_change;
 
+use crate::clock::{Clock, SystemClock};
 use crate::database::Database;
 
 /// Shared by the hub, the projections and the API.
@@ -26,11 +27,29 @@ pub struct Office {
     pub rules: Arc<DutyRules>,
     /// The directory as last projected: what changes are checked against.
     directory: Arc<RwLock<Arc<Directory>>>,
+    /// The office's time: the server's one clock (`ServerConfig::clock`), read by everything that asks
+    /// what time it is for the office's purposes.
+    clock: Arc<dyn Clock>,
 }
 
 impl Office {
+    /// The office on the machine's clock, for code with no clock of its own to give (tests, benchmarks).
     pub fn new(database: Database, rules: DutyRules) -> Self {
-        Self { database, rules: Arc::new(rules), directory: Arc::new(RwLock::new(Arc::new(Directory::default()))) }
+        Self::with_clock(database, rules, Arc::new(SystemClock))
+    }
+
+    /// The office on `clock`: a server's, the one its configuration gives.
+    pub fn with_clock(database: Database, rules: DutyRules, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            database,
+            rules: Arc::new(rules),
+            directory: Arc::new(RwLock::new(Arc::new(Directory::default()))),
+            clock,
+        }
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     pub fn directory(&self) -> Arc<Directory> {

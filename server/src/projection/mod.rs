@@ -59,7 +59,7 @@ pub fn projection_of(typed: &TypedDocument, office: &Office) -> Option<Projectio
 /// are checked against.
 pub async fn project(office: &Office, document: DocumentId, typed: &TypedDocument) -> Result<(), ProjectionError> {
     let Some(projection) = projection_of(typed, office) else { return Ok(()) };
-    let now = chrono::Utc::now().timestamp_millis();
+    let now = office.clock().now_millis();
     write::replace(&office.database, &document.to_string(), &projection, now)
         .await
         .map_err(|source| ProjectionError::Write { document, source })?;

@@ -104,6 +104,9 @@ impl WebPushSender {
         let auth: [u8; 16] = auth.try_into().map_err(|_| "auth is not 16 bytes".to_owned())?;
         let auth = Auth::from(auth);
         let body = serde_json::to_vec(payload).map_err(|e| e.to_string())?;
+        // The VAPID JWT's `exp` is set from the machine's clock, never the office's: the push service judges it
+        // by its own real clock, and an office clock days off (a test's) would give an `exp` already past or
+        // beyond the 24 h a push service accepts, so every push would be refused.
         let mut request = WebPushBuilder::new(endpoint, public, auth)
             .with_valid_duration(ttl)
             .with_vapid(&self.keys.key_pair, &self.keys.subject)

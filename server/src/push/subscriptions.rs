@@ -61,6 +61,8 @@ pub async fn register(
         tracing::info!(%username, %device_id, %refused, "push subscription refused");
         return Err(refused.into());
     }
+    // The machine's clock: a registration time only orders a device's subscriptions (the oldest is replaced),
+    // which a test clock standing still would leave undecided.
     let now = chrono::Utc::now().timestamp_millis();
     on_database!(database, pool => {
         let mut tx = pool.begin().await?;

@@ -46,6 +46,7 @@ impl VapidKeys {
         let keys = Self { key_pair: ES256KeyPair::generate(), subject: subject.to_owned() };
         let private = Base64UrlUnpadded::encode_string(&keys.key_pair.to_bytes());
         let public = keys.public_key();
+        // When the operator made the keys, on the machine's clock: nothing in the office is judged by it.
         let now = chrono::Utc::now().timestamp_millis();
         on_database!(database, pool => {
             let mut tx = pool.begin().await?;

@@ -19,6 +19,7 @@ use async_trait::async_trait;
 use tokio::sync::broadcast;
 use zhiban_model::DocumentId;
 
+use crate::clock::{Clock, SystemClock};
 pub use error::StoreError;
 pub use group_commit::GroupCommitter;
 pub use postgres::PostgresStore;
@@ -155,17 +156,20 @@ pub trait Store: Send + Sync + 'static {
     }
 }
 
-/// Opens the store a database URL names, running migrations: `sqlite://path` or `postgres://…`.
+/// Opens the store a database URL names, running migrations: `sqlite://path` or `postgres://…`. It stamps
+/// what it stores with the machine's clock; a server opens its store on its own clock (`open_with_clock`).
 pub async fn open(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    open_with_clock(database_url, Arc::new(SystemClock)).await
+}
+
+/// The same, stamping when documents and chunks were stored, and projected, by `clock`: the office's time,
+/// like the receipt times in the change log written in the same transaction.
+pub async fn open_with_clock(database_url: &str, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>, StoreError> {
     if database_url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(database_url).await?))
+        Ok(Arc::new(SqliteStore::open(database_url, clock).await?))
     } else if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresStore::open(database_url).await?))
+        Ok(Arc::new(PostgresStore::open(database_url, clock).await?))
     } else {
         Err(StoreError::UnknownUrl(database_url.to_owned()))
     }
-}
-
-fn now_millis() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }

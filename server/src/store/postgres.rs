@@ -2,6 +2,7 @@
 //! tell each other about new chunks with `NOTIFY`, delivered when the writing transaction commits.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -10,7 +11,8 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions, PgRow}
 use tokio::sync::broadcast;
 use zhiban_model::DocumentId;
 
-use super::{ChangeNotice, ChunkKind, ChunkSeq, NewChunk, Store, StoreError, StoredChunk, now_millis};
+use super::{ChangeNotice, ChunkKind, ChunkSeq, NewChunk, Store, StoreError, StoredChunk};
+use crate::clock::Clock;
 
 /// The channel servers announce new chunks on; the payload is `<server instance> <document id>`.
 const CHANNEL: &str = "zhiban_chunks";
@@ -22,10 +24,12 @@ pub struct PostgresStore {
     /// Distinguishes this process's own notifications from other servers'.
     instance: String,
     notices: broadcast::Sender<ChangeNotice>,
+    /// When documents and chunks were stored, by the office's clock.
+    clock: Arc<dyn Clock>,
 }
 
 impl PostgresStore {
-    pub async fn open(database_url: &str) -> Result<Self, StoreError> {
+    pub async fn open(database_url: &str, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         // A statement that hangs (a lock, a dying server) must fail rather than hold a document forever.
         let options = PgConnectOptions::from_str(database_url)?.options([("statement_timeout", "30s")]);
         let pool = PgPoolOptions::new()
@@ -38,7 +42,7 @@ impl PostgresStore {
         let (notices, _) = broadcast::channel(4096);
         let listener = PgListener::connect_with(&pool).await?;
         tokio::spawn(listen(listener, instance.clone(), notices.clone()));
-        Ok(Self { pool, instance, notices })
+        Ok(Self { pool, instance, notices, clock })
     }
 }
 
@@ -147,7 +151,7 @@ impl Store for PostgresStore {
     }
 
     async fn append(&self, batch: &[NewChunk]) -> Result<Vec<ChunkSeq>, StoreError> {
-        let now = now_millis();
+        let now = self.clock.now_millis();
         let mut tx = self.pool.begin().await?;
         let mut seqs = Vec::with_capacity(batch.len());
         let mut announced = std::collections::HashSet::new();
@@ -197,7 +201,7 @@ impl Store for PostgresStore {
         .bind(&id)
         .bind(ChunkKind::Snapshot.as_str())
         .bind(snapshot)
-        .bind(now_millis())
+        .bind(self.clock.now_millis())
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query("DELETE FROM document_chunks WHERE document_id = $1 AND seq = ANY($2)")

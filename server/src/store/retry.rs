@@ -9,7 +9,8 @@ use tokio::time::Instant;
 
 use super::StoreError;
 
-/// How long a change waits for the database before its phone is told to try again later.
+/// How long a change waits for the database before its phone is told to try again later: a real wait, on the
+/// machine's clock (not the office's, which tests move).
 pub const WAIT_FOR_DATABASE: Duration = Duration::from_secs(60);
 
 const FIRST_PAUSE: Duration = Duration::from_millis(100);

@@ -2,7 +2,7 @@
 //! a power cut, not only a crash of the process.
 
 use std::str::FromStr;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -12,7 +12,8 @@ use tokio::sync::broadcast;
 use zhiban_model::DocumentId;
 
 use super::sqlite_watch::{self, OwnChunks};
-use super::{ChangeNotice, ChunkKind, ChunkSeq, NewChunk, Store, StoreError, StoredChunk, now_millis};
+use super::{ChangeNotice, ChunkKind, ChunkSeq, NewChunk, Store, StoreError, StoredChunk};
+use crate::clock::Clock;
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -22,10 +23,12 @@ pub struct SqliteStore {
     /// The last chunk when the store opened: whatever another process writes after it is noticed, however
     /// late the watch's task first runs (the server reads the directory right after opening).
     opened_at: ChunkSeq,
+    /// When documents and chunks were stored, by the office's clock.
+    clock: Arc<dyn Clock>,
 }
 
 impl SqliteStore {
-    pub async fn open(database_url: &str) -> Result<Self, StoreError> {
+    pub async fn open(database_url: &str, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(database_url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -46,7 +49,7 @@ impl SqliteStore {
         sqlx::migrate!("../migrations/server/sqlite").run(&pool).await?;
         let opened_at =
             sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM document_chunks").fetch_one(&pool).await?;
-        Ok(Self { pool, own: OwnChunks::default(), watch: OnceLock::new(), opened_at })
+        Ok(Self { pool, own: OwnChunks::default(), watch: OnceLock::new(), opened_at, clock })
     }
 }
 
@@ -100,7 +103,7 @@ impl Store for SqliteStore {
     }
 
     async fn append(&self, batch: &[NewChunk]) -> Result<Vec<ChunkSeq>, StoreError> {
-        let now = now_millis();
+        let now = self.clock.now_millis();
         // BEGIN IMMEDIATE takes the write lock up front instead of failing to upgrade a read transaction.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let mut seqs = Vec::with_capacity(batch.len());
@@ -148,7 +151,7 @@ impl Store for SqliteStore {
         .bind(&id)
         .bind(ChunkKind::Snapshot.as_str())
         .bind(snapshot)
-        .bind(now_millis())
+        .bind(self.clock.now_millis())
         .fetch_one(&mut *tx)
         .await?;
         self.own.record(seq);

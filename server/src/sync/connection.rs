@@ -68,6 +68,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, p
         target_id: target,
         message,
         document_id: None,
+        refusals: Vec::new(),
     };
 
     // Handshake.
@@ -224,6 +225,7 @@ pub async fn serve(socket: WebSocket, hub: Arc<Hub>, limits: ConnectionLimits, p
                             target_id: Some(peer_id.clone()),
                             message: e.to_string(),
                             document_id: Some(document_id),
+                            refusals: e.refusals().to_vec(),
                         });
                     }
                     Err(e) => break Err(e.to_string()),

@@ -14,6 +14,7 @@ pub const EPHEMERAL_BURST: f64 = 50.0;
 /// A token bucket per connection: `EPHEMERAL_BURST` tokens, refilled at `EPHEMERAL_PER_SECOND`.
 pub struct EphemeralAllowance {
     tokens: f64,
+    /// A rate is about real seconds: the machine's clock, not the office's.
     refilled: Instant,
 }
 

@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use automerge::ReadDoc;
 use automerge::sync::{Message as SyncMessage, SyncDoc};
 use tokio::sync::broadcast;
-use zhiban_model::access::{Refusal, Viewer};
+use zhiban_model::access::Viewer;
+use zhiban_model::refusal::{Refusal, in_english};
 use zhiban_model::{DocumentId, Message, PeerId};
 
 use super::actor_owners::ActorOwners;
@@ -21,7 +22,7 @@ use super::sessions::LiveSessions;
 use super::user_connections::UserConnections;
 use crate::accounts::Principal;
 use crate::alerts;
-use crate::clock::{Clock, SystemClock};
+use crate::clock::Clock;
 use crate::homes::DocumentAudience;
 use crate::office::{Office, TypedDocument, check_change};
 use crate::projection;
@@ -36,18 +37,11 @@ pub struct HubConfig {
     pub max_loaded_documents: usize,
     /// Compact a document once it has this many stored chunks.
     pub compact_after_chunks: usize,
-    /// The server's clock: receipt times in the change log and on acknowledgements.
-    pub clock: Arc<dyn Clock>,
 }
 
 impl Default for HubConfig {
     fn default() -> Self {
-        Self {
-            idle_eviction: Duration::from_secs(300),
-            max_loaded_documents: 10_000,
-            compact_after_chunks: 64,
-            clock: Arc::new(SystemClock),
-        }
+        Self { idle_eviction: Duration::from_secs(300), max_loaded_documents: 10_000, compact_after_chunks: 64 }
     }
 }
 
@@ -64,7 +58,7 @@ pub enum SyncError {
          carry; nothing of it was stored; ask an administrator to raise --max-changes-per-message"
     )]
     TooManyChanges { document: DocumentId, changes: usize, limit: usize },
-    #[error("document {document}: the change was refused and nothing of it was stored: {}", reasons(.refusals))]
+    #[error("document {document}: the change was refused and nothing of it was stored: {}", in_english(.refusals))]
     ChangeRefused { document: DocumentId, refusals: Vec<Refusal> },
     #[error("the server cannot load document {document} from its store; an operator must look at it: {source}")]
     Load {
@@ -80,9 +74,14 @@ pub enum SyncError {
     },
 }
 
-/// Refusals as one line for a person: each reason with its rule.
-fn reasons(refusals: &[Refusal]) -> String {
-    refusals.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+impl SyncError {
+    /// The reasons of a refused change, each with its rule and part; none for the other errors.
+    pub fn refusals(&self) -> &[Refusal] {
+        match self {
+            SyncError::ChangeRefused { refusals, .. } => refusals,
+            _ => &[],
+        }
+    }
 }
 
 pub(super) struct Slot {
@@ -101,6 +100,8 @@ pub struct Hub {
     config: HubConfig,
     peer_id: PeerId,
     storage_id: String,
+    /// For idle eviction, on the machine's clock: how long a document sat unused in memory is a real
+    /// duration, not office time.
     started: Instant,
     documents: Mutex<HashMap<DocumentId, Arc<Slot>>>,
     next_connection: AtomicU64,
@@ -184,13 +185,19 @@ impl Hub {
         &self.actor
     }
 
-    /// Now, by the server's clock (the one tests move).
+    /// Now, by the office's clock (the server's one clock, which tests move): receipt times in the change
+    /// log and on acknowledgements, and "now" for the API and the console.
     pub fn now_millis(&self) -> i64 {
-        self.config.clock.now_millis()
+        self.clock().now_millis()
     }
 
-    pub(super) fn clock(&self) -> &dyn Clock {
-        &*self.config.clock
+    /// Now in the office's time zone, by the same clock.
+    pub fn office_now(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        self.clock().office_now()
+    }
+
+    pub fn clock(&self) -> &dyn Clock {
+        &**self.office.clock()
     }
 
     pub(super) fn committer(&self) -> &GroupCommitter {
@@ -396,6 +403,7 @@ impl Hub {
                 refusals: vec![Refusal::new(
                     "actor.server",
                     "changes under the server's own actor id are written only by the server; a device writes under its own actor ids",
+                    "以服务器自身执行者编号写入的修改只能由服务器写入；设备应以自己的执行者编号写入",
                 )],
             });
         }
@@ -403,7 +411,7 @@ impl Hub {
         // The author's changes, the server's own fields and the document's projection: one chunk, one
         // transaction.
         let data = live.doc.save_after(before);
-        let now = self.config.clock.now_millis();
+        let now = self.now_millis();
         let receipts = receipts(&live.doc, before, Delivery::Person { by: principal, changes: &delivered }, now);
         // Authorship: an actor id belongs to the first user who wrote under it, and the server's to the server.
         let database = &self.office.database;
@@ -421,6 +429,10 @@ impl Hub {
                         format!(
                             "changes under actor {} belong to another user or to the server; a device writes under its own actor ids",
                             foreign.join(", ")
+                        ),
+                        format!(
+                            "执行者 {} 的修改属于其他用户或服务器；设备应以自己的执行者编号写入",
+                            foreign.join("、")
                         ),
                     )],
                 });
@@ -490,11 +502,17 @@ impl Hub {
         for connection in lost {
             if let Some(peer) = live.peers.remove(&connection) {
                 tracing::info!(document = %live.id, user = %peer.outbound.principal.username, "access ended; closing the connection");
+                let refusal = Refusal::new(
+                    "read",
+                    format!("your access to document {} ended; your phone removes its copy", live.id),
+                    format!("您对文档 {} 的访问权限已结束；手机将删除本地副本", live.id),
+                );
                 peer.outbound.close_now(Message::Error {
                     sender_id: Some(self.peer_id.clone()),
                     target_id: Some(peer.outbound.peer_id.clone()),
-                    message: format!("your access to document {} ended; your phone removes its copy", live.id),
+                    message: refusal.reason.clone(),
                     document_id: Some(live.id),
+                    refusals: vec![refusal],
                 });
             }
         }
@@ -511,7 +529,7 @@ impl Hub {
         before: &Result<TypedDocument, zhiban_model::documents::DocumentError>,
         after: &Result<TypedDocument, zhiban_model::documents::DocumentError>,
     ) -> Vec<String> {
-        let now = self.config.clock.now_millis();
+        let now = self.now_millis();
         let office = &self.office;
         // Whether the change raised an alert, and whose alerts it answered.
         let outcome = match (before, after) {
@@ -576,9 +594,7 @@ impl Hub {
     async fn amend(&self, live: &mut LiveDocument) {
         let document = live.id;
         let Ok(typed) = live.typed().clone() else { return };
-        let now = chrono::DateTime::from_timestamp_millis(self.config.clock.now_millis())
-            .unwrap_or_default()
-            .with_timezone(&zhiban_model::rules::office_time_zone());
+        let now = self.office_now();
         match self.office.amend(&typed, now).await {
             Ok(None) => {}
             Ok(Some(amended)) => {

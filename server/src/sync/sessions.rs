@@ -5,8 +5,8 @@
 //! server). The accounts' triggers write `session_events`; the store tells the hub (PostgreSQL's `NOTIFY`,
 //! SQLite's watch), and the hub asks [`LiveSessions::recheck`].
 //!
-//! A session that ended is closed with an `error` naming [`SESSION_ENDED_RULE`]: the phone says "login
-//! required" and keeps its unsent work. A changed one names [`SESSION_CHANGED_RULE`]: its token still
+//! A session that ended is closed with an `error` whose refusal names [`SESSION_ENDED_RULE`]: the phone says
+//! "login required" and keeps its unsent work. A changed one names [`SESSION_CHANGED_RULE`]: its token still
 //! stands, and the phone reconnects at once to be served with the person's new rights. An access token's
 //! ordinary expiry ends nothing: sessions are checked by device, and phones refresh their tokens.
 
@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use zhiban_model::documents::directory::{Directory, Role};
+use zhiban_model::refusal::Refusal;
 use zhiban_model::wire::{SESSION_CHANGED_RULE, SESSION_ENDED_RULE};
 use zhiban_model::{Message, PeerId};
 
@@ -90,24 +91,25 @@ impl LiveSessions {
         let open = self.lock();
         for (connection, device) in asked {
             let Some(open) = open.get(&connection) else { continue };
-            let reason = match standing.get(&device) {
-                None => Some((
+            let refusal = match standing.get(&device) {
+                None => Some(Refusal::new(
                     SESSION_ENDED_RULE,
                     "this device is signed out (signed out on it, revoked, the password reset or the account \
-                     disabled); log in again, nothing on the phone is lost"
-                        .to_owned(),
+                     disabled); log in again, nothing on the phone is lost",
+                    "此设备已退出登录（在本机退出、被吊销、密码被重置或账号被停用）；请重新登录，手机上的内容不会丢失",
                 )),
-                Some(now) if *now != *open.outbound.principal => Some((
-                    SESSION_CHANGED_RULE,
-                    format!(
-                        "{}'s unit or roles changed; reconnect to be served with them",
-                        open.outbound.principal.username
-                    ),
-                )),
+                Some(now) if *now != *open.outbound.principal => {
+                    let person = &open.outbound.principal.username;
+                    Some(Refusal::new(
+                        SESSION_CHANGED_RULE,
+                        format!("{person}'s unit or roles changed; reconnect to be served with them"),
+                        format!("{person} 的单位或角色已变更；重新连接后按新的权限同步"),
+                    ))
+                }
                 Some(_) => None,
             };
-            if let Some((rule, reason)) = reason {
-                end(&open.outbound, server_peer, rule, &reason);
+            if let Some(refusal) = refusal {
+                end(&open.outbound, server_peer, refusal);
                 ended += 1;
             }
         }
@@ -122,8 +124,12 @@ impl LiveSessions {
         for open in open.values() {
             let person = &open.outbound.principal.username;
             if listing(directory, person) != open.listed {
-                let reason = format!("{person}'s line in the directory changed; reconnect to be served with it");
-                end(&open.outbound, server_peer, SESSION_CHANGED_RULE, &reason);
+                let refusal = Refusal::new(
+                    SESSION_CHANGED_RULE,
+                    format!("{person}'s line in the directory changed; reconnect to be served with it"),
+                    format!("{person} 在通讯录中的条目已变更；重新连接后按新的条目同步"),
+                );
+                end(&open.outbound, server_peer, refusal);
                 ended += 1;
             }
         }
@@ -137,12 +143,13 @@ impl LiveSessions {
 }
 
 /// Tells the peer why, closes its connection, and stops reading what it sends.
-fn end(outbound: &Outbound, server_peer: &PeerId, rule: &str, reason: &str) {
-    tracing::info!(user = %outbound.principal.username, device = %outbound.principal.device_id, rule, "session ended or changed; closing its connection");
+fn end(outbound: &Outbound, server_peer: &PeerId, refusal: Refusal) {
+    tracing::info!(user = %outbound.principal.username, device = %outbound.principal.device_id, rule = %refusal.rule, "session ended or changed; closing its connection");
     outbound.close_now(Message::Error {
         sender_id: Some(server_peer.clone()),
         target_id: Some(outbound.peer_id.clone()),
-        message: format!("{reason} (rule {rule})"),
+        message: refusal.to_string(),
         document_id: None,
+        refusals: vec![refusal],
     });
 }

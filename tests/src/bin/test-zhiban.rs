@@ -1,4 +1,4 @@
 //! The `zhiban` program, built inside this crate so the story tests can run it as a process.
 fn main() -> std::process::ExitCode {
-    zhiban_client_core::cli::main()
+    zhiban_cli::main()
 }

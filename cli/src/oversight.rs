@@ -10,9 +10,10 @@ use zhiban_model::documents::filing_round::{FilingRound, Occasion};
 use zhiban_model::documents::spot_check::{Method, Outcome, Session, SpotChecks};
 use zhiban_model::rules::spot_checks::SpotCheckRules;
 
-use super::{held, parse_id, parse_local, parse_time};
-use crate::duty::holiday_round_terms;
-use crate::{Client, ClientError};
+use zhiban_client_core::{Client, ClientError, holiday_round_terms};
+
+use crate::held;
+use crate::input::{parse_id, parse_local, parse_time};
 
 const WILL_SYNC: &str = "saved on this device; `zhiban sync` takes it to the server";
 
@@ -260,7 +261,7 @@ pub(super) async fn round(client: &Client, command: RoundCommand, server: bool) 
                     )
                 }
             };
-            let units = if units.is_empty() { crate::duty::units_but_the_desk(&directory) } else { units };
+            // No units given: the client core takes every unit but the desk's.
             let id = client.open_filing_round(&title, occasion, start, end, deadline, units)?;
             let round = client.filing_round(id)?;
             println!("{}", id.url());

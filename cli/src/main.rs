@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    zhiban_client_core::cli::main()
+    zhiban_cli::main()
 }

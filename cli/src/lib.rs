@@ -1,20 +1,22 @@
 //! The `zhiban` command line: the client core on the command line. Works offline; `sync` talks to the server.
+//! It lives beside the client core, not in it, so the phone library carries no command line: the core's
+//! errors say what happened, and `hints` adds here which command or flag to give about it.
 
+mod hints;
+mod input;
 mod oversight;
+mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime};
 use clap::{Parser, Subcommand};
-use zhiban_model::documents::incident::{Casualties, FirstReport, Place, ReportDetails, Stage, parse_grade};
-use zhiban_model::documents::time::format_instant;
-use zhiban_model::rules::grade::GradeThresholds;
-use zhiban_model::rules::office_time_zone;
+use zhiban_client_core::{Client, ClientError, DocumentId, UploadOptions, office_now};
 
-use crate::duty::{media_type_of, office_now};
-use crate::{Client, ClientError, DocumentId, UploadOptions};
+pub use hints::message;
+use input::{parse_id, parse_json, parse_local};
+use report::ReportCommand;
 
 #[derive(Parser)]
 #[command(name = "zhiban", version, about = "Zhiban client: duty documents that work offline")]
@@ -184,158 +186,6 @@ enum RosterCommand {
 }
 
 #[derive(Subcommand)]
-enum ReportCommand {
-    /// File a first report (首报) as a new incident; prints its URL and the fields still pending.
-    New {
-        #[arg(long)]
-        unit: String,
-        #[arg(long)]
-        title: String,
-        /// When your unit received the information (default: now).
-        #[arg(long)]
-        received_at: Option<String>,
-        /// Sensitive time, place, person or nature.
-        #[arg(long)]
-        sensitive: bool,
-        /// A field not known yet (repeat): occurred_at, place, casualties, direct_loss_cny, cause, …
-        #[arg(long = "pending")]
-        pending: Vec<String>,
-        #[command(flatten)]
-        details: DetailArgs,
-    },
-    /// Add a follow-up (续报) with what changed.
-    FollowUp {
-        url: String,
-        #[command(flatten)]
-        details: DetailArgs,
-    },
-    /// File the final report (终报).
-    Final {
-        url: String,
-        #[command(flatten)]
-        details: DetailArgs,
-    },
-    /// Attach a photo, recording or video; uploaded when the server can be reached.
-    Attach {
-        url: String,
-        file: PathBuf,
-        /// The report entry it goes with.
-        #[arg(long)]
-        entry: Option<String>,
-        /// Default: from the file's extension.
-        #[arg(long)]
-        media_type: Option<String>,
-    },
-    /// The incident: report chain, current figures, pending fields, stage, grade.
-    Show { url: String },
-    /// The desk confirms the grade (I, II, III, IV); a reason is needed to override the suggestion.
-    Assess {
-        url: String,
-        #[arg(long)]
-        grade: String,
-        #[arg(long, default_value = "")]
-        reason: String,
-    },
-    /// Move the incident forward: reported_up, handling, feedback, archived.
-    Advance {
-        url: String,
-        stage: String,
-        #[arg(long, default_value = "")]
-        note: String,
-    },
-}
-
-/// What a report says; everything optional (a follow-up gives only what changed).
-#[derive(clap::Args)]
-struct DetailArgs {
-    /// The account in words.
-    #[arg(long, default_value = "")]
-    account: String,
-    /// When it happened (`2026-10-01T07:50`, office time, or with an offset).
-    #[arg(long)]
-    occurred_at: Option<String>,
-    #[arg(long)]
-    place: Option<String>,
-    #[arg(long)]
-    nature: Option<String>,
-    #[arg(long)]
-    scope: Option<String>,
-    #[arg(long, allow_negative_numbers = true)]
-    dead: Option<i64>,
-    #[arg(long, allow_negative_numbers = true)]
-    injured: Option<i64>,
-    /// Seriously injured (of the injured).
-    #[arg(long, allow_negative_numbers = true)]
-    serious: Option<i64>,
-    #[arg(long, allow_negative_numbers = true)]
-    missing: Option<i64>,
-    #[arg(long, allow_negative_numbers = true)]
-    trapped: Option<i64>,
-    /// Direct loss in CNY.
-    #[arg(long, allow_negative_numbers = true)]
-    loss: Option<i64>,
-    #[arg(long)]
-    trend: Option<String>,
-    #[arg(long)]
-    measures: Option<String>,
-    #[arg(long)]
-    cause: Option<String>,
-    #[arg(long)]
-    source: Option<String>,
-}
-
-impl DetailArgs {
-    fn into_details(self) -> Result<ReportDetails, ClientError> {
-        let counts = [self.dead, self.injured, self.serious, self.missing, self.trapped];
-        let casualties = counts.iter().any(Option::is_some).then(|| Casualties {
-            dead: self.dead.unwrap_or(0),
-            injured: self.injured.unwrap_or(0),
-            serious_injuries: self.serious.unwrap_or(0),
-            missing: self.missing.unwrap_or(0),
-            trapped: self.trapped.unwrap_or(0),
-        });
-        Ok(ReportDetails {
-            account: self.account,
-            occurred_at: self
-                .occurred_at
-                .as_deref()
-                .map(|t| parse_time("--occurred-at", t))
-                .transpose()?
-                .map(format_instant),
-            place: self.place.map(|text| Place { text, ..Place::default() }),
-            nature: self.nature,
-            scope: self.scope,
-            casualties,
-            direct_loss_cny: self.loss,
-            trend: self.trend,
-            measures: self.measures,
-            cause: self.cause,
-            source: self.source,
-            ..ReportDetails::default()
-        })
-    }
-}
-
-/// A time as a person types it: with an offset, or office local time (`2026-10-01T08:00`, seconds optional).
-fn parse_time(flag: &str, text: &str) -> Result<DateTime<FixedOffset>, ClientError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text.trim()) {
-        return Ok(t);
-    }
-    parse_local(flag, text)?
-        .and_local_timezone(office_time_zone())
-        .single()
-        .ok_or_else(|| ClientError::InvalidInput(format!("{flag} {text:?} is not a time")))
-}
-
-fn parse_local(flag: &str, text: &str) -> Result<NaiveDateTime, ClientError> {
-    let text = text.trim().replace(' ', "T");
-    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(&text, f).ok())
-        .ok_or_else(|| ClientError::InvalidInput(format!("{flag} {text:?} is not a time like 2026-10-01T08:00")))
-}
-
-#[derive(Subcommand)]
 enum DocCommand {
     /// Create a document from a JSON object; prints its `automerge:` URL.
     Create {
@@ -372,18 +222,10 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("zhiban: {e}");
+            eprintln!("zhiban: {}", message(&e));
             ExitCode::FAILURE
         }
     }
-}
-
-fn parse_json(text: &str) -> Result<serde_json::Value, ClientError> {
-    serde_json::from_str(text).map_err(|e| ClientError::InvalidInput(format!("not valid JSON ({e}): {text}")))
-}
-
-fn parse_id(url: &str) -> Result<DocumentId, ClientError> {
-    DocumentId::parse_url_or_id(url).map_err(|e| ClientError::InvalidInput(e.to_string()))
 }
 
 async fn run(cli: Cli) -> Result<(), ClientError> {
@@ -442,7 +284,7 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
             let id = client.directory_from_server(Duration::from_secs(30)).await?;
             println!("{}", id.url());
         }
-        Command::Report(command) => report(&client, *command, cli.server.is_some()).await?,
+        Command::Report(command) => report::report(&client, *command, cli.server.is_some()).await?,
         Command::Round(command) => oversight::round(&client, command, cli.server.is_some()).await?,
         Command::Checks(command) => oversight::checks(&client, command, cli.server.is_some()).await?,
         Command::Log(command) => oversight::log(&client, command)?,
@@ -556,9 +398,7 @@ async fn run(cli: Cli) -> Result<(), ClientError> {
             }
         }
         Command::Alerts { open, action: None } => {
-            let path = if open { "api/v1/alerts?open=true" } else { "api/v1/alerts" };
-            let answer = client.api_get(path, "the alerts request").await?;
-            print_alerts(&answer);
+            print_alerts(&client.alerts_from_server(open).await?);
         }
         Command::Push(PushCommand::VapidKey) => println!("{}", client.vapid_public_key().await?),
         Command::Push(PushCommand::Subscribe { endpoint, p256dh, auth }) => {
@@ -603,87 +443,6 @@ async fn upload(client: &Client) -> Result<(), ClientError> {
     for a in &report.attachments {
         let state = if a.complete { "uploaded" } else { "partly uploaded" };
         println!("attachment {} ({} bytes): {state}", a.sha256, a.size);
-    }
-    Ok(())
-}
-
-async fn report(client: &Client, command: ReportCommand, server: bool) -> Result<(), ClientError> {
-    let thresholds = GradeThresholds::default();
-    match command {
-        ReportCommand::New { unit, title, received_at, sensitive, pending, details } => {
-            let report = FirstReport {
-                title,
-                unit,
-                received_at: received_at.as_deref().map(|t| parse_time("--received-at", t)).transpose()?,
-                sensitive,
-                details: details.into_details()?,
-                pending,
-                ..FirstReport::default()
-            };
-            let filed = client.file_first_report(report, office_now())?;
-            println!("{}", filed.incident.url());
-            if !filed.pending.is_empty() {
-                println!("pending: {}", filed.pending.join(", "));
-            }
-        }
-        ReportCommand::FollowUp { url, details } => {
-            let entry = client.add_follow_up(parse_id(&url)?, details.into_details()?, office_now())?;
-            println!("follow-up {entry} saved");
-        }
-        ReportCommand::Final { url, details } => {
-            let entry = client.file_final_report(parse_id(&url)?, details.into_details()?, office_now())?;
-            println!("final report {entry} saved");
-        }
-        ReportCommand::Attach { url, file, entry, media_type } => {
-            let data = std::fs::read(&file)
-                .map_err(|e| ClientError::InvalidInput(format!("cannot read {}: {e}", file.display())))?;
-            let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let media_type = media_type.unwrap_or_else(|| media_type_of(&file_name).to_owned());
-            let sha = client.attach(parse_id(&url)?, &file_name, &media_type, &data, entry.as_deref(), office_now())?;
-            println!("attached {file_name} ({} bytes, sha256 {sha}); uploaded on the next sync", data.len());
-        }
-        ReportCommand::Show { url } => {
-            let id = parse_id(&url)?;
-            held(client, id, server).await?;
-            let view = client.show_incident(id, &thresholds)?;
-            let i = &view.incident;
-            println!("{}  [{}]  unit {}  received {}", i.title, view.stage.label_zh(), i.unit, i.received_at);
-            let confirmed = view.confirmed_grade.map(|g| g.label_zh()).unwrap_or("not confirmed");
-            println!("grade: suggested {}, confirmed {confirmed}", view.suggested_grade.grade.label_zh());
-            if let Some(f) = &view.figures {
-                let c = f.casualties;
-                println!(
-                    "figures: dead {} injured {} (serious {}) missing {} trapped {}; direct loss {} CNY",
-                    c.dead, c.injured, c.serious_injuries, c.missing, c.trapped, f.direct_loss_cny
-                );
-            }
-            for (entry, label, e) in &view.chain {
-                println!("{label}  {}  {} ({})  [{entry}]", e.submitted_at, e.reporter.name, e.reporter.person);
-                if !e.details.account.is_empty() {
-                    println!("    {}", e.details.account);
-                }
-            }
-            if !view.pending.is_empty() {
-                println!("pending: {}", view.pending.join(", "));
-            }
-            for a in i.attachments.values() {
-                println!("attachment {} {} ({} bytes) sha256 {}", a.file_name, a.media_type, a.size, a.sha256);
-            }
-        }
-        ReportCommand::Assess { url, grade, reason } => {
-            let grade = parse_grade(&grade)
-                .ok_or_else(|| ClientError::InvalidInput(format!("{grade:?} is not a grade (I, II, III or IV)")))?;
-            client.assess_incident(parse_id(&url)?, grade, &reason, office_now(), &thresholds)?;
-            println!("assessed: grade {}", grade.label_zh());
-        }
-        ReportCommand::Advance { url, stage, note } => {
-            let wanted = Stage::parse(&stage).ok_or_else(|| {
-                let names: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
-                ClientError::InvalidInput(format!("{stage:?} is not a stage ({})", names.join(", ")))
-            })?;
-            client.advance_incident(parse_id(&url)?, wanted, &note, office_now())?;
-            println!("moved to {} ({})", wanted.as_str(), wanted.label_zh());
-        }
     }
     Ok(())
 }
