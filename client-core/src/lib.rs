@@ -24,7 +24,7 @@ mod sync;
 pub use alerts::OpenAlert;
 pub use client::{Client, ConnectionState, DocumentStatus, RefusedDocument, SyncHandle, SyncStatus};
 pub use duty::{
-    AttachmentUpload, Contact, FiledReport, INPUT_RULE, Identity, IncidentView, NO_DIRECTORY, NO_IDENTITY, OnDuty,
+    AttachmentUpload, Contact, FiledReport, Identity, IncidentView, NO_DIRECTORY, NO_IDENTITY, OnDuty,
     PendingAcknowledgement, ShiftOfMine, UploadOptions, UploadReport, ZERO_REPORT_SUMMARY, holiday_round_terms,
     media_type_of, office_now, roster_problems,
 };
@@ -32,4 +32,4 @@ pub use error::ClientError;
 pub use login::UNSENT_RULE;
 pub use server_url::sync_url;
 pub use zhiban_model::DocumentId;
-pub use zhiban_model::refusal::Refusal;
+pub use zhiban_model::refusal::{INPUT_RULE, Refusal};

@@ -51,6 +51,20 @@ impl Refusal {
 /// The rule of a problem a change brings into a document (a count below zero, a time that does not read).
 pub const DOCUMENT_PROBLEM: &str = "document.problem";
 
+/// The rule of what a person gave an operation (an empty device name, a time that does not read, a choice
+/// not among those offered): neither the document's rules nor access.
+pub const INPUT_RULE: &str = "input";
+
+/// Problems an operation would bring into a document, as refusals under [`DOCUMENT_PROBLEM`].
+pub fn document_problems<P: Explain>(problems: impl IntoIterator<Item = P>) -> Vec<Refusal> {
+    problems.into_iter().map(|p| Refusal::of(DOCUMENT_PROBLEM, &p)).collect()
+}
+
+/// What the person gave for `part` does not do.
+pub fn input(part: &str, reason: impl Into<String>, reason_zh: impl Into<String>) -> Refusal {
+    Refusal::new(INPUT_RULE, reason, reason_zh).at(part)
+}
+
 /// A problem said for people: in English by `Display`, in Chinese by `zh`, with the part of the document it is
 /// about when there is one.
 pub trait Explain: std::fmt::Display {

@@ -74,7 +74,8 @@ use crate::AppState;
 use crate::api::caller::Caller;
 use crate::api::error::ApiError;
 use crate::console::csp;
-use crate::database::Database;
+use crate::db::Database;
+use crate::db::attachments::{self, Upload};
 use crate::sync::Hub;
 use sniff::Raster;
 
@@ -143,57 +144,26 @@ fn size(bytes: i64) -> String {
     }
 }
 
-/// An upload as stored.
-#[derive(Debug, Clone)]
-struct Upload {
-    total: i64,
-    received: i64,
-    complete: bool,
-    uploaded_by: Option<String>,
-    updated_at: i64,
+/// A partial upload left without a chunk past the expiry: as good as gone.
+fn expired(upload: &Upload, now: i64) -> bool {
+    !upload.complete && upload.updated_at < now - millis(PARTIAL_EXPIRY)
 }
 
-type UploadRow = (i64, i64, i64, Option<String>, i64);
-
-impl Upload {
-    fn from_row((total, received, complete, uploaded_by, updated_at): UploadRow) -> Self {
-        Self { total, received, complete: complete != 0, uploaded_by, updated_at }
-    }
-
-    /// A partial upload left without a chunk past the expiry: as good as gone.
-    fn expired(&self, now: i64) -> bool {
-        !self.complete && self.updated_at < now - millis(PARTIAL_EXPIRY)
-    }
-
-    fn uploaded_by(&self, username: &str) -> bool {
-        self.uploaded_by.as_deref() == Some(username)
-    }
+fn uploaded_by(upload: &Upload, username: &str) -> bool {
+    upload.uploaded_by.as_deref() == Some(username)
 }
-
-const SELECT_UPLOAD: &str =
-    "SELECT total, received, complete, uploaded_by, updated_at FROM attachment_uploads WHERE sha256 = $1";
 
 /// The upload of `sha256`, unless there is none or it is a partial one that has expired.
 async fn upload(state: &AppState, sha256: &str) -> Result<Option<Upload>, sqlx::Error> {
-    let db = state.hub.store().database();
-    let row: Option<UploadRow> = crate::on_database!(&db, pool => {
-        sqlx::query_as(SELECT_UPLOAD).bind(sha256).fetch_optional(pool).await?
-    });
+    let found = attachments::upload(&state.hub.store().database(), sha256).await?;
     let now = state.hub.now_millis();
-    Ok(row.map(Upload::from_row).filter(|u| !u.expired(now)))
+    Ok(found.filter(|u| !expired(u, now)))
 }
 
 /// Whether `caller` may see at least one incident whose attachments list `sha256`: the API's own check
 /// on each incident the projection says lists it.
 async fn listed_for(state: &AppState, caller: &Caller, sha256: &str) -> Result<bool, ApiError> {
-    let db = state.hub.store().database();
-    let incidents: Vec<String> = crate::on_database!(&db, pool => {
-        sqlx::query_scalar("SELECT document_id FROM incident_attachments WHERE sha256 = $1")
-            .bind(sha256)
-            .fetch_all(pool)
-            .await?
-    });
-    for id in incidents {
+    for id in attachments::incidents_listing(&state.hub.store().database(), sha256).await? {
         let Ok(id) = id.parse::<DocumentId>() else { continue };
         match caller.check(state, id, "incident").await {
             Ok(()) => return Ok(true),
@@ -213,7 +183,7 @@ async fn status(caller: Caller, State(state): State<AppState>, Path(sha256): Pat
         Err(e) => return database_error(e),
     };
     // Its uploader follows their own upload, whatever they may see.
-    if !upload.as_ref().is_some_and(|u| u.uploaded_by(&caller.principal.username)) {
+    if !upload.as_ref().is_some_and(|u| uploaded_by(u, &caller.principal.username)) {
         match listed_for(&state, &caller, &sha256).await {
             Ok(true) => {}
             Ok(false) => return not_found(&sha256),
@@ -398,145 +368,86 @@ struct Chunk<'a> {
 
 /// Stores one chunk in one transaction, by the rules in the module's doc.
 async fn append(state: &AppState, chunk: &Chunk<'_>) -> Result<Appended, sqlx::Error> {
-    let db = state.hub.store().database();
+    let database = state.hub.store().database();
     let now = state.hub.now_millis();
     let len = chunk.data.len() as i64;
-    crate::on_database!(&db, pool => {
-        let mut tx = pool.begin().await?;
-        // A write first: PostgreSQL locks the row until the end, SQLite takes its write lock at once (a read
-        // transaction upgraded to a write later fails when another wrote in between).
-        sqlx::query("UPDATE attachment_uploads SET updated_at = updated_at WHERE sha256 = $1")
-            .bind(chunk.sha256)
-            .execute(&mut *tx)
-            .await?;
-        let row: Option<UploadRow> =
-            sqlx::query_as(SELECT_UPLOAD).bind(chunk.sha256).fetch_optional(&mut *tx).await?;
-        let found = row.is_some();
-        let existing = row.map(Upload::from_row).filter(|u| !u.expired(now));
-        // An expired partial upload not yet swept: gone, but its row is still to be removed.
-        let expired = found && existing.is_none();
-        // Continuing one's own partial upload as announced.
-        if let Some(u) = &existing
-            && !u.complete
-            && u.uploaded_by(chunk.uploader)
-            && chunk.total.is_none_or(|t| t == u.total)
-        {
-            if u.received == u.total {
-                return Ok(Appended::Unverified);
-            }
-            if chunk.offset != u.received {
-                return Ok(Appended::WrongOffset { received: u.received });
-            }
-            let end = u.received + len;
-            if end > u.total {
-                return Ok(Appended::DoesNotFit { end, total: u.total });
-            }
-            let held: i64 =
-                sqlx::query_scalar(HELD_BY).bind(chunk.uploader).bind(chunk.sha256).fetch_one(&mut *tx).await?;
-            if held + u.total > chunk.quota {
-                return Ok(Appended::OverQuota { held, total: u.total, quota: chunk.quota });
-            }
-            let moved = sqlx::query(
-                "UPDATE attachment_uploads SET received = $2, updated_at = $3 \
-                 WHERE sha256 = $1 AND received = $4 AND complete = 0",
-            )
-            .bind(chunk.sha256)
-            .bind(end)
-            .bind(now)
-            .bind(u.received)
-            .execute(&mut *tx)
-            .await?;
-            if moved.rows_affected() != 1 {
-                return Ok(Appended::WrongOffset { received: u.received });
-            }
-            sqlx::query("INSERT INTO attachment_chunks (sha256, start_offset, data) VALUES ($1, $2, $3)")
-                .bind(chunk.sha256)
-                .bind(chunk.offset)
-                .bind(chunk.data)
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            return Ok(Appended::Stored { received: end, total: u.total });
+    let mut tx = database.begin().await?;
+    let mut conn = tx.conn();
+    // The row is taken first, so no other chunk of it is decided on until this one is stored or refused.
+    let found = attachments::lock(&mut conn, chunk.sha256).await?;
+    // An expired partial upload not yet swept: gone, but its row is still to be removed.
+    let unswept = found.as_ref().is_some_and(|u| expired(u, now));
+    let existing = found.filter(|u| !expired(u, now));
+    // Continuing one's own partial upload as announced.
+    if let Some(u) = &existing
+        && !u.complete
+        && uploaded_by(u, chunk.uploader)
+        && chunk.total.is_none_or(|t| t == u.total)
+    {
+        if u.received == u.total {
+            return Ok(Appended::Unverified);
         }
-        match &existing {
-            Some(u) if u.complete => return Ok(Appended::AlreadyComplete { total: u.total }),
-            Some(u) if u.received == u.total => return Ok(Appended::Unverified),
-            // Someone else's, or one's own with another size: only a new start replaces it.
-            Some(u) if chunk.offset != 0 => {
-                return Ok(if u.uploaded_by(chunk.uploader) {
-                    Appended::WrongOffset { received: 0 }
-                } else {
-                    Appended::NotYours
-                });
-            }
-            None if chunk.offset != 0 => return Ok(Appended::WrongOffset { received: 0 }),
-            _ => {}
+        if chunk.offset != u.received {
+            return Ok(Appended::WrongOffset { received: u.received });
         }
-        let Some(total) = chunk.total else { return Ok(Appended::NeedsTotal) };
-        if let Some(u) = &existing
-            && u.uploaded_by.is_some()
-            && !u.uploaded_by(chunk.uploader)
-            && u.total == total
-            && now - u.updated_at < millis(BUSY_WINDOW)
-        {
-            return Ok(Appended::Busy { seconds_ago: (now - u.updated_at).max(0) / 1000 });
+        let end = u.received + len;
+        if end > u.total {
+            return Ok(Appended::DoesNotFit { end, total: u.total });
         }
-        let held: i64 =
-            sqlx::query_scalar(HELD_BY).bind(chunk.uploader).bind(chunk.sha256).fetch_one(&mut *tx).await?;
-        if held + total > chunk.quota {
-            return Ok(Appended::OverQuota { held, total, quota: chunk.quota });
+        let held = attachments::held_by(&mut conn, chunk.uploader, chunk.sha256).await?;
+        if held + u.total > chunk.quota {
+            return Ok(Appended::OverQuota { held, total: u.total, quota: chunk.quota });
         }
-        if existing.is_some() || expired {
-            // Its chunks go with it (ON DELETE CASCADE; SQLite's connections enforce foreign keys).
-            sqlx::query("DELETE FROM attachment_uploads WHERE sha256 = $1 AND complete = 0")
-                .bind(chunk.sha256)
-                .execute(&mut *tx)
-                .await?;
+        if !attachments::advance(&mut conn, chunk.sha256, u.received, end, now).await? {
+            return Ok(Appended::WrongOffset { received: u.received });
         }
-        let inserted = sqlx::query(
-            "INSERT INTO attachment_uploads (sha256, total, received, complete, updated_at, uploaded_by) \
-             VALUES ($1, $2, $3, 0, $4, $5) ON CONFLICT (sha256) DO NOTHING",
-        )
-        .bind(chunk.sha256)
-        .bind(total)
-        .bind(len)
-        .bind(now)
-        .bind(chunk.uploader)
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() != 1 {
-            // Another upload of these bytes began at this moment: look again from the start.
-            return Ok(Appended::WrongOffset { received: 0 });
-        }
-        sqlx::query("INSERT INTO attachment_chunks (sha256, start_offset, data) VALUES ($1, 0, $2)")
-            .bind(chunk.sha256)
-            .bind(chunk.data)
-            .execute(&mut *tx)
-            .await?;
+        attachments::add_chunk(&mut conn, chunk.sha256, chunk.offset, chunk.data).await?;
         tx.commit().await?;
-        Ok(Appended::Stored { received: len, total })
-    })
+        return Ok(Appended::Stored { received: end, total: u.total });
+    }
+    match &existing {
+        Some(u) if u.complete => return Ok(Appended::AlreadyComplete { total: u.total }),
+        Some(u) if u.received == u.total => return Ok(Appended::Unverified),
+        // Someone else's, or one's own with another size: only a new start replaces it.
+        Some(u) if chunk.offset != 0 => {
+            return Ok(if uploaded_by(u, chunk.uploader) {
+                Appended::WrongOffset { received: 0 }
+            } else {
+                Appended::NotYours
+            });
+        }
+        None if chunk.offset != 0 => return Ok(Appended::WrongOffset { received: 0 }),
+        _ => {}
+    }
+    let Some(total) = chunk.total else { return Ok(Appended::NeedsTotal) };
+    if let Some(u) = &existing
+        && u.uploaded_by.is_some()
+        && !uploaded_by(u, chunk.uploader)
+        && u.total == total
+        && now - u.updated_at < millis(BUSY_WINDOW)
+    {
+        return Ok(Appended::Busy { seconds_ago: (now - u.updated_at).max(0) / 1000 });
+    }
+    let held = attachments::held_by(&mut conn, chunk.uploader, chunk.sha256).await?;
+    if held + total > chunk.quota {
+        return Ok(Appended::OverQuota { held, total, quota: chunk.quota });
+    }
+    if existing.is_some() || unswept {
+        attachments::remove_partial(&mut conn, chunk.sha256).await?;
+    }
+    if !attachments::start(&mut conn, chunk.sha256, total, len, chunk.uploader, now).await? {
+        // Another upload of these bytes began at this moment: look again from the start.
+        return Ok(Appended::WrongOffset { received: 0 });
+    }
+    attachments::add_chunk(&mut conn, chunk.sha256, 0, chunk.data).await?;
+    tx.commit().await?;
+    Ok(Appended::Stored { received: len, total })
 }
-
-/// What a person's uploads take besides the one being stored: whole ones at their size, partial ones at the
-/// size announced (`$1` the person, `$2` the hash being stored).
-const HELD_BY: &str = "SELECT CAST(COALESCE(SUM(total), 0) AS BIGINT) FROM attachment_uploads \
-                       WHERE uploaded_by = $1 AND sha256 <> $2";
 
 /// Removes partial uploads without a chunk for `PARTIAL_EXPIRY` before `now`, their bytes with them;
 /// returns how many.
 pub async fn expire(database: &Database, now: i64) -> Result<u64, sqlx::Error> {
-    let cutoff = now - millis(PARTIAL_EXPIRY);
-    let removed = crate::on_database!(database, pool => {
-        // Their chunks go with them (ON DELETE CASCADE; SQLite's connections enforce foreign keys), in the same
-        // statement, so a chunk arriving meanwhile either keeps its upload or comes after it.
-        sqlx::query("DELETE FROM attachment_uploads WHERE complete = 0 AND updated_at < $1")
-            .bind(cutoff)
-            .execute(pool)
-            .await?
-            .rows_affected()
-    });
-    Ok(removed)
+    attachments::remove_partial_before(database, now - millis(PARTIAL_EXPIRY)).await
 }
 
 /// Sweeps expired partial uploads each time the server's clock has moved on `SWEEP_EVERY` (and at least
@@ -565,15 +476,7 @@ pub fn spawn_expiry(hub: Arc<Hub>) -> tokio::task::JoinHandle<()> {
 }
 
 async fn chunks(state: &AppState, sha256: &str) -> Result<Vec<Vec<u8>>, sqlx::Error> {
-    let db = state.hub.store().database();
-    crate::on_database!(&db, pool => {
-        let rows: Vec<(Vec<u8>,)> =
-            sqlx::query_as("SELECT data FROM attachment_chunks WHERE sha256 = $1 ORDER BY start_offset")
-                .bind(sha256)
-                .fetch_all(pool)
-                .await?;
-        Ok(rows.into_iter().map(|(data,)| data).collect())
-    })
+    attachments::chunks(&state.hub.store().database(), sha256).await
 }
 
 /// Hashes the whole upload: marks it complete when it matches its name, discards it when not. Only an
@@ -584,27 +487,13 @@ async fn verify(state: &AppState, sha256: &str) -> Result<bool, sqlx::Error> {
         hasher.update(&chunk);
     }
     let digest: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    let db = state.hub.store().database();
+    let database = state.hub.store().database();
     let matches = digest == sha256;
-    let now = state.hub.now_millis();
-    crate::on_database!(&db, pool => {
-        if matches {
-            sqlx::query(
-                "UPDATE attachment_uploads SET complete = 1, updated_at = $2 \
-                 WHERE sha256 = $1 AND complete = 0 AND received = total",
-            )
-            .bind(sha256)
-            .bind(now)
-            .execute(pool)
-            .await?;
-        } else {
-            // Its chunks go with it (ON DELETE CASCADE).
-            sqlx::query("DELETE FROM attachment_uploads WHERE sha256 = $1 AND complete = 0 AND received = total")
-                .bind(sha256)
-                .execute(pool)
-                .await?;
-        }
-    });
+    if matches {
+        attachments::mark_complete(&database, sha256, state.hub.now_millis()).await?;
+    } else {
+        attachments::discard_unverified(&database, sha256).await?;
+    }
     Ok(matches)
 }
 

@@ -9,7 +9,7 @@ pub mod attachments;
 pub mod cli;
 pub mod clock;
 pub mod console;
-pub mod database;
+pub mod db;
 pub mod demo;
 pub mod homes;
 pub mod office;

@@ -10,7 +10,7 @@ use zhiban_model::documents::incident::{Casualties, FirstReport, Incident, Repor
 use zhiban_model::documents::instruction::Instruction;
 use zhiban_model::documents::roster::{LeaderEntry, RosterDocument, ShiftEntry};
 use zhiban_model::rules::grade::{Grade, GradeThresholds};
-use zhiban_server::database::Database;
+use zhiban_server::db::Database;
 use zhiban_server::on_database;
 use zhiban_tests::duty::{add_people, at, create, put, read, record_directory, small_city};
 use zhiban_tests::{Backend, InProcessServer, Phone, TestDatabase};

@@ -119,13 +119,13 @@ async fn a_push_reaches_the_device_signed_and_encrypted_and_the_push_services_an
         assert!(subscriptions::of_user(&database, "mayor").await.expect("subscriptions").is_empty());
 
         let outcomes: Vec<(String, Option<i64>, bool)> = match &database {
-            zhiban_server::database::Database::Sqlite(pool) => sqlx::query_as(
+            zhiban_server::db::Database::Sqlite(pool) => sqlx::query_as(
                 "SELECT outcome, http_status, retry_at IS NOT NULL FROM push_deliveries ORDER BY attempted_at",
             )
             .fetch_all(pool)
             .await
             .expect("deliveries"),
-            zhiban_server::database::Database::Postgres(pool) => sqlx::query_as(
+            zhiban_server::db::Database::Postgres(pool) => sqlx::query_as(
                 "SELECT outcome, http_status, retry_at IS NOT NULL FROM push_deliveries ORDER BY attempted_at",
             )
             .fetch_all(pool)

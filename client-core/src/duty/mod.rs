@@ -28,7 +28,7 @@ use zhiban_model::documents::roster::RosterDocument;
 use zhiban_model::documents::spot_check::SpotChecks;
 use zhiban_model::documents::{DocumentError, TypedDocument};
 use zhiban_model::gate::check_change;
-use zhiban_model::refusal::{DOCUMENT_PROBLEM, Explain, Refusal};
+use zhiban_model::refusal::Refusal;
 
 use crate::client::Client;
 use crate::error::ClientError;
@@ -52,19 +52,7 @@ pub(crate) fn refused(what: &str, refusals: impl IntoIterator<Item = Refusal>) -
     ClientError::Refused { what: what.to_owned(), refusals: refusals.into_iter().collect() }
 }
 
-/// Problems an operation would bring into the document, as refusals under the document's rule.
-pub(crate) fn problems<P: Explain>(problems: impl IntoIterator<Item = P>) -> Vec<Refusal> {
-    problems.into_iter().map(|p| Refusal::of(DOCUMENT_PROBLEM, &p)).collect()
-}
-
-/// The rule of what a person gave an operation (an empty device name, a file too large): neither the
-/// document's rules nor access.
-pub const INPUT_RULE: &str = "input";
-
-/// What the person gave for `part` does not do.
-pub(crate) fn input(part: &str, reason: impl Into<String>, reason_zh: impl Into<String>) -> Refusal {
-    Refusal::new(INPUT_RULE, reason, reason_zh).at(part)
-}
+pub(crate) use zhiban_model::refusal::{document_problems as problems, input};
 
 /// An office document the phone reads and changes through the gate.
 pub(crate) trait Typed: Clone + autosurgeon::Reconcile + Into<TypedDocument> {

@@ -183,7 +183,7 @@ impl Explain for InstructionProblem {
             InstructionProblem::ServerOnly(what) => format!("{}只能由服务器填写", what.zh),
             InstructionProblem::HistoryRewritten(what) => format!("批示的{}一经记录不能更改", what.zh),
             InstructionProblem::Closed => "该批示已办结".into(),
-            InstructionProblem::CloseWithoutFeedback => "须先报送综合反馈，才能办结批示".into(),
+            InstructionProblem::CloseWithoutFeedback => "须先录入综合反馈，才能办结批示".into(),
             InstructionProblem::BadNumber(n) => format!("“{n}”不是形如 2027-014 的台账编号"),
         }
     }

@@ -7,8 +7,8 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::{AccountError, Accounts, AuthError, LoginError, Principal, parse_roles, tokens};
-use crate::on_database;
+use super::{AccountError, Accounts, AuthError, LoginError, Principal, tokens};
+use crate::db::{self, console_sessions::NewConsoleSession};
 
 /// How long a console stays signed in: one duty shift and its handover.
 pub const CONSOLE_SESSION_TTL: Duration = Duration::from_secs(26 * 3600);
@@ -36,45 +36,25 @@ impl Accounts {
         let csrf_token = tokens::new_token(tokens::CSRF);
         let now = self.now();
         let expires = now + CONSOLE_SESSION_TTL.as_millis() as i64;
-        on_database!(&self.database, pool => {
-            let mut tx = pool.begin().await.map_err(AccountError::from)?;
-            sqlx::query("DELETE FROM console_sessions WHERE expires_at <= $1")
-                .bind(now).execute(&mut *tx).await.map_err(AccountError::from)?;
-            sqlx::query(
-                "INSERT INTO console_sessions (session_hash, device_id, csrf_token, created_at, expires_at) \
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(tokens::digest(&session_id)).bind(&device_id).bind(&csrf_token).bind(now).bind(expires)
-            .execute(&mut *tx).await.map_err(AccountError::from)?;
-            tx.commit().await.map_err(AccountError::from)?;
-        });
+        let session = NewConsoleSession {
+            session_hash: &tokens::digest(&session_id),
+            device_id: &device_id,
+            csrf_token: &csrf_token,
+            expires_at: expires,
+        };
+        db::console_sessions::open(&self.database, session, now).await?;
         Ok(session_id)
     }
 
     /// The session a console cookie names, if it is valid now.
     pub async fn console_session(&self, session_id: &str) -> Result<ConsoleSession, AuthError> {
-        let now = self.now();
-        type Row = (String, String, String, String, String);
-        let row: Option<Row> = on_database!(&self.database, pool => {
-            sqlx::query_as(
-                "SELECT u.username, d.device_id, u.unit_id, u.roles, s.csrf_token FROM console_sessions s \
-                 JOIN devices d ON d.device_id = s.device_id JOIN users u ON u.username = d.username \
-                 WHERE s.session_hash = $1 AND s.expires_at > $2 AND d.revoked_at IS NULL AND u.disabled_at IS NULL",
-            )
-            .bind(tokens::digest(session_id)).bind(now).fetch_optional(pool).await?
-        });
-        let (username, device_id, unit, roles, csrf_token) = row.ok_or(AuthError::Invalid)?;
-        Ok(ConsoleSession {
-            principal: Principal { username, device_id, unit, roles: parse_roles(&roles) },
-            csrf_token,
-        })
+        let session = db::console_sessions::standing(&self.database, &tokens::digest(session_id), self.now()).await?;
+        session.ok_or(AuthError::Invalid)
     }
 
     /// Signs a console out: its session ends and its device is revoked.
     pub async fn close_console_session(&self, device_id: &str) -> Result<(), AccountError> {
-        on_database!(&self.database, pool => {
-            sqlx::query("DELETE FROM console_sessions WHERE device_id = $1").bind(device_id).execute(pool).await?;
-        });
+        db::console_sessions::close(&self.database, device_id).await?;
         self.revoke_device(device_id, "signed out of the console").await
     }
 }

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use super::passwords::{self, Busy};
 use super::{Accounts, LoginError, Tokens, tokens};
-use crate::on_database;
+use crate::db::{self, login_throttle::Reservation};
 
 /// One count of failed logins: `free` failures go unhindered; after them each further attempt waits
 /// `first_delay`, doubled with every failure, up to `max_delay`. The count is forgotten after `memory`
@@ -32,7 +32,8 @@ pub struct Throttle {
     pub memory: Duration,
 }
 
-/// Beyond this many doublings the delay is `max_delay` anyway (and the shift would overflow).
+/// Beyond this many doublings the delay is `max_delay` anyway (and the shift would overflow). The reservation's
+/// SQL has the same number (`db::login_throttle`).
 const MAX_DOUBLINGS: i64 = 20;
 
 impl Throttle {
@@ -53,36 +54,6 @@ impl Throttle {
         (next > now).then_some(next - now)
     }
 }
-
-/// Whether an attempt may go ahead now, from the row's values before it: the same rule as
-/// `Throttle::wait_ms`, in SQL. $2 now, $3 free, $4 first delay, $5 largest delay, $6 memory (milliseconds).
-macro_rules! attempt_allowed {
-    () => {
-        "(CASE WHEN login_throttle.last_at + $6 <= $2 THEN 1 \
-         WHEN login_throttle.attempts < $3 THEN 1 \
-         WHEN login_throttle.last_at + $5 <= $2 THEN 1 \
-         WHEN login_throttle.attempts - $3 >= 20 THEN 0 \
-         WHEN login_throttle.last_at + (CAST($4 AS BIGINT) << CAST(login_throttle.attempts - $3 AS INTEGER)) <= $2 THEN 1 \
-         ELSE 0 END = 1)"
-    };
-}
-
-/// Counts an attempt if the throttle lets it go ahead, in one statement (the row is locked while it runs, on
-/// both backends); `accepted` says whether it did. A count left alone for `memory` starts again from one.
-const RESERVE: &str = concat!(
-    "INSERT INTO login_throttle (throttle_key, attempts, last_at, accepted) VALUES ($1, 1, $2, 1) \
-     ON CONFLICT (throttle_key) DO UPDATE SET \
-     attempts = CASE WHEN login_throttle.last_at + $6 <= $2 THEN 1 WHEN ",
-    attempt_allowed!(),
-    " THEN login_throttle.attempts + 1 ELSE login_throttle.attempts END, \
-     last_at = CASE WHEN ",
-    attempt_allowed!(),
-    " THEN $2 ELSE login_throttle.last_at END, \
-     accepted = CASE WHEN ",
-    attempt_allowed!(),
-    " THEN 1 ELSE 0 END \
-     RETURNING attempts, last_at, accepted"
-);
 
 /// How often rows nobody needs any more are removed (when a login fails).
 const SWEEP_EVERY: Duration = Duration::from_secs(10 * 60);
@@ -155,12 +126,8 @@ impl Accounts {
         }
         let turn = self.policy.password_checks.turn().await.map_err(|Busy| LoginError::Busy { retry_after_secs: 1 })?;
         self.reserve(&counts).await?;
-        let row: Option<(String, Option<i64>)> = on_database!(&self.database, pool => {
-            sqlx::query_as("SELECT password_hash, disabled_at FROM users WHERE username = $1")
-                .bind(username).fetch_optional(pool).await?
-        });
-        let (stored, disabled) = match row {
-            Some((hash, disabled)) => (Some(hash), disabled.is_some()),
+        let (stored, disabled) = match db::accounts::password_of(&self.database, username).await? {
+            Some(stored) => (Some(stored.hash), stored.disabled),
             None => (None, false),
         };
         if !passwords::verify(turn, password, stored).await {
@@ -181,16 +148,13 @@ impl Accounts {
     /// both pass it: `reserve` decides.
     async fn refused_now(&self, counts: &[(String, Throttle)]) -> Result<Option<u64>, sqlx::Error> {
         let now = self.now();
-        let mut wait = None;
-        for (key, throttle) in counts {
-            let row: Option<(i64, i64)> = on_database!(&self.database, pool => {
-                sqlx::query_as("SELECT attempts, last_at FROM login_throttle WHERE throttle_key = $1")
-                    .bind(key).fetch_optional(pool).await?
-            });
-            if let Some(ms) = row.and_then(|(attempts, last_at)| throttle.wait_ms(attempts, last_at, now)) {
-                wait = wait.max(Some(ms));
-            }
-        }
+        let keys: Vec<&str> = counts.iter().map(|(key, _)| key.as_str()).collect();
+        let stored = db::login_throttle::counts(&self.database, &keys).await?;
+        let wait = counts
+            .iter()
+            .zip(stored)
+            .filter_map(|((_, throttle), count)| count.and_then(|c| throttle.wait_ms(c.attempts, c.last_at, now)))
+            .max();
         Ok(wait.map(seconds))
     }
 
@@ -198,23 +162,13 @@ impl Accounts {
     /// refuses it (`Throttled`, with that count's wait).
     async fn reserve(&self, counts: &[(String, Throttle)]) -> Result<(), LoginError> {
         let now = self.now();
-        let ms = |d: Duration| d.as_millis() as i64;
-        on_database!(&self.database, pool => {
-            let mut tx = pool.begin().await?;
-            for (key, throttle) in counts {
-                let (attempts, last_at, accepted): (i64, i64, i64) = sqlx::query_as(RESERVE)
-                    .bind(key).bind(now).bind(throttle.free).bind(ms(throttle.first_delay))
-                    .bind(ms(throttle.max_delay)).bind(ms(throttle.memory))
-                    .fetch_one(&mut *tx).await?;
-                if accepted != 1 {
-                    // Dropping the transaction rolls back what it counted.
-                    let wait = throttle.wait_ms(attempts, last_at, now).unwrap_or(1000);
-                    return Err(LoginError::Throttled { retry_after_secs: seconds(wait) });
-                }
+        match db::login_throttle::reserve(&self.database, counts, now).await? {
+            Reservation::Counted => Ok(()),
+            Reservation::Refused { index, count } => {
+                let wait = counts[index].1.wait_ms(count.attempts, count.last_at, now).unwrap_or(1000);
+                Err(LoginError::Throttled { retry_after_secs: seconds(wait) })
             }
-            tx.commit().await?;
-        });
-        Ok(())
+        }
     }
 
     /// The attempt succeeded: it was no failure. The pair's count is cleared (the person at this place knows
@@ -226,39 +180,17 @@ impl Accounts {
         place: Option<&str>,
         counts: &[(String, Throttle)],
     ) -> Result<(), sqlx::Error> {
-        let now = self.now();
-        on_database!(&self.database, pool => {
-            let mut tx = pool.begin().await?;
-            for (i, (key, _)) in counts.iter().enumerate() {
-                let sql = if i == 0 {
-                    "DELETE FROM login_throttle WHERE throttle_key = $1"
-                } else {
-                    "UPDATE login_throttle SET attempts = attempts - 1 WHERE throttle_key = $1 AND attempts > 0"
-                };
-                sqlx::query(sql).bind(key).execute(&mut *tx).await?;
-            }
-            if let Some(place) = place {
-                sqlx::query(
-                    "INSERT INTO login_addresses (username, address, last_success_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (username, address) DO UPDATE SET last_success_at = excluded.last_success_at",
-                )
-                .bind(username).bind(place).bind(now).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(())
+        // The pair's count comes first (`verify_login`).
+        let Some(((pair, _), others)) = counts.split_first() else { return Ok(()) };
+        let others: Vec<&str> = others.iter().map(|(key, _)| key.as_str()).collect();
+        let address = place.map(|place| (username, place));
+        db::login_throttle::succeeded(&self.database, pair, &others, address, self.now()).await
     }
 
     /// Whether `username` logged in from `place` within `known_address_memory`.
     async fn is_known_address(&self, username: &str, place: &str) -> Result<bool, sqlx::Error> {
         let since = self.now() - self.policy.known_address_memory.as_millis() as i64;
-        let found: Option<i64> = on_database!(&self.database, pool => {
-            sqlx::query_scalar(
-                "SELECT last_success_at FROM login_addresses WHERE username = $1 AND address = $2 AND last_success_at > $3",
-            )
-            .bind(username).bind(place).bind(since).fetch_optional(pool).await?
-        });
-        Ok(found.is_some())
+        db::login_throttle::is_known_address(&self.database, username, place, since).await
     }
 
     /// Removes counts forgotten already and addresses no longer known, at most every `SWEEP_EVERY`.
@@ -281,12 +213,7 @@ impl Accounts {
             .unwrap_or_default();
         let counts_before = now - longest.as_millis() as i64;
         let addresses_before = now - policy.known_address_memory.as_millis() as i64;
-        on_database!(&self.database, pool => {
-            sqlx::query("DELETE FROM login_throttle WHERE last_at <= $1").bind(counts_before).execute(pool).await?;
-            sqlx::query("DELETE FROM login_addresses WHERE last_success_at <= $1")
-                .bind(addresses_before).execute(pool).await?;
-        });
-        Ok(())
+        db::login_throttle::sweep(&self.database, counts_before, addresses_before).await
     }
 }
 

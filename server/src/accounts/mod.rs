@@ -19,8 +19,7 @@ use zhiban_model::access::Viewer;
 use zhiban_model::documents::directory::Role;
 
 use crate::clock::Clock;
-use crate::database::Database;
-use crate::on_database;
+use crate::db::{self, Database};
 
 pub use console_sessions::{CONSOLE_SESSION_TTL, ConsoleSession, new_form_token};
 pub use login::Throttle;
@@ -181,14 +180,6 @@ pub enum AuthError {
     Database(#[from] sqlx::Error),
 }
 
-fn roles_text(roles: &[Role]) -> String {
-    roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
-}
-
-fn parse_roles(text: &str) -> Vec<Role> {
-    text.split(',').filter_map(Role::parse).collect()
-}
-
 #[derive(Clone, Debug)]
 pub struct Accounts {
     database: Database,
@@ -231,17 +222,13 @@ impl Accounts {
         Self::check_user(&username, &user.roles)?;
         Self::check_password(&user.password)?;
         let hash = passwords::hash(&self.policy.password_checks, user.password).await.map_err(AccountError::Hashing)?;
-        let now = self.now();
-        let inserted = on_database!(&self.database, pool => {
-            sqlx::query(
-                "INSERT INTO users (username, display_name, unit_id, roles, password_hash, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING",
-            )
-            .bind(&username).bind(user.display_name.trim()).bind(user.unit.trim()).bind(roles_text(&user.roles))
-            .bind(&hash).bind(now)
-            .execute(pool).await?.rows_affected()
-        });
-        if inserted == 0 {
+        let account = db::accounts::NewAccount {
+            username: &username,
+            display_name: user.display_name.trim(),
+            unit: user.unit.trim(),
+            roles: &user.roles,
+        };
+        if !db::accounts::add(&self.database, account, &hash, self.now()).await? {
             return Err(AccountError::Taken(username));
         }
         Ok(())
@@ -260,34 +247,23 @@ impl Accounts {
         }
         Self::check_password(&password)?;
         let hash = passwords::hash(&self.policy.password_checks, password).await.map_err(AccountError::Hashing)?;
-        let now = self.now();
-        let added = on_database!(&self.database, pool => {
-            let mut tx = pool.begin().await?;
-            let mut added = 0;
-            for user in users {
-                added += sqlx::query(
-                    "INSERT INTO users (username, display_name, unit_id, roles, password_hash, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING",
-                )
-                .bind(user.username.trim()).bind(user.display_name.trim()).bind(user.unit.trim())
-                .bind(roles_text(&user.roles)).bind(&hash).bind(now)
-                .execute(&mut *tx).await?.rows_affected();
-            }
-            tx.commit().await?;
-            added
-        });
-        Ok(added)
+        let accounts: Vec<_> = users
+            .iter()
+            .map(|user| db::accounts::NewAccount {
+                username: user.username.trim(),
+                display_name: user.display_name.trim(),
+                unit: user.unit.trim(),
+                roles: &user.roles,
+            })
+            .collect();
+        Ok(db::accounts::add_all(&self.database, &accounts, &hash, self.now()).await?)
     }
 
     /// Sets a new password and signs the user out everywhere.
     pub async fn reset_password(&self, username: &str, password: String) -> Result<(), AccountError> {
         Self::check_password(&password)?;
         let hash = passwords::hash(&self.policy.password_checks, password).await.map_err(AccountError::Hashing)?;
-        let changed = on_database!(&self.database, pool => {
-            sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2").bind(&hash).bind(username)
-                .execute(pool).await?.rows_affected()
-        });
-        if changed == 0 {
+        if !db::accounts::set_password_hash(&self.database, username, &hash).await? {
             return Err(AccountError::NoSuchUser(username.to_owned()));
         }
         self.revoke_devices_of(username, "password reset").await
@@ -295,65 +271,23 @@ impl Accounts {
 
     /// Disables the account and signs it out everywhere; its records stay.
     pub async fn disable_user(&self, username: &str) -> Result<(), AccountError> {
-        let now = self.now();
-        let changed = on_database!(&self.database, pool => {
-            sqlx::query("UPDATE users SET disabled_at = $1 WHERE username = $2 AND disabled_at IS NULL")
-                .bind(now).bind(username).execute(pool).await?.rows_affected()
-        });
-        if changed == 0 && !self.user_exists(username).await? {
+        let disabled = db::accounts::disable(&self.database, username, self.now()).await?;
+        if !disabled && !db::accounts::exists(&self.database, username).await? {
             return Err(AccountError::NoSuchUser(username.to_owned()));
         }
         self.revoke_devices_of(username, "account disabled").await
     }
 
-    async fn user_exists(&self, username: &str) -> Result<bool, AccountError> {
-        let found: Option<String> = on_database!(&self.database, pool => {
-            sqlx::query_scalar("SELECT username FROM users WHERE username = $1").bind(username).fetch_optional(pool).await?
-        });
-        Ok(found.is_some())
-    }
-
     async fn revoke_devices_of(&self, username: &str, why: &str) -> Result<(), AccountError> {
-        let now = self.now();
-        on_database!(&self.database, pool => {
-            sqlx::query("UPDATE devices SET revoked_at = $1, revoked_why = $2 WHERE username = $3 AND revoked_at IS NULL")
-                .bind(now).bind(why).bind(username).execute(pool).await?;
-        });
-        Ok(())
+        Ok(db::devices::revoke_all_of(&self.database, username, why, self.now()).await?)
     }
 
     pub async fn devices(&self, username: Option<&str>) -> Result<Vec<Device>, AccountError> {
-        type Row = (String, String, String, i64, i64, Option<i64>, Option<String>);
-        let rows: Vec<Row> = on_database!(&self.database, pool => {
-            let mut q = sqlx::QueryBuilder::new(
-                "SELECT device_id, username, name, created_at, last_seen_at, revoked_at, revoked_why FROM devices",
-            );
-            if let Some(u) = username {
-                q.push(" WHERE username = ").push_bind(u.to_owned());
-            }
-            q.push(" ORDER BY username, created_at");
-            q.build_query_as().fetch_all(pool).await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(|(device_id, username, name, created_at, last_seen_at, revoked_at, why)| Device {
-                device_id,
-                username,
-                name,
-                created_at,
-                last_seen_at,
-                revoked: revoked_at.map(|_| why.unwrap_or_else(|| "revoked".into())),
-            })
-            .collect())
+        Ok(db::devices::list(&self.database, username).await?)
     }
 
     pub async fn revoke_device(&self, device_id: &str, why: &str) -> Result<(), AccountError> {
-        let now = self.now();
-        let changed = on_database!(&self.database, pool => {
-            sqlx::query("UPDATE devices SET revoked_at = COALESCE(revoked_at, $1), revoked_why = COALESCE(revoked_why, $2) WHERE device_id = $3")
-                .bind(now).bind(why).bind(device_id).execute(pool).await?.rows_affected()
-        });
-        if changed == 0 {
+        if !db::devices::revoke(&self.database, device_id, why, self.now()).await? {
             return Err(AccountError::NoSuchDevice(device_id.to_owned()));
         }
         Ok(())
@@ -370,16 +304,8 @@ impl Accounts {
     /// Registers a new device for `username` (not disabled), without tokens; returns its id.
     async fn add_device(&self, username: &str, device_name: &str) -> Result<String, AccountError> {
         let device_id = tokens::new_token(tokens::DEVICE);
-        let now = self.now();
         let name = if device_name.trim().is_empty() { "unnamed device" } else { device_name.trim() };
-        let inserted = on_database!(&self.database, pool => {
-            sqlx::query(
-                "INSERT INTO devices (device_id, username, name, created_at, last_seen_at) \
-                 SELECT $1, username, $3, $4, $4 FROM users WHERE username = $2 AND disabled_at IS NULL",
-            )
-            .bind(&device_id).bind(username).bind(name).bind(now).execute(pool).await?.rows_affected()
-        });
-        if inserted == 0 {
+        if !db::devices::add(&self.database, &device_id, username, name, self.now()).await? {
             return Err(AccountError::NoSuchUser(username.to_owned()));
         }
         tracing::info!(%username, device = %device_id, "signed in");
@@ -392,30 +318,22 @@ impl Accounts {
         let refresh = tokens::new_token(tokens::REFRESH);
         let access_expires = now + self.policy.access_token_ttl.as_millis() as i64;
         let refresh_expires = now + self.policy.refresh_token_ttl.as_millis() as i64;
-        let (username, display_name, unit, roles): (String, String, String, String) = on_database!(&self.database, pool => {
-            sqlx::query_as(
-                "SELECT u.username, u.display_name, u.unit_id, u.roles FROM devices d \
-                 JOIN users u ON u.username = d.username WHERE d.device_id = $1",
-            )
-            .bind(device_id).fetch_one(pool).await?
-        });
-        on_database!(&self.database, pool => {
-            let mut tx = pool.begin().await?;
-            sqlx::query("INSERT INTO access_tokens (token_hash, device_id, expires_at) VALUES ($1, $2, $3)")
-                .bind(tokens::digest(&access)).bind(device_id).bind(access_expires).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO refresh_tokens (token_hash, device_id, expires_at) VALUES ($1, $2, $3)")
-                .bind(tokens::digest(&refresh)).bind(device_id).bind(refresh_expires).execute(&mut *tx).await?;
-            sqlx::query("DELETE FROM access_tokens WHERE device_id = $1 AND expires_at < $2")
-                .bind(device_id).bind(now).execute(&mut *tx).await?;
-            tx.commit().await?;
-        });
+        let holder = db::devices::holder(&self.database, device_id).await?;
+        let new_tokens = db::devices::NewTokens {
+            device_id,
+            access_hash: &tokens::digest(&access),
+            access_expires_at: access_expires,
+            refresh_hash: &tokens::digest(&refresh),
+            refresh_expires_at: refresh_expires,
+        };
+        db::devices::add_tokens(&self.database, new_tokens, now).await?;
         Ok(Tokens {
             access_token: access,
             refresh_token: refresh,
             expires_in: self.policy.access_token_ttl.as_secs(),
             device_id: device_id.to_owned(),
-            user: Principal { username, device_id: device_id.to_owned(), unit, roles: parse_roles(&roles) },
-            display_name,
+            user: holder.principal,
+            display_name: holder.display_name,
         })
     }
 
@@ -423,69 +341,42 @@ impl Accounts {
     pub async fn refresh(&self, refresh_token: &str) -> Result<Tokens, LoginError> {
         let now = self.now();
         let digest = tokens::digest(refresh_token);
-        type Row = (String, i64, Option<i64>, Option<i64>, Option<String>, Option<i64>);
-        let row: Option<Row> = on_database!(&self.database, pool => {
-            sqlx::query_as(
-                "SELECT r.device_id, r.expires_at, r.used_at, d.revoked_at, d.revoked_why, u.disabled_at \
-                 FROM refresh_tokens r JOIN devices d ON d.device_id = r.device_id \
-                 JOIN users u ON u.username = d.username WHERE r.token_hash = $1",
-            )
-            .bind(&digest).fetch_optional(pool).await?
-        });
-        let Some((device_id, expires_at, used_at, revoked_at, why, disabled_at)) = row else {
+        let Some(stored) = db::devices::refresh_token(&self.database, &digest).await? else {
             return Err(LoginError::BadRefreshToken);
         };
-        if disabled_at.is_some() {
+        let device_id = stored.device_id;
+        if stored.disabled {
             return Err(LoginError::Disabled);
         }
-        if revoked_at.is_some() {
-            return Err(LoginError::DeviceRevoked(why.unwrap_or_else(|| "revoked".into())));
+        if let Some(why) = stored.revoked {
+            return Err(LoginError::DeviceRevoked(why));
         }
-        if used_at.is_some() {
+        if stored.used {
             self.revoke_device(&device_id, "a refresh token was used twice").await?;
             tracing::warn!(device = %device_id, "refresh token reused; device revoked");
             return Err(LoginError::RefreshReused);
         }
-        if expires_at <= now {
+        if stored.expires_at <= now {
             return Err(LoginError::BadRefreshToken);
         }
         // Only one refresh may use the token, even two arriving at once.
-        let claimed = on_database!(&self.database, pool => {
-            sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL")
-                .bind(now).bind(&digest).execute(pool).await?.rows_affected()
-        });
-        if claimed == 0 {
+        if !db::devices::use_refresh_token(&self.database, &digest, now).await? {
             self.revoke_device(&device_id, "a refresh token was used twice").await?;
             return Err(LoginError::RefreshReused);
         }
-        on_database!(&self.database, pool => {
-            sqlx::query("UPDATE devices SET last_seen_at = $1 WHERE device_id = $2").bind(now).bind(&device_id).execute(pool).await?;
-        });
+        db::devices::seen(&self.database, &device_id, now).await?;
         Ok(self.issue(&device_id).await?)
     }
 
     /// Every user who may log in, as the access rules see them: whose home a change may alter.
     pub async fn active_viewers(database: &Database) -> Result<Vec<Viewer>, sqlx::Error> {
-        let rows: Vec<(String, String, String)> = on_database!(database, pool => {
-            sqlx::query_as("SELECT username, unit_id, roles FROM users WHERE disabled_at IS NULL ORDER BY username")
-                .fetch_all(pool).await?
-        });
-        Ok(rows.into_iter().map(|(person, unit, roles)| Viewer { person, unit, roles: parse_roles(&roles) }).collect())
+        db::accounts::active_viewers(database).await
     }
 
     /// Who an access token belongs to, if it is valid now.
     pub async fn authenticate(&self, access_token: &str) -> Result<Principal, AuthError> {
-        let now = self.now();
-        type Row = (String, String, String, String);
-        let row: Option<Row> = on_database!(&self.database, pool => {
-            sqlx::query_as(
-                "SELECT u.username, d.device_id, u.unit_id, u.roles FROM access_tokens a \
-                 JOIN devices d ON d.device_id = a.device_id JOIN users u ON u.username = d.username \
-                 WHERE a.token_hash = $1 AND a.expires_at > $2 AND d.revoked_at IS NULL AND u.disabled_at IS NULL",
-            )
-            .bind(tokens::digest(access_token)).bind(now).fetch_optional(pool).await?
-        });
-        let (username, device_id, unit, roles) = row.ok_or(AuthError::Invalid)?;
-        Ok(Principal { username, device_id, unit, roles: parse_roles(&roles) })
+        let holder =
+            db::devices::access_token_holder(&self.database, &tokens::digest(access_token), self.now()).await?;
+        holder.ok_or(AuthError::Invalid)
     }
 }

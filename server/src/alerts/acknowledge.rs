@@ -10,49 +10,18 @@ use zhiban_model::documents::home::Home;
 use zhiban_model::documents::instruction::Instruction;
 
 use super::{AlertError, chain_from_text};
+use crate::db;
+use crate::db::alerts::acknowledgements::{self, Acknowledgement, Unanswered};
 use crate::office::Office;
-use crate::on_database;
 
 fn millis(text: &str) -> Option<i64> {
     chrono::DateTime::parse_from_rfc3339(text).ok().map(|t| t.timestamp_millis())
 }
 
-/// One escalation stopped by an acknowledgement.
-struct Stop<'a> {
-    alert: &'a str,
-    recipient: &'a str,
-    by: &'a str,
-    received: i64,
-    on_device: Option<i64>,
-}
-
 /// Stops each escalation in one transaction; returns the people those escalations called, whose homes'
 /// alert lists lose the alert.
-async fn stop(office: &Office, stops: &[Stop<'_>]) -> Result<Vec<String>, AlertError> {
-    if stops.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut called: Vec<String> = on_database!(&office.database, pool => {
-        let mut tx = pool.begin().await?;
-        let mut called = Vec::new();
-        for stop in stops {
-            let updated = sqlx::query(
-                "UPDATE alert_recipients SET acknowledged_at = $1, acknowledged_by = $2, \
-                 acknowledged_on_device_at = $3, next_at = NULL \
-                 WHERE alert_id = $4 AND recipient = $5 AND acknowledged_at IS NULL",
-            )
-            .bind(stop.received).bind(stop.by).bind(stop.on_device).bind(stop.alert).bind(stop.recipient)
-            .execute(&mut *tx).await?.rows_affected();
-            if updated == 1 {
-                let people: Vec<String> =
-                    sqlx::query_scalar("SELECT DISTINCT person FROM alert_calls WHERE alert_id = $1 AND recipient = $2")
-                        .bind(stop.alert).bind(stop.recipient).fetch_all(&mut *tx).await?;
-                called.extend(people);
-            }
-        }
-        tx.commit().await?;
-        called
-    });
+async fn stop(office: &Office, stops: &[Acknowledgement<'_>]) -> Result<Vec<String>, AlertError> {
+    let mut called = acknowledgements::stop(&office.database, stops).await?;
     called.sort();
     called.dedup();
     Ok(called)
@@ -78,13 +47,10 @@ pub async fn acknowledged_instruction(
         return Ok(Vec::new());
     }
     let key = super::instruction::key(document);
-    let alert: Option<String> = on_database!(&office.database, pool => {
-        sqlx::query_scalar("SELECT alert_id FROM alerts WHERE alert_key = $1").bind(&key).fetch_optional(pool).await?
-    });
-    let Some(alert) = alert else { return Ok(Vec::new()) };
-    let stops: Vec<Stop> = stamped
+    let Some(alert) = db::alerts::id_of(&office.database, &key).await? else { return Ok(Vec::new()) };
+    let stops: Vec<Acknowledgement> = stamped
         .into_iter()
-        .map(|(ack, received)| Stop {
+        .map(|(ack, received)| Acknowledgement {
             alert: &alert,
             recipient: &ack.recipient,
             by: &ack.person,
@@ -107,19 +73,15 @@ pub async fn acknowledged_in_home(
     let person = &after.person;
     let mut answered = Vec::new();
     for (alert, receipt) in after.new_receipts(before) {
-        let recipients: Vec<(String, String)> = on_database!(&office.database, pool => {
-            sqlx::query_as("SELECT recipient, chain FROM alert_recipients WHERE alert_id = $1 AND acknowledged_at IS NULL")
-                .bind(alert).fetch_all(pool).await?
-        });
-        for (recipient, chain) in recipients {
+        for Unanswered { recipient, chain } in acknowledgements::unanswered(&office.database, alert).await? {
             if &recipient == person || chain_from_text(alert, &chain)?.iter().any(|step| step.people.contains(person)) {
                 answered.push((alert, recipient, millis(&receipt.at)));
             }
         }
     }
-    let stops: Vec<Stop> = answered
+    let stops: Vec<Acknowledgement> = answered
         .iter()
-        .map(|(alert, recipient, on_device)| Stop {
+        .map(|(alert, recipient, on_device)| Acknowledgement {
             alert,
             recipient,
             by: person,

@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, HashMap};
 use zhiban_model::documents::home::HomeAlert;
 
 use super::AlertError;
-use crate::database::Database;
+use crate::db;
+use crate::db::Database;
+use crate::db::alerts::lists::Listed;
 
 /// How long an alert nobody answered stays listed.
 const LISTED_FOR_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -16,8 +18,6 @@ const LISTED_FOR_MS: i64 = 7 * 24 * 3600 * 1000;
 pub trait AlertLists: Send + Sync {
     fn refresh(&self, people: Vec<String>);
 }
-
-type ListedRow = (String, String, String, Option<String>, String, String, i64);
 
 /// The open alerts one person's home lists now.
 pub async fn open_for(database: &Database, person: &str, now: i64) -> Result<BTreeMap<String, HomeAlert>, AlertError> {
@@ -35,31 +35,14 @@ pub async fn open_for_each(
     if people.is_empty() {
         return Ok(HashMap::new());
     }
-    const COLUMNS: &str = "SELECT c.person, a.alert_id, a.kind, a.document_id, a.title_class, a.urgency, MIN(c.called_at) \
-        FROM alert_calls c JOIN alerts a ON a.alert_id = c.alert_id \
-        JOIN alert_recipients r ON r.alert_id = c.alert_id AND r.recipient = c.recipient";
-    const OPEN: &str = "a.resolved_at IS NULL AND r.acknowledged_at IS NULL AND a.raised_at >= $2 \
-        GROUP BY c.person, a.alert_id, a.kind, a.document_id, a.title_class, a.urgency";
-    let since = now - LISTED_FOR_MS;
-    // The people as one parameter: a JSON array for SQLite, an array for PostgreSQL.
-    let rows: Vec<ListedRow> = match database {
-        Database::Sqlite(pool) => {
-            let people = serde_json::to_string(people).unwrap_or_default();
-            let sql = format!("{COLUMNS} WHERE c.person IN (SELECT value FROM json_each($1)) AND {OPEN}");
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(people).bind(since).fetch_all(pool).await?
-        }
-        Database::Postgres(pool) => {
-            let sql = format!("{COLUMNS} WHERE c.person = ANY($1) AND {OPEN}");
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(people).bind(since).fetch_all(pool).await?
-        }
-    };
+    let rows = db::alerts::open_for(database, people, now - LISTED_FOR_MS).await?;
     let mut lists: HashMap<String, BTreeMap<String, HomeAlert>> = HashMap::new();
-    for (person, id, kind, document, title_class, urgency, called_at) in rows {
+    for Listed { person, alert, kind, document, title_class, urgency, called_at } in rows {
         let called_at = chrono::DateTime::from_timestamp_millis(called_at)
             .unwrap_or_default()
             .with_timezone(&zhiban_model::rules::office_time_zone())
             .to_rfc3339();
-        lists.entry(person).or_default().insert(id, HomeAlert { kind, document, title_class, urgency, called_at });
+        lists.entry(person).or_default().insert(alert, HomeAlert { kind, document, title_class, urgency, called_at });
     }
     Ok(lists)
 }

@@ -28,8 +28,8 @@ pub use instruction::raise_for_instruction;
 use zhiban_model::DocumentId;
 use zhiban_model::rules::escalation::{ChainFor, FrozenStep};
 
+use crate::db;
 use crate::office::Office;
-use crate::on_database;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AlertError {
@@ -85,10 +85,7 @@ pub struct NewAlert {
 pub async fn raise(office: &Office, alert: NewAlert, now: i64) -> Result<Option<String>, AlertError> {
     // The watch raises every situation it sees each time it looks; one already raised costs this one look-up,
     // not freezing its chains (roster reads per recipient) again only for the insert to do nothing.
-    let exists: Option<String> = on_database!(&office.database, pool => {
-        sqlx::query_scalar("SELECT alert_id FROM alerts WHERE alert_key = $1").bind(&alert.key).fetch_optional(pool).await?
-    });
-    if exists.is_some() {
+    if db::alerts::id_of(&office.database, &alert.key).await?.is_some() {
         return Ok(None);
     }
     let mut chains = Vec::new();
@@ -99,29 +96,25 @@ pub async fn raise(office: &Office, alert: NewAlert, now: i64) -> Result<Option<
     }
     let id = format!("al_{:024x}", rand::random::<u128>() >> 32);
     let document = alert.document.map(|d| d.to_string());
-    let raised = on_database!(&office.database, pool => {
-        let mut tx = pool.begin().await?;
-        // The key is unique: of two servers raising the same situation at once, one inserts nothing.
-        let inserted = sqlx::query(
-            "INSERT INTO alerts (alert_id, alert_key, kind, document_id, title_class, urgency, raised_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
-        )
-        .bind(&id).bind(&alert.key).bind(alert.kind).bind(&document).bind(&alert.title_class)
-        .bind(alert.urgency).bind(now)
-        .execute(&mut *tx).await?.rows_affected() == 1;
-        if inserted {
-            for (recipient, frozen) in &chains {
-                // A chain with nobody to call is over before it starts: shown as overdue.
-                let (next_at, exhausted) = if frozen.is_empty() { (None, Some(now)) } else { (Some(now), None) };
-                sqlx::query("INSERT INTO alert_recipients (alert_id, recipient, chain, step, round, next_at, exhausted_at) \
-                             VALUES ($1, $2, $3, 0, 0, $4, $5) ON CONFLICT DO NOTHING")
-                    .bind(&id).bind(recipient).bind(chain_to_text(frozen)).bind(next_at).bind(exhausted)
-                    .execute(&mut *tx).await?;
-            }
-        }
-        tx.commit().await?;
-        inserted
-    });
+    let texts: Vec<String> = chains.iter().map(|(_, frozen)| chain_to_text(frozen)).collect();
+    let escalations: Vec<db::alerts::NewEscalation> = chains
+        .iter()
+        .zip(&texts)
+        .map(|((recipient, frozen), chain)| {
+            // A chain with nobody to call is over before it starts: shown as overdue.
+            let (next_at, exhausted_at) = if frozen.is_empty() { (None, Some(now)) } else { (Some(now), None) };
+            db::alerts::NewEscalation { recipient, chain, next_at, exhausted_at }
+        })
+        .collect();
+    let new = db::alerts::NewAlert {
+        id: &id,
+        key: &alert.key,
+        kind: alert.kind,
+        document: document.as_deref(),
+        title_class: &alert.title_class,
+        urgency: alert.urgency,
+    };
+    let raised = db::alerts::raise(&office.database, new, &escalations, now).await?;
     if !raised {
         return Ok(None);
     }
@@ -138,25 +131,7 @@ pub async fn resolve(
     resolution: &str,
     now: i64,
 ) -> Result<Option<Vec<String>>, AlertError> {
-    let called = on_database!(&office.database, pool => {
-        let mut tx = pool.begin().await?;
-        let id: Option<String> = sqlx::query_scalar(
-            "UPDATE alerts SET resolved_at = $1, resolution = $2 WHERE alert_key = $3 AND resolved_at IS NULL \
-             RETURNING alert_id",
-        )
-        .bind(now).bind(resolution).bind(key)
-        .fetch_optional(&mut *tx).await?;
-        let mut called = None;
-        if let Some(id) = &id {
-            sqlx::query("UPDATE alert_recipients SET next_at = NULL WHERE alert_id = $1 AND acknowledged_at IS NULL")
-                .bind(id).execute(&mut *tx).await?;
-            let people: Vec<String> = sqlx::query_scalar("SELECT DISTINCT person FROM alert_calls WHERE alert_id = $1")
-                .bind(id).fetch_all(&mut *tx).await?;
-            called = Some(people);
-        }
-        tx.commit().await?;
-        called
-    });
+    let called = db::alerts::resolve(&office.database, key, resolution, now).await?;
     if called.is_some() {
         tracing::info!(%key, %resolution, "alert ended: its situation cleared");
     }

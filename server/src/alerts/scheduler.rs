@@ -12,18 +12,15 @@ use zhiban_model::rules::escalation::next;
 
 use super::lists::AlertLists;
 use super::{AlertError, chain_from_text};
-use crate::database::Database;
+use crate::db::Database;
+use crate::db::alerts::calls::{self, Claim, RecordedCall};
 use crate::office::Office;
-use crate::on_database;
 use crate::push::Outcome;
 use crate::push::deliver::{Made, push_to, record};
 use crate::push::{AlertPayload, OutboundPolicy, PushSender, Urgency};
 
 /// How long a push may live at the push service before it is no use.
 const PUSH_TTL: Duration = Duration::from_secs(600);
-
-type DueRow = (String, String, String, i64, i64, i64, String, Option<String>, String, String);
-type CallRow = (String, String, i64, i64, String, String, Option<String>, String, String);
 
 /// How often the watch looks at what falls due: each time the office's clock has moved on this much, and at
 /// least every this many seconds of the machine's.
@@ -129,73 +126,33 @@ pub async fn claim_due(database: &Database, now: i64) -> Result<Vec<String>, Ale
 /// One batch of due calls claimed in one transaction; returns the people to call, and whether the batch
 /// was full (more may be due).
 async fn claim_batch(database: &Database, now: i64) -> Result<(Vec<String>, bool), AlertError> {
-    let due: Vec<DueRow> = on_database!(database, pool => {
-        sqlx::query_as(
-            "SELECT r.alert_id, r.recipient, r.chain, r.step, r.round, r.next_at, a.kind, a.document_id, \
-             a.title_class, a.urgency FROM alert_recipients r JOIN alerts a ON a.alert_id = r.alert_id \
-             WHERE r.next_at IS NOT NULL AND r.next_at <= $1 ORDER BY r.next_at LIMIT $2",
-        )
-        .bind(now)
-        .bind(CLAIM_BATCH)
-        .fetch_all(pool)
-        .await?
-    });
+    let due = calls::due(database, now, CLAIM_BATCH).await?;
     let full = due.len() as i64 == CLAIM_BATCH;
-    let mut moves = Vec::new();
-    for (alert, recipient, chain_text, step, round, next_at, ..) in &due {
-        let chain = chain_from_text(alert, chain_text)?;
-        let Some(current) = chain.get(*step as usize) else { continue };
+    let mut claims = Vec::new();
+    for escalation in &due {
+        let chain = chain_from_text(&escalation.alert, &escalation.chain)?;
+        let (step, round) = (escalation.step, escalation.round);
+        let Some(current) = chain.get(step as usize) else { continue };
         let wait = current.wait_minutes * 60_000;
-        let (new_step, new_round, new_next, exhausted) = match next(&chain, *step as usize, *round as u32) {
+        let (to_step, to_round, to_next_at, exhausted_at) = match next(&chain, step as usize, round as u32) {
             Some((s, r)) => (s as i64, r as i64, Some(now + wait), None),
             // The last call: overdue if nobody acknowledges within the wait.
-            None => (*step, *round, None, Some(now + wait)),
+            None => (step, round, None, Some(now + wait)),
         };
-        moves.push((
-            alert,
-            recipient,
-            *step,
-            *round,
-            *next_at,
-            new_step,
-            new_round,
-            new_next,
-            exhausted,
-            current.people.clone(),
-        ));
+        claims.push(Claim {
+            alert: &escalation.alert,
+            recipient: &escalation.recipient,
+            step,
+            round,
+            next_at: escalation.next_at,
+            to_step,
+            to_round,
+            to_next_at,
+            exhausted_at,
+            people: current.people.clone(),
+        });
     }
-    let called = on_database!(database, pool => {
-        let mut tx = pool.begin().await?;
-        let mut called = Vec::new();
-        for (alert, recipient, step, round, next_at, new_step, new_round, new_next, exhausted, people) in &moves {
-            // Conditional on the escalation being where we read it: of two servers, one moves it.
-            let won = sqlx::query(
-                "UPDATE alert_recipients SET step = $1, round = $2, next_at = $3, exhausted_at = $4 \
-                 WHERE alert_id = $5 AND recipient = $6 AND step = $7 AND round = $8 AND next_at = $9 \
-                 AND acknowledged_at IS NULL",
-            )
-            .bind(new_step).bind(new_round).bind(new_next).bind(exhausted)
-            .bind(alert).bind(recipient).bind(step).bind(round).bind(next_at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected() == 1;
-            if !won {
-                continue;
-            }
-            for person in people {
-                sqlx::query(
-                    "INSERT INTO alert_calls (alert_id, recipient, step, round, person, called_at, pushed, sent) \
-                     VALUES ($1, $2, $3, $4, $5, $6, 0, FALSE) ON CONFLICT DO NOTHING",
-                )
-                .bind(alert).bind(recipient).bind(step).bind(round).bind(person).bind(now)
-                .execute(&mut *tx)
-                .await?;
-                called.push(person.clone());
-            }
-        }
-        tx.commit().await?;
-        called
-    });
+    let called = calls::claim(database, &claims, now).await?;
     Ok((called, full))
 }
 
@@ -209,54 +166,29 @@ const SENDING_LEASE_MS: i64 = 60_000;
 /// are about how long a server may take, not about when calls are due.
 async fn send_recorded_calls(database: &Database, sender: Option<&dyn PushSender>) -> Result<(), AlertError> {
     let now = chrono::Utc::now().timestamp_millis();
-    let calls: Vec<CallRow> = on_database!(database, pool => {
-        sqlx::query_as(
-            "SELECT c.alert_id, c.recipient, c.step, c.round, c.person, a.kind, a.document_id, a.title_class, \
-             a.urgency FROM alert_calls c JOIN alerts a ON a.alert_id = c.alert_id WHERE c.sent = FALSE \
-             AND (c.sending_until IS NULL OR c.sending_until < $1) ORDER BY c.called_at LIMIT 1000",
-        )
-        .bind(now)
-        .fetch_all(pool)
-        .await?
-    });
+    let calls = calls::unsent(database, now).await?;
     if calls.is_empty() {
         return Ok(());
     }
-    let leased: Vec<CallRow> = on_database!(database, pool => {
-        let mut tx = pool.begin().await?;
-        let mut leased = Vec::new();
-        for call in calls {
-            let (alert, recipient, step, round, person, ..) = &call;
-            let won = sqlx::query(
-                "UPDATE alert_calls SET sending_until = $1 WHERE alert_id = $2 AND recipient = $3 AND step = $4 \
-                 AND round = $5 AND person = $6 AND sent = FALSE AND (sending_until IS NULL OR sending_until < $7)",
-            )
-            .bind(now + SENDING_LEASE_MS).bind(alert).bind(recipient).bind(step).bind(round).bind(person).bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected() == 1;
-            if won {
-                leased.push(call);
-            }
-        }
-        tx.commit().await?;
-        leased
-    });
-    let pushed: Vec<(CallRow, Vec<Made>)> = futures_util::stream::iter(leased)
+    let leased = calls::lease(database, calls, now + SENDING_LEASE_MS, now).await?;
+    let pushed: Vec<(RecordedCall, Vec<Made>)> = futures_util::stream::iter(leased)
         .map(|call| async move {
             let Some(sender) = sender else { return (call, Vec::new()) };
-            let (alert, _, _, _, person, kind, document, title_class, urgency) = &call;
             let payload = AlertPayload {
-                kind: kind.clone(),
-                document: document.as_ref().and_then(|d| d.parse::<zhiban_model::DocumentId>().ok()).map(|d| d.url()),
-                title_class: title_class.clone(),
-                urgency: if urgency == "high" { Urgency::High } else { Urgency::Normal },
-                alert: Some(alert.clone()),
+                kind: call.kind.clone(),
+                document: call
+                    .document
+                    .as_ref()
+                    .and_then(|d| d.parse::<zhiban_model::DocumentId>().ok())
+                    .map(|d| d.url()),
+                title_class: call.title_class.clone(),
+                urgency: if call.urgency == "high" { Urgency::High } else { Urgency::Normal },
+                alert: Some(call.alert.clone()),
             };
-            match push_to(database, sender, person, &payload, PUSH_TTL).await {
+            match push_to(database, sender, &call.person, &payload, PUSH_TTL).await {
                 Ok(made) => (call, made),
                 Err(e) => {
-                    tracing::warn!(%alert, %person, error = %e, "cannot push an alert call");
+                    tracing::warn!(alert = %call.alert, person = %call.person, error = %e, "cannot push an alert call");
                     (call, Vec::new())
                 }
             }
@@ -268,19 +200,10 @@ async fn send_recorded_calls(database: &Database, sender: Option<&dyn PushSender
     if let Err(e) = record(database, &deliveries).await {
         tracing::warn!(error = %e, "cannot record the pushes made");
     }
-    on_database!(database, pool => {
-        let mut tx = pool.begin().await?;
-        for ((alert, recipient, step, round, person, ..), made) in &pushed {
-            let accepted = made.iter().filter(|m| m.delivery.outcome == Outcome::Accepted).count() as i64;
-            sqlx::query(
-                "UPDATE alert_calls SET sent = TRUE, pushed = $1 WHERE alert_id = $2 AND recipient = $3 \
-                 AND step = $4 AND round = $5 AND person = $6",
-            )
-            .bind(accepted).bind(alert).bind(recipient).bind(step).bind(round).bind(person)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-    });
+    let sent: Vec<(&RecordedCall, i64)> = pushed
+        .iter()
+        .map(|(call, made)| (call, made.iter().filter(|m| m.delivery.outcome == Outcome::Accepted).count() as i64))
+        .collect();
+    calls::mark_sent(database, &sent).await?;
     Ok(())
 }

@@ -19,8 +19,12 @@ use zhiban_model::DocumentId;
 use zhiban_model::rules::escalation::ChainFor;
 
 use super::{AlertError, AlertRecipient, NewAlert, raise, resolve};
+use crate::db;
+use crate::db::alerts::OpenAlert;
+use crate::db::alerts::watched::{
+    FeedbackOwed, SeriousIncident, feedback_owed, instruction_recipients, serious_incidents,
+};
 use crate::office::Office;
-use crate::on_database;
 use crate::oversight::analysis;
 use crate::oversight::filings;
 use crate::oversight::local_time;
@@ -55,11 +59,8 @@ pub async fn watch(office: &Office, now: i64) -> Result<Watched, AlertError> {
     Ok(watched)
 }
 
-async fn open_alerts(office: &Office, kind: &str) -> Result<Vec<(String, Option<String>)>, AlertError> {
-    Ok(on_database!(&office.database, pool => {
-        sqlx::query_as("SELECT alert_key, document_id FROM alerts WHERE kind = $1 AND resolved_at IS NULL")
-            .bind(kind).fetch_all(pool).await?
-    }))
+async fn open_alerts(office: &Office, kind: &str) -> Result<Vec<OpenAlert>, AlertError> {
+    Ok(db::alerts::open_of_kind(&office.database, kind).await?)
 }
 
 fn document(text: &str) -> Option<DocumentId> {
@@ -88,42 +89,30 @@ async fn resolve_into(
     Ok(())
 }
 
-type IncidentDue = (String, String, i64, i64, i64, String);
-
 async fn follow_up_reports(office: &Office, now: i64, watched: &mut Watched) -> Result<(), AlertError> {
     let reminders = &office.rules.reminders;
     // Incidents still owing reports: serious or sensitive, no final report, not archived.
-    let open: Vec<IncidentDue> = on_database!(&office.database, pool => {
-        sqlx::query_as(
-            "SELECT document_id, unit_id, COALESCE(last_report_at, received_at), report_count, has_final_report, stage \
-             FROM incidents WHERE (effective_grade IN ('I', 'II', 'III') OR sensitive = 1)",
-        )
-        .fetch_all(pool).await?
-    });
-    for (id, unit, last_report_at, report_count, has_final, stage) in &open {
-        if *has_final != 0 || stage == "archived" {
-            continue;
-        }
-        let due = last_report_at + reminders.follow_up_every.num_milliseconds();
+    let serious = serious_incidents(&office.database).await?;
+    let owing = |i: &&SeriousIncident| !i.has_final_report && i.stage != "archived";
+    for incident in serious.iter().filter(owing) {
+        let due = incident.last_report_at + reminders.follow_up_every.num_milliseconds();
         if now < due - reminders.report_due_before.num_milliseconds() {
             continue;
         }
         let alert = NewAlert {
-            key: format!("follow_up:{id}:{report_count}"),
+            key: format!("follow_up:{}:{}", incident.document, incident.report_count),
             kind: "report_due",
-            document: document(id),
+            document: document(&incident.document),
             title_class: if now < due { "续报时限将至" } else { "续报已超时" }.into(),
             urgency: "high",
-            recipients: vec![AlertRecipient::unit(unit, ChainFor::ReportDue)],
+            recipients: vec![AlertRecipient::unit(&incident.unit, ChainFor::ReportDue)],
         };
         raise_into(office, alert, now, watched).await?;
     }
     // A reminder ends when a report came after it (the count moved on), the final report, or the archive.
-    for (key, _) in open_alerts(office, "report_due").await? {
+    for OpenAlert { key, .. } in open_alerts(office, "report_due").await? {
         let Some((id, count)) = key.strip_prefix("follow_up:").and_then(|k| k.rsplit_once(':')) else { continue };
-        let still_owed = open.iter().any(|(d, _, _, reports, final_, stage)| {
-            d == id && reports.to_string() == count && *final_ == 0 && stage != "archived"
-        });
+        let still_owed = serious.iter().filter(owing).any(|i| i.document == id && i.report_count.to_string() == count);
         if !still_owed {
             resolve_into(office, &key, "已报送", now, watched).await?;
         }
@@ -133,26 +122,18 @@ async fn follow_up_reports(office: &Office, now: i64, watched: &mut Watched) -> 
 
 async fn instruction_feedback(office: &Office, now: i64, watched: &mut Watched) -> Result<(), AlertError> {
     let before = office.rules.reminders.feedback_due_before.num_milliseconds();
-    let open: Vec<(String, i64)> = on_database!(&office.database, pool => {
-        sqlx::query_as(
-            "SELECT document_id, feedback_due_at FROM instructions WHERE fed_back_at IS NULL AND closed_at IS NULL",
-        )
-        .fetch_all(pool).await?
-    });
-    for (id, due) in &open {
+    let open = feedback_owed(&office.database).await?;
+    for FeedbackOwed { document: id, due_at: due } in &open {
         if now < due - before {
             continue;
         }
         let overdue = now >= *due;
-        let recipients: Vec<(String, String)> = on_database!(&office.database, pool => {
-            sqlx::query_as("SELECT recipient_id, kind FROM instruction_recipients WHERE document_id = $1 ORDER BY recipient_id")
-                .bind(id).fetch_all(pool).await?
-        });
-        let recipients = recipients
+        let recipients = instruction_recipients(&office.database, id)
+            .await?
             .iter()
-            .map(|(recipient, kind)| match kind.as_str() {
-                "person" => AlertRecipient::person(office, recipient),
-                _ => AlertRecipient::unit(recipient, ChainFor::FeedbackDue),
+            .map(|recipient| match recipient.kind.as_str() {
+                "person" => AlertRecipient::person(office, &recipient.id),
+                _ => AlertRecipient::unit(&recipient.id, ChainFor::FeedbackDue),
             })
             .collect();
         let near = format!("feedback:{id}:near");
@@ -179,8 +160,8 @@ async fn instruction_feedback(office: &Office, now: i64, watched: &mut Watched) 
         };
         raise_into(office, alert, now, watched).await?;
     }
-    for (key, id) in open_alerts(office, "feedback_due").await? {
-        if !open.iter().any(|(d, _)| Some(d) == id.as_ref()) {
+    for OpenAlert { key, document: id } in open_alerts(office, "feedback_due").await? {
+        if !open.iter().any(|owed| Some(&owed.document) == id.as_ref()) {
             resolve_into(office, &key, "已反馈", now, watched).await?;
         }
     }
@@ -222,7 +203,7 @@ async fn roster_filing(office: &Office, now: i64, watched: &mut Watched) -> Resu
     }
     // A reminder ends when the unit files, when the period begins (the filing is then missing: on record
     // in the round), or when the desk closes the round.
-    for (key, round) in open_alerts(office, "roster_filing").await? {
+    for OpenAlert { key, document: round } in open_alerts(office, "roster_filing").await? {
         if owing.contains(&key) {
             continue;
         }
@@ -263,7 +244,7 @@ async fn early_warnings(office: &Office, now: i64, watched: &mut Watched) -> Res
     let desk = office.directory().desk_unit().map(str::to_owned);
     for warning in &report.warnings {
         let prefix = early_warning_prefix(warning);
-        if open.iter().any(|(key, _)| is_early_warning_of(key, &prefix)) {
+        if open.iter().any(|alert| is_early_warning_of(&alert.key, &prefix)) {
             continue;
         }
         let (Some(desk), Some(first)) = (&desk, warning.incidents.first()) else { continue };
@@ -282,7 +263,7 @@ async fn early_warnings(office: &Office, now: i64, watched: &mut Watched) -> Res
         };
         raise_into(office, alert, now, watched).await?;
     }
-    for (key, _) in open {
+    for OpenAlert { key, .. } in open {
         if !report.warnings.iter().any(|w| is_early_warning_of(&key, &early_warning_prefix(w))) {
             resolve_into(office, &key, "预警解除", now, watched).await?;
         }

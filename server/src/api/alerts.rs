@@ -9,7 +9,7 @@ use super::caller::Caller;
 use super::error::ApiResult;
 use super::time;
 use crate::AppState;
-use crate::on_database;
+use crate::db::alerts::desk::{self, Shown};
 
 #[derive(Serialize, ToSchema)]
 pub struct Call {
@@ -64,18 +64,6 @@ pub struct AlertList {
     pub alerts: Vec<AlertView>,
 }
 
-type AlertRow = (String, String, Option<String>, String, String, i64, Option<i64>, Option<String>);
-type RecipientRow = (String, String, Option<i64>, Option<i64>, Option<String>, Option<i64>, Option<i64>);
-
-/// The newest alerts the desk is shown (of the kind asked for, if one is), for selecting their recipients
-/// and calls too.
-macro_rules! shown {
-    () => {
-        "(SELECT alert_id FROM alerts WHERE ($1 = '' OR kind = $1) ORDER BY raised_at DESC LIMIT 200)"
-    };
-}
-type CallRow = (String, String, String, i64, i64, i64, i64);
-
 /// Alerts, newest first (at most 200), with each recipient's escalation and calls.
 #[utoipa::path(get, path = "/api/v1/alerts", tag = "alerts", params(AlertFilter),
     responses((status = 200, body = AlertList)))]
@@ -87,57 +75,48 @@ pub async fn list(
     let database = &state.hub.office().database;
     let visible = caller.visible(&state).await?;
     let now = state.hub.now_millis();
-    let kind = filter.kind.clone().unwrap_or_default();
-    let (alerts, recipients, calls): (Vec<AlertRow>, Vec<RecipientRow>, Vec<CallRow>) = on_database!(database, pool => {(
-        sqlx::query_as(concat!("SELECT alert_id, kind, document_id, title_class, urgency, raised_at, resolved_at, \
-                                resolution FROM alerts WHERE alert_id IN ", shown!(), " ORDER BY raised_at DESC"))
-            .bind(&kind).fetch_all(pool).await?,
-        sqlx::query_as(concat!("SELECT alert_id, recipient, next_at, acknowledged_at, acknowledged_by, exhausted_at, \
-                                acknowledged_on_device_at FROM alert_recipients WHERE alert_id IN ", shown!(), " ORDER BY recipient"))
-            .bind(&kind).fetch_all(pool).await?,
-        sqlx::query_as(concat!("SELECT alert_id, recipient, person, step, round, called_at, pushed FROM alert_calls \
-                                WHERE alert_id IN ", shown!(), " ORDER BY called_at, person"))
-            .bind(&kind).fetch_all(pool).await?,
-    )});
+    let Shown { alerts, escalations, calls } = desk::newest(database, filter.kind.as_deref()).await?;
     let alerts = alerts
         .into_iter()
-        .filter(|(_, _, document, ..)| match (&visible, document) {
+        .filter(|alert| match (&visible, &alert.document) {
             (None, _) => true,
             (Some(v), Some(d)) => v.contains(d),
             (Some(_), None) => false,
         })
-        .map(|(alert, kind, document, title_class, urgency, raised_at, resolved_at, resolution)| AlertView {
-            recipients: recipients
+        .map(|alert| AlertView {
+            recipients: escalations
                 .iter()
-                .filter(|r| r.0 == alert)
-                .map(|(_, recipient, next_at, acked_at, acked_by, exhausted_at, on_device)| RecipientEscalation {
-                    recipient: recipient.clone(),
-                    next_call_at: next_at.map(time::text),
-                    acknowledged_at: acked_at.map(time::text),
-                    acknowledged_by: acked_by.clone(),
-                    acknowledged_on_device_at: on_device.map(time::text),
-                    overdue: resolved_at.is_none() && acked_at.is_none() && exhausted_at.is_some_and(|t| t <= now),
+                .filter(|r| r.alert == alert.alert)
+                .map(|r| RecipientEscalation {
+                    recipient: r.recipient.clone(),
+                    next_call_at: r.next_at.map(time::text),
+                    acknowledged_at: r.acknowledged_at.map(time::text),
+                    acknowledged_by: r.acknowledged_by.clone(),
+                    acknowledged_on_device_at: r.acknowledged_on_device_at.map(time::text),
+                    overdue: alert.resolved_at.is_none()
+                        && r.acknowledged_at.is_none()
+                        && r.exhausted_at.is_some_and(|t| t <= now),
                     calls: calls
                         .iter()
-                        .filter(|c| c.0 == alert && &c.1 == recipient)
-                        .map(|(_, _, person, step, round, called_at, pushed)| Call {
-                            person: person.clone(),
-                            step: *step,
-                            round: *round,
-                            called_at: time::text(*called_at),
-                            pushed: *pushed,
+                        .filter(|c| c.alert == alert.alert && c.recipient == r.recipient)
+                        .map(|c| Call {
+                            person: c.person.clone(),
+                            step: c.step,
+                            round: c.round,
+                            called_at: time::text(c.called_at),
+                            pushed: c.pushed,
                         })
                         .collect(),
                 })
                 .collect(),
-            document: document.map(|d| super::url(&d)),
-            alert,
-            kind,
-            title_class,
-            urgency,
-            raised_at: time::text(raised_at),
-            resolved_at: resolved_at.map(time::text),
-            resolution,
+            document: alert.document.map(|d| super::url(&d)),
+            alert: alert.alert,
+            kind: alert.kind,
+            title_class: alert.title_class,
+            urgency: alert.urgency,
+            raised_at: time::text(alert.raised_at),
+            resolved_at: alert.resolved_at.map(time::text),
+            resolution: alert.resolution,
         })
         .filter(|a| {
             !filter.open || (a.resolved_at.is_none() && a.recipients.iter().any(|r| r.acknowledged_at.is_none()))

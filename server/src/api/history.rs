@@ -10,7 +10,7 @@ use super::caller::Caller;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::{document_key, time};
 use crate::AppState;
-use crate::on_database;
+use crate::db;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangeRecord {
@@ -35,8 +35,6 @@ pub struct History {
     pub changes: Vec<ChangeRecord>,
 }
 
-type Row = (String, String, i64, i64, i64, Option<String>, Option<String>, String);
-
 /// Every change of a document the server stored, in the order it received them.
 #[utoipa::path(get, path = "/api/v1/docs/{document}/history", tag = "history",
     params(("document" = String, Path, description = "the document's id or automerge: URL")),
@@ -48,30 +46,21 @@ pub async fn history(
 ) -> ApiResult<History> {
     let id = document_key(&document)?;
     caller.check(&state, id, "document").await?;
-    let key = id.to_string();
-    let rows: Vec<Row> = on_database!(&state.hub.office().database, pool => {
-        sqlx::query_as(
-            "SELECT change_hash, actor, seq, claimed_at, received_at, username, device_id, touched FROM change_log \
-             WHERE document_id = $1 ORDER BY chunk_seq, actor, seq",
-        )
-        .bind(&key)
-        .fetch_all(pool)
-        .await?
-    });
+    let rows = db::history::of_document(&state.hub.office().database, &id.to_string()).await?;
     if rows.is_empty() {
         return Err(ApiError::not_found(format!("the server has no history of {}", id.url())));
     }
     let changes = rows
         .into_iter()
-        .map(|(change_hash, actor, seq, claimed_at, received_at, username, device_id, touched)| ChangeRecord {
-            change_hash,
-            actor,
-            seq,
-            claimed_at: (claimed_at > 0).then(|| time::text(claimed_at)),
-            received_at: time::text(received_at),
-            username,
-            device_id,
-            touched: touched.split(',').filter(|p| !p.is_empty()).map(str::to_owned).collect(),
+        .map(|c| ChangeRecord {
+            claimed_at: (c.claimed_at > 0).then(|| time::text(c.claimed_at)),
+            received_at: time::text(c.received_at),
+            touched: c.touched.split(',').filter(|p| !p.is_empty()).map(str::to_owned).collect(),
+            change_hash: c.change_hash,
+            actor: c.actor,
+            seq: c.seq,
+            username: c.username,
+            device_id: c.device_id,
         })
         .collect();
     Ok(Json(History { document: id.url(), changes }))

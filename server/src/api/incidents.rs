@@ -10,7 +10,7 @@ use super::caller::Caller;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::{document_key, time};
 use crate::AppState;
-use crate::on_database;
+use crate::db::incidents::{self, Incident};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -112,39 +112,8 @@ pub struct IncidentDetail {
     pub steps: Vec<LifecycleStep>,
 }
 
-#[derive(sqlx::FromRow)]
-struct IncidentRecord {
-    document_id: String,
-    title: String,
-    unit_id: String,
-    nature: Option<String>,
-    place: Option<String>,
-    received_at_text: String,
-    occurred_at: Option<i64>,
-    sensitive: i64,
-    stage: String,
-    suggested_grade: String,
-    confirmed_grade: Option<String>,
-    grade_reason: Option<String>,
-    effective_grade: String,
-    dead: i64,
-    injured: i64,
-    serious_injuries: i64,
-    missing: i64,
-    trapped: i64,
-    direct_loss_cny: i64,
-    first_reported_at: Option<i64>,
-    verbal_due_at: Option<i64>,
-    written_due_at: i64,
-    late_by_seconds: Option<i64>,
-    report_count: i64,
-    has_final_report: i64,
-    pending_fields: String,
-    last_report_at: Option<i64>,
-}
-
-impl From<IncidentRecord> for IncidentSummary {
-    fn from(r: IncidentRecord) -> Self {
+impl From<Incident> for IncidentSummary {
+    fn from(r: Incident) -> Self {
         Self {
             document: super::url(&r.document_id),
             title: r.title,
@@ -208,35 +177,16 @@ pub async fn list(
     // Everyone but the desk and leaders sees some incidents only: those are picked after the query.
     let visible = caller.visible(&state).await?;
     let query_limit = if visible.is_some() { i64::MAX } else { limit };
-    let database = &state.hub.office().database;
-    let records: Vec<IncidentRecord> = on_database!(database, pool => {
-        let mut q = sqlx::QueryBuilder::new("SELECT * FROM incidents WHERE 1 = 1");
-        if let Some(g) = &filter.grade {
-            q.push(" AND effective_grade = ").push_bind(g.clone());
-        }
-        if let Some(s) = &filter.stage {
-            q.push(" AND stage = ").push_bind(s.clone());
-        }
-        if let Some(u) = &filter.unit {
-            q.push(" AND unit_id = ").push_bind(u.clone());
-        }
-        if let Some(from) = from {
-            q.push(" AND received_at >= ").push_bind(from);
-        }
-        if let Some(to) = to {
-            q.push(" AND received_at < ").push_bind(to);
-        }
-        match filter.late {
-            Some(true) => { q.push(" AND late_by_seconds IS NOT NULL"); }
-            Some(false) => { q.push(" AND late_by_seconds IS NULL"); }
-            None => {}
-        }
-        if let Some(sensitive) = filter.sensitive {
-            q.push(" AND sensitive = ").push_bind(i64::from(sensitive));
-        }
-        q.push(" ORDER BY received_at DESC, document_id LIMIT ").push_bind(query_limit);
-        q.build_query_as().fetch_all(pool).await?
-    });
+    let selected = incidents::Filter {
+        grade: filter.grade.as_deref(),
+        stage: filter.stage.as_deref(),
+        unit: filter.unit.as_deref(),
+        received_from: from,
+        received_before: to,
+        late: filter.late,
+        sensitive: filter.sensitive,
+    };
+    let records = incidents::listed(&state.hub.office().database, &selected, query_limit).await?;
     let incidents = records
         .into_iter()
         .filter(|r| visible.as_ref().is_none_or(|v| v.contains(&r.document_id)))
@@ -244,27 +194,6 @@ pub async fn list(
         .map(Into::into)
         .collect();
     Ok(Json(IncidentList { incidents }))
-}
-
-#[derive(sqlx::FromRow)]
-struct EntryRecord {
-    entry_id: String,
-    label: String,
-    kind: String,
-    submitted_at_text: String,
-    reporter_person: String,
-    reporter_name: String,
-    reporter_unit: String,
-    account: String,
-    details: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct StepRecord {
-    stage: String,
-    by_person: String,
-    at_text: String,
-    note: String,
 }
 
 /// One incident with its report chain (in order, labelled) and the desk's steps.
@@ -278,17 +207,13 @@ pub async fn one(
 ) -> ApiResult<IncidentDetail> {
     let id: DocumentId = document_key(&document)?;
     caller.check(&state, id, "incident").await?;
-    let key = id.to_string();
-    let database = &state.hub.office().database;
-    let (record, entries, steps): (Option<IncidentRecord>, Vec<EntryRecord>, Vec<StepRecord>) = on_database!(database, pool => {(
-        sqlx::query_as("SELECT * FROM incidents WHERE document_id = $1").bind(&key).fetch_optional(pool).await?,
-        sqlx::query_as("SELECT * FROM report_entries WHERE document_id = $1 ORDER BY position").bind(&key).fetch_all(pool).await?,
-        sqlx::query_as("SELECT * FROM incident_steps WHERE document_id = $1 ORDER BY position").bind(&key).fetch_all(pool).await?,
-    )});
-    let record = record.ok_or_else(|| ApiError::not_found(format!("no incident {}", id.url())))?;
+    let detail = incidents::detail(&state.hub.office().database, &id.to_string())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no incident {}", id.url())))?;
     Ok(Json(IncidentDetail {
-        summary: record.into(),
-        chain: entries
+        summary: detail.incident.into(),
+        chain: detail
+            .chain
             .into_iter()
             .map(|e| ChainEntry {
                 entry_id: e.entry_id,
@@ -302,7 +227,8 @@ pub async fn one(
                 details: serde_json::from_str(&e.details).unwrap_or(serde_json::Value::Null),
             })
             .collect(),
-        steps: steps
+        steps: detail
+            .steps
             .into_iter()
             .map(|s| LifecycleStep { stage: s.stage, by: s.by_person, at: s.at_text, note: s.note })
             .collect(),

@@ -9,7 +9,7 @@ use super::caller::Caller;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::{document_key, time};
 use crate::AppState;
-use crate::on_database;
+use crate::db::instructions::{self, Instruction};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -81,52 +81,28 @@ pub struct InstructionDetail {
     pub recipients: Vec<RecipientState>,
 }
 
-#[derive(sqlx::FromRow)]
-struct InstructionRecord {
-    document_id: String,
-    number: Option<String>,
-    leader: String,
-    issued_at_text: String,
-    text: String,
-    incident: Option<String>,
-    status: String,
-    relay_due_at: i64,
-    feedback_due_at: i64,
-    feedback_due_provisional: i64,
-    recipient_count: i64,
-    acknowledged_count: i64,
-    fed_back_at: Option<i64>,
-    closed_at: Option<i64>,
-    /// Recipients not relayed to by the relay deadline (or at all).
-    late_relays: i64,
-}
-
-impl InstructionRecord {
-    fn summary(self, now: i64) -> InstructionSummary {
-        let open = self.closed_at.is_none();
-        InstructionSummary {
-            document: super::url(&self.document_id),
-            number: self.number,
-            leader: self.leader,
-            issued_at: self.issued_at_text,
-            text: self.text,
-            incident: self.incident,
-            status: self.status,
-            relay_due_at: time::text(self.relay_due_at),
-            feedback_due_at: time::text(self.feedback_due_at),
-            feedback_due_provisional: self.feedback_due_provisional != 0,
-            recipient_count: self.recipient_count,
-            acknowledged_count: self.acknowledged_count,
-            relay_overdue: open && self.late_relays > 0 && now > self.relay_due_at,
-            feedback_overdue: open && self.fed_back_at.is_none() && now > self.feedback_due_at,
-            fed_back_at: time::optional_text(self.fed_back_at),
-            closed_at: time::optional_text(self.closed_at),
-        }
+/// An instruction as the desk's list shows it, its deadlines judged at `now`.
+fn summary(record: Instruction, now: i64) -> InstructionSummary {
+    let open = record.closed_at.is_none();
+    InstructionSummary {
+        document: super::url(&record.document_id),
+        number: record.number,
+        leader: record.leader,
+        issued_at: record.issued_at_text,
+        text: record.text,
+        incident: record.incident,
+        status: record.status,
+        relay_due_at: time::text(record.relay_due_at),
+        feedback_due_at: time::text(record.feedback_due_at),
+        feedback_due_provisional: record.feedback_due_provisional != 0,
+        recipient_count: record.recipient_count,
+        acknowledged_count: record.acknowledged_count,
+        relay_overdue: open && record.late_relays > 0 && now > record.relay_due_at,
+        feedback_overdue: open && record.fed_back_at.is_none() && now > record.feedback_due_at,
+        fed_back_at: time::optional_text(record.fed_back_at),
+        closed_at: time::optional_text(record.closed_at),
     }
 }
-
-const SELECT: &str = "SELECT i.*, (SELECT COUNT(*) FROM instruction_recipients r WHERE r.document_id = i.document_id \
-     AND (r.relayed_at IS NULL OR r.relayed_at > i.relay_due_at)) AS late_relays FROM instructions i";
 
 const STATUSES: [&str; 5] = ["issued", "relayed", "acknowledged", "fed_back", "closed"];
 
@@ -144,48 +120,18 @@ pub async fn list(
         return Err(ApiError::bad_request(format!("status={s:?} is not one of {}", STATUSES.join(", "))));
     }
     let now = filter.at.as_deref().map(|v| time::parse("at", v)).transpose()?.unwrap_or_else(|| state.hub.now_millis());
-    let database = &state.hub.office().database;
-    let records: Vec<InstructionRecord> = on_database!(database, pool => {
-        let mut q = sqlx::QueryBuilder::new(SELECT);
-        q.push(" WHERE 1 = 1");
-        if let Some(s) = &filter.status {
-            q.push(" AND i.status = ").push_bind(s.clone());
-        }
-        if let Some(r) = &filter.recipient {
-            q.push(" AND EXISTS (SELECT 1 FROM instruction_recipients r WHERE r.document_id = i.document_id AND r.recipient_id = ")
-                .push_bind(r.clone())
-                .push(")");
-        }
-        q.push(" ORDER BY i.issued_at DESC, i.document_id LIMIT 1000");
-        q.build_query_as().fetch_all(pool).await?
-    });
+    let selected = instructions::Filter { status: filter.status.as_deref(), recipient: filter.recipient.as_deref() };
+    let records = instructions::listed(&state.hub.office().database, &selected).await?;
     let visible = caller.visible(&state).await?;
     let mut instructions: Vec<InstructionSummary> = records
         .into_iter()
         .filter(|r| visible.as_ref().is_none_or(|v| v.contains(&r.document_id)))
-        .map(|r| r.summary(now))
+        .map(|r| summary(r, now))
         .collect();
     if let Some(overdue) = filter.overdue {
         instructions.retain(|i| (i.relay_overdue || i.feedback_overdue) == overdue);
     }
     Ok(Json(InstructionList { instructions }))
-}
-
-#[derive(sqlx::FromRow)]
-struct RecipientRecord {
-    recipient_id: String,
-    kind: String,
-    relayed_at: Option<i64>,
-    acknowledged: i64,
-}
-
-#[derive(sqlx::FromRow)]
-struct AcknowledgementRecord {
-    recipient_id: String,
-    person_id: String,
-    device: String,
-    acknowledged_at_text: String,
-    server_received_at: Option<i64>,
 }
 
 /// One instruction with each recipient's relay and acknowledgements.
@@ -199,15 +145,12 @@ pub async fn one(
 ) -> ApiResult<InstructionDetail> {
     let id = document_key(&document)?;
     caller.check(&state, id, "instruction").await?;
-    let key = id.to_string();
-    let database = &state.hub.office().database;
-    let (record, recipients, acks): (Option<InstructionRecord>, Vec<RecipientRecord>, Vec<AcknowledgementRecord>) = on_database!(database, pool => {(
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE i.document_id = $1"))).bind(&key).fetch_optional(pool).await?,
-        sqlx::query_as("SELECT * FROM instruction_recipients WHERE document_id = $1 ORDER BY recipient_id").bind(&key).fetch_all(pool).await?,
-        sqlx::query_as("SELECT * FROM acknowledgements WHERE document_id = $1 ORDER BY acknowledged_at").bind(&key).fetch_all(pool).await?,
-    )});
-    let record = record.ok_or_else(|| ApiError::not_found(format!("no instruction {}", id.url())))?;
-    let recipients = recipients
+    let detail = instructions::detail(&state.hub.office().database, &id.to_string())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no instruction {}", id.url())))?;
+    let acks = &detail.acknowledgements;
+    let recipients = detail
+        .recipients
         .into_iter()
         .map(|r| RecipientState {
             acknowledgements: acks
@@ -226,5 +169,5 @@ pub async fn one(
             acknowledged: r.acknowledged != 0,
         })
         .collect();
-    Ok(Json(InstructionDetail { summary: record.summary(state.hub.now_millis()), recipients }))
+    Ok(Json(InstructionDetail { summary: summary(detail.instruction, state.hub.now_millis()), recipients }))
 }

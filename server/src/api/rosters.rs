@@ -9,8 +9,8 @@ use super::caller::Caller;
 use super::error::{ApiError, ApiResult, ErrorBody};
 use super::time;
 use crate::AppState;
-use crate::on_database;
-use crate::projection::on_duty::OnDutyRecord;
+use crate::db;
+use crate::db::projection::rosters::OnDutyRecord;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DirectoryDocument {
@@ -22,18 +22,13 @@ pub struct DirectoryDocument {
 #[utoipa::path(get, path = "/api/v1/directory", tag = "rosters",
     responses((status = 200, body = DirectoryDocument), (status = 404, body = ErrorBody)))]
 pub async fn directory(_caller: Caller, State(state): State<AppState>) -> ApiResult<DirectoryDocument> {
-    let database = &state.hub.office().database;
-    let id: Option<String> = on_database!(database, pool => {
-        sqlx::query_scalar("SELECT document_id FROM projected_documents WHERE kind = 'directory' ORDER BY projected_at DESC LIMIT 1")
-            .fetch_optional(pool)
-            .await?
-    });
+    let id = db::projection::directory::in_use(&state.hub.office().database).await?;
     let id =
         id.ok_or_else(|| ApiError::not_found("no directory has been stored yet; load one (or `zhiban-server demo`)"))?;
     Ok(Json(DirectoryDocument { document: super::url(&id) }))
 }
 
-#[derive(Debug, Serialize, ToSchema, sqlx::FromRow)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UnitView {
     pub unit_id: String,
     pub name: String,
@@ -51,10 +46,17 @@ pub struct UnitList {
 /// Every unit with its duty category and duty phone.
 #[utoipa::path(get, path = "/api/v1/units", tag = "rosters", responses((status = 200, body = UnitList)))]
 pub async fn units(_caller: Caller, State(state): State<AppState>) -> ApiResult<UnitList> {
-    let database = &state.hub.office().database;
-    let units: Vec<UnitView> = on_database!(database, pool => {
-        sqlx::query_as("SELECT unit_id, name, parent_id, category, duty_phone FROM units ORDER BY unit_id").fetch_all(pool).await?
-    });
+    let units = db::directory::units(&state.hub.office().database).await?;
+    let units = units
+        .into_iter()
+        .map(|u| UnitView {
+            unit_id: u.unit_id,
+            name: u.name,
+            parent_id: u.parent_id,
+            category: u.category,
+            duty_phone: u.duty_phone,
+        })
+        .collect();
     Ok(Json(UnitList { units }))
 }
 
@@ -82,18 +84,8 @@ pub struct RosterList {
     pub rosters: Vec<RosterView>,
 }
 
-#[derive(sqlx::FromRow)]
-struct RosterRecord {
-    document_id: String,
-    unit_id: String,
-    period_start_text: String,
-    period_end_text: String,
-    filing_status: String,
-    problems: String,
-}
-
-impl From<RosterRecord> for RosterView {
-    fn from(r: RosterRecord) -> Self {
+impl From<db::rosters::Roster> for RosterView {
+    fn from(r: db::rosters::Roster) -> Self {
         Self {
             document: super::url(&r.document_id),
             unit: r.unit_id,
@@ -113,15 +105,7 @@ pub async fn rosters(
     State(state): State<AppState>,
     Query(filter): Query<RosterFilter>,
 ) -> ApiResult<RosterList> {
-    let database = &state.hub.office().database;
-    let records: Vec<RosterRecord> = on_database!(database, pool => {
-        let mut q = sqlx::QueryBuilder::new("SELECT * FROM rosters");
-        if let Some(unit) = &filter.unit {
-            q.push(" WHERE unit_id = ").push_bind(unit.clone());
-        }
-        q.push(" ORDER BY unit_id, period_start");
-        q.build_query_as().fetch_all(pool).await?
-    });
+    let records = db::rosters::listed(&state.hub.office().database, filter.unit.as_deref()).await?;
     let visible = caller.visible(&state).await?;
     let rosters = records
         .into_iter()
@@ -162,19 +146,6 @@ pub struct UnitRoster {
     pub shifts: Vec<ShiftView>,
 }
 
-#[derive(sqlx::FromRow)]
-struct ShiftRecord {
-    document_id: String,
-    shift_id: String,
-    kind: String,
-    starts_text: String,
-    ends_text: String,
-    main: Option<String>,
-    deputy: Option<String>,
-    leader: Option<String>,
-    on_post: i64,
-}
-
 /// A unit's roster for a period: every shift and leader period overlapping it.
 #[utoipa::path(get, path = "/api/v1/units/{unit}/roster", params(("unit" = String, Path), PeriodFilter), tag = "rosters",
     responses((status = 200, body = UnitRoster), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -194,13 +165,9 @@ pub async fn unit_roster(
         return Err(ApiError::not_found(format!("no roster of unit {unit:?} that you may see")));
     }
     let database = &state.hub.office().database;
-    let (known, rosters, shifts): (Option<String>, Vec<RosterRecord>, Vec<ShiftRecord>) = on_database!(database, pool => {(
-        sqlx::query_scalar("SELECT unit_id FROM units WHERE unit_id = $1").bind(&unit).fetch_optional(pool).await?,
-        sqlx::query_as("SELECT * FROM rosters WHERE unit_id = $1 AND period_start < $2 AND period_end > $3 ORDER BY period_start")
-            .bind(&unit).bind(to).bind(from).fetch_all(pool).await?,
-        sqlx::query_as("SELECT * FROM shifts WHERE unit_id = $1 AND starts_at < $2 AND ends_at > $3 ORDER BY starts_at, kind, shift_id")
-            .bind(&unit).bind(to).bind(from).fetch_all(pool).await?,
-    )});
+    let known = db::directory::unit(database, &unit).await?;
+    let rosters = db::rosters::of_unit_overlapping(database, &unit, from, to).await?;
+    let shifts = db::rosters::shifts_of_unit_overlapping(database, &unit, from, to).await?;
     if known.is_none() {
         return Err(ApiError::not_found(format!("unit {unit:?} is not in the directory")));
     }
@@ -253,9 +220,6 @@ pub struct OnDuty {
     pub leader: Option<PersonOnDuty>,
 }
 
-/// (person id, name, phone)
-type PersonRecord = (String, String, String);
-
 /// Who is on duty in a unit now (or at `at`): main and deputy officer, and the leader on duty.
 #[utoipa::path(get, path = "/api/v1/units/{unit}/on-duty", params(("unit" = String, Path), AtFilter), tag = "rosters",
     responses((status = 200, body = OnDuty), (status = 404, body = ErrorBody)))]
@@ -270,23 +234,18 @@ pub async fn on_duty(
         return Err(ApiError::not_found(format!("no roster of unit {unit:?} that you may see")));
     }
     let database = &state.hub.office().database;
-    let records = crate::projection::on_duty::covering(database, &unit, at).await?;
-    let (found, people): (Option<(String, String)>, Vec<PersonRecord>) = on_database!(database, pool => {(
-        sqlx::query_as("SELECT name, duty_phone FROM units WHERE unit_id = $1").bind(&unit).fetch_optional(pool).await?,
-        sqlx::query_as("SELECT person_id, name, phone FROM people WHERE person_id IN \
-                        (SELECT main FROM shifts WHERE unit_id = $1 UNION SELECT deputy FROM shifts WHERE unit_id = $1 \
-                         UNION SELECT leader FROM shifts WHERE unit_id = $1)")
-            .bind(&unit).fetch_all(pool).await?,
-    )});
-    let (unit_name, duty_phone) =
-        found.ok_or_else(|| ApiError::not_found(format!("unit {unit:?} is not in the directory")))?;
+    let records = db::projection::rosters::covering(database, &unit, at).await?;
+    let found = db::directory::unit(database, &unit)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("unit {unit:?} is not in the directory")))?;
+    let people = db::directory::people_on_rosters_of(database, &unit).await?;
     let person = |id: &Option<String>, r: &OnDutyRecord| {
         id.as_ref().map(|id| {
-            let known = people.iter().find(|(p, _, _)| p == id);
+            let known = people.iter().find(|p| &p.person_id == id);
             PersonOnDuty {
                 person: id.clone(),
-                name: known.map(|(_, n, _)| n.clone()),
-                phone: known.map(|(_, _, p)| p.clone()),
+                name: known.map(|p| p.name.clone()),
+                phone: known.map(|p| p.phone.clone()),
                 from: r.starts_text.clone(),
                 until: r.ends_text.clone(),
             }
@@ -300,7 +259,7 @@ pub async fn on_duty(
         deputy: shift.and_then(|r| person(&r.deputy, r)),
         leader: leader.and_then(|r| person(&r.leader, r)),
         unit,
-        unit_name,
-        duty_phone,
+        unit_name: found.name,
+        duty_phone: found.duty_phone,
     }))
 }

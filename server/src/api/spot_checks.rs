@@ -11,7 +11,7 @@ use super::caller::Caller;
 use super::error::{ApiError, ApiResult};
 use super::time;
 use crate::AppState;
-use crate::on_database;
+use crate::db::oversight::spot_checks;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -51,22 +51,6 @@ pub struct CheckList {
     pub checks: Vec<CheckView>,
 }
 
-type CheckRecord = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<i64>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-);
-
 /// Spot checks by day, with what each found. For the desk and leaders.
 #[utoipa::path(get, path = "/api/v1/spot-checks", params(CheckFilter), tag = "spot checks",
     responses((status = 200, body = CheckList)))]
@@ -78,58 +62,34 @@ pub async fn list(
     if !caller.viewer.sees_everything() {
         return Err(ApiError { status: StatusCode::FORBIDDEN, reason: "spot checks are the desk's records".into() });
     }
-    let from = filter.from.as_deref().map(|t| time::parse("from", t)).transpose()?.unwrap_or(i64::MIN);
-    let to = filter.to.as_deref().map(|t| time::parse("to", t)).transpose()?.unwrap_or(i64::MAX);
-    let unit = filter.unit.clone().unwrap_or_default();
-    let findings = filter.findings.unwrap_or(false);
-    let rows: Vec<CheckRecord> = on_database!(&state.hub.office().database, pool => {
-        sqlx::query_as(
-            "SELECT document_id, check_id, plan_title, unit_id, day, session, outcome, ring_seconds, method, answered_by, checked_by, \
-             checked_at_text, note FROM spot_checks WHERE day_start >= $1 AND day_start < $2 \
-             AND ($3 = '' OR unit_id = $3) AND ($4 = 0 OR (outcome IS NOT NULL AND outcome <> 'proper')) \
-             ORDER BY day_start, CASE session WHEN 'morning' THEN 0 WHEN 'afternoon' THEN 1 ELSE 2 END, unit_id, check_id",
-        )
-        .bind(from).bind(to).bind(&unit).bind(i64::from(findings))
-        .fetch_all(pool)
-        .await?
-    });
+    let from = filter.from.as_deref().map(|t| time::parse("from", t)).transpose()?;
+    let to = filter.to.as_deref().map(|t| time::parse("to", t)).transpose()?;
+    let selected = spot_checks::Filter {
+        unit: filter.unit.as_deref(),
+        days_from: from,
+        days_before: to,
+        findings_only: filter.findings.unwrap_or(false),
+    };
+    let rows = spot_checks::listed(&state.hub.office().database, &selected).await?;
     let checks = rows
         .into_iter()
-        .map(
-            |(
-                document,
-                check,
-                plan,
-                unit,
-                day,
-                session,
-                outcome,
-                ring_seconds,
-                method,
-                answered_by,
-                checked_by,
-                checked_at,
-                note,
-            )| {
-                CheckView {
-                    document: super::url(&document),
-                    check,
-                    plan,
-                    unit,
-                    day,
-                    session_zh: Session::parse(&session).map(Session::label_zh).unwrap_or_default().to_owned(),
-                    session,
-                    outcome_zh: outcome.as_deref().and_then(Outcome::parse).map(|o| o.label_zh().to_owned()),
-                    outcome,
-                    ring_seconds,
-                    method,
-                    answered_by,
-                    checked_by,
-                    checked_at,
-                    note,
-                }
-            },
-        )
+        .map(|c| CheckView {
+            document: super::url(&c.document_id),
+            session_zh: Session::parse(&c.session).map(Session::label_zh).unwrap_or_default().to_owned(),
+            outcome_zh: c.outcome.as_deref().and_then(Outcome::parse).map(|o| o.label_zh().to_owned()),
+            check: c.check_id,
+            plan: c.plan_title,
+            unit: c.unit_id,
+            day: c.day,
+            session: c.session,
+            outcome: c.outcome,
+            ring_seconds: c.ring_seconds,
+            method: c.method,
+            answered_by: c.answered_by,
+            checked_by: c.checked_by,
+            checked_at: c.checked_at_text,
+            note: c.note,
+        })
         .collect();
     Ok(Json(CheckList { checks }))
 }

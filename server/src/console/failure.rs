@@ -37,9 +37,14 @@ impl From<crate::sync::EditError> for Failure {
         use crate::sync::EditError;
         let status = match &e {
             EditError::NotFound(_) => return Failure::not_found("该文档"),
-            EditError::Refused(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            // Refusals are said in the desk's words, each reason of its own.
+            EditError::Refused(refusals) | EditError::Sync(crate::sync::SyncError::ChangeRefused { refusals, .. }) => {
+                return Self {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    reason: zhiban_model::refusal::in_chinese(refusals),
+                };
+            }
             EditError::Unreadable(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            EditError::Sync(crate::sync::SyncError::ChangeRefused { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
             EditError::Sync(_) => StatusCode::SERVICE_UNAVAILABLE,
         };
         Self { status, reason: e.to_string() }

@@ -286,10 +286,7 @@ fn invalid<E: fmt::Debug>(e: E) -> DemoError {
 
 /// Loads the city into an empty database.
 pub async fn load(store: Arc<dyn Store>, office: Office) -> Result<DemoSummary, DemoError> {
-    let existing: i64 = crate::on_database!(&office.database, pool => {
-        sqlx::query_scalar("SELECT COUNT(*) FROM projected_documents WHERE kind = 'directory'").fetch_one(pool).await?
-    });
-    if existing > 0 {
+    if crate::db::projection::directory::in_use(&office.database).await?.is_some() {
         return Err(DemoError::NotEmpty);
     }
     let directory = directory();
@@ -439,9 +436,9 @@ pub async fn load(store: Arc<dyn Store>, office: Office) -> Result<DemoSummary, 
         .map_err(invalid)?;
     for instruction in [on_coach, on_landslide] {
         let id = loader.save(&instruction).await?;
-        let number: Option<String> = crate::on_database!(&office.database, pool => {
-            sqlx::query_scalar("SELECT number FROM instructions WHERE document_id = $1").bind(id.to_string()).fetch_one(pool).await?
-        });
+        // Saved and projected just now, so a missing row is an error (the one a failed read gives).
+        let projected = crate::db::instructions::one(&office.database, &id.to_string()).await?;
+        let number = projected.ok_or(sqlx::Error::RowNotFound)?.number;
         summary.instructions.push((id.url(), number.unwrap_or_default()));
     }
     summary.spot_checks = oversight::spot_checks(&loader, rounds[0]).await?.url();

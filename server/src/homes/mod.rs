@@ -12,23 +12,13 @@ use zhiban_model::access::{Audience, Viewer};
 use zhiban_model::documents::Known;
 use zhiban_model::documents::home::HomeEntry;
 
-pub use audiences::DocumentAudience;
-
-use crate::database::Database;
-use crate::on_database;
+use crate::db::Database;
+pub use crate::db::audiences::DocumentAudience;
 
 /// The id of `person`'s home document, made (at random) the first time it is needed. Two servers asking at
 /// once get the same answer: the first insert wins.
 pub async fn home_document_id(database: &Database, person: &str) -> Result<DocumentId, sqlx::Error> {
-    let id: String = on_database!(database, pool => {
-        sqlx::query("INSERT INTO home_documents (person, document_id) VALUES ($1, $2) ON CONFLICT (person) DO NOTHING")
-            .bind(person)
-            .bind(DocumentId::random().to_string())
-            .execute(pool)
-            .await?;
-        sqlx::query_scalar("SELECT document_id FROM home_documents WHERE person = $1").bind(person).fetch_one(pool).await?
-    });
-    id.parse().map_err(|e: zhiban_model::DocumentIdError| sqlx::Error::Decode(Box::new(e)))
+    crate::db::audiences::home_document_id(database, person, DocumentId::random()).await
 }
 
 /// Whether a document with this audience belongs in `viewer`'s home. Homes list no home documents, their

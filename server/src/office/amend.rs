@@ -3,14 +3,13 @@
 //! like any other before any phone hears of it.
 
 use chrono::{DateTime, Datelike, FixedOffset};
+use zhiban_model::documents::TypedDocument;
 use zhiban_model::documents::instruction::Instruction;
 use zhiban_model::documents::time::format_instant;
 use zhiban_model::rules::numbering::LedgerNumber;
 use zhiban_model::rules::office_time_zone;
 
 use super::Office;
-use crate::on_database;
-use zhiban_model::documents::TypedDocument;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AmendError {
@@ -49,11 +48,7 @@ impl Office {
     /// Takes the next number of `year` from the ledger, durably: a number once given is never given again,
     /// even by another server sharing the database.
     pub async fn next_ledger_number(&self, year: i32) -> Result<LedgerNumber, sqlx::Error> {
-        let sql = "INSERT INTO ledger_counters (year, last_seq) VALUES ($1, 1) \
-                   ON CONFLICT (year) DO UPDATE SET last_seq = ledger_counters.last_seq + 1 RETURNING last_seq";
-        let seq: i64 = on_database!(&self.database, pool => {
-            sqlx::query_scalar(sql).bind(i64::from(year)).fetch_one(pool).await?
-        });
+        let seq = crate::db::ledger::next_number(&self.database, i64::from(year)).await?;
         Ok(LedgerNumber { year, seq: seq as u32 })
     }
 }

@@ -18,7 +18,7 @@ pub use zhiban_model::documents::TypedDocument;
 pub use zhiban_model::gate::check_change;
 
 use crate::clock::{Clock, SystemClock};
-use crate::database::Database;
+use crate::db::Database;
 
 /// Shared by the hub, the projections and the API.
 #[derive(Clone)]

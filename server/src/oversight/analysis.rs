@@ -18,8 +18,8 @@ use zhiban_model::rules::analysis::{
 };
 use zhiban_model::rules::office_time_zone;
 
+use crate::db;
 use crate::office::Office;
-use crate::on_database;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
@@ -32,8 +32,6 @@ struct Read {
     occurrence: Occurrence,
     title: String,
 }
-
-type IncidentRecord = (String, String, String, Option<String>, i64, Option<f64>, Option<f64>);
 
 /// The region an incident of `unit` counts in: the unit's ancestor just below the directory's top (a
 /// district, a county, a city department); the top unit (the desk) and a unit the directory does not know
@@ -81,29 +79,28 @@ fn url(document: &str) -> String {
 /// it was received if the reports do not say. One query; an incident cannot occur after it was received (the
 /// document rules refuse that), so the index on `received_at` bounds it.
 async fn read(office: &Office, from: i64, to: i64) -> Result<Vec<Read>, sqlx::Error> {
-    let rows: Vec<IncidentRecord> = on_database!(&office.database, pool => {
-        sqlx::query_as(
-            "SELECT document_id, title, unit_id, nature, COALESCE(occurred_at, received_at), latitude, longitude \
-             FROM incidents WHERE received_at >= $1 AND COALESCE(occurred_at, received_at) >= $1 \
-             AND COALESCE(occurred_at, received_at) < $2 \
-             ORDER BY COALESCE(occurred_at, received_at), document_id",
-        )
-        .bind(from).bind(to)
-        .fetch_all(pool).await?
-    });
+    let rows = db::incidents::happened_between(&office.database, from, to).await?;
     let directory = office.directory();
     let taxonomy = &office.rules.taxonomy;
     let mut regions: HashMap<String, String> = HashMap::new();
     Ok(rows
         .into_iter()
-        .filter_map(|(document, title, unit, nature, at, latitude, longitude)| {
+        .filter_map(|incident| {
             let category = taxonomy
-                .classify(nature.as_deref(), &title)
+                .classify(incident.nature.as_deref(), &incident.title)
                 .map(|c| c.code.clone())
                 .unwrap_or_else(|| analysis::UNCLASSIFIED.to_owned());
-            let region = regions.entry(unit).or_insert_with_key(|unit| region_of(&directory, unit)).clone();
-            let occurrence = Occurrence { incident: document, category, region, at: instant(at)?, latitude, longitude };
-            Some(Read { occurrence, title })
+            let at = instant(incident.happened_at())?;
+            let region = regions.entry(incident.unit_id).or_insert_with_key(|unit| region_of(&directory, unit)).clone();
+            let occurrence = Occurrence {
+                incident: incident.document_id,
+                category,
+                region,
+                at,
+                latitude: incident.latitude,
+                longitude: incident.longitude,
+            };
+            Some(Read { occurrence, title: incident.title })
         })
         .collect())
 }

@@ -10,22 +10,11 @@ use zhiban_model::documents::roster::{FilingStatus, parse_local};
 use zhiban_model::rules::filing::{FilingStepView, RosterFiling, UnitFiling, unit_filing};
 
 use super::local_millis;
-use crate::database::Database;
-use crate::on_database;
+use crate::db::oversight::filing_rounds;
+use crate::db::{self, Database};
 
-/// A filing round as projected.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct Round {
-    pub document_id: String,
-    pub title: String,
-    pub occasion: String,
-    pub period_start_text: String,
-    pub period_end_text: String,
-    pub deadline_text: String,
-    pub opened_by: String,
-    pub opened_at_text: String,
-    pub closed_at: Option<i64>,
-}
+/// A filing round as projected; every round (newest period first), and the open ones the watch looks at.
+pub use crate::db::oversight::filing_rounds::{Round, all as rounds, open_between as rounds_open_between};
 
 impl Round {
     pub fn terms(&self) -> Option<RoundTerms> {
@@ -46,95 +35,32 @@ pub struct RoundStatus {
     pub units: BTreeMap<String, UnitFiling>,
 }
 
-const ROUND_COLUMNS: &str = "document_id, title, occasion, period_start_text, period_end_text, deadline_text, \
-                             opened_by, opened_at_text, closed_at";
-
-/// Every round, newest period first.
-pub async fn rounds(database: &Database) -> Result<Vec<Round>, sqlx::Error> {
-    Ok(on_database!(database, pool => {
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {ROUND_COLUMNS} FROM filing_rounds ORDER BY period_start DESC, document_id"
-        )))
-        .fetch_all(pool)
-        .await?
-    }))
-}
-
-/// Rounds whose deadline or period falls between `from` and `until` (unix ms): what the watch looks at.
-pub async fn rounds_open_between(database: &Database, from: i64, until: i64) -> Result<Vec<Round>, sqlx::Error> {
-    Ok(on_database!(database, pool => {
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {ROUND_COLUMNS} FROM filing_rounds WHERE closed_at IS NULL AND period_start > $1 AND deadline < $2 \
-             ORDER BY deadline, document_id"
-        )))
-        .bind(from).bind(until)
-        .fetch_all(pool)
-        .await?
-    }))
-}
-
-pub async fn round(database: &Database, id: &str) -> Result<Option<Round>, sqlx::Error> {
-    Ok(on_database!(database, pool => {
-        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {ROUND_COLUMNS} FROM filing_rounds WHERE document_id = $1")))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-    }))
-}
-
-pub async fn round_units(database: &Database, id: &str) -> Result<Vec<String>, sqlx::Error> {
-    Ok(on_database!(database, pool => {
-        sqlx::query_scalar("SELECT unit_id FROM filing_round_units WHERE document_id = $1 ORDER BY unit_id")
-            .bind(id)
-            .fetch_all(pool)
-            .await?
-    }))
-}
-
-type RosterRecord = (String, String, String, String, String);
-type StepRecord = (String, String, String, String, String);
-
 /// Every unit's rosters overlapping the period, with their filing steps: two queries, however many units.
 pub async fn rosters_overlapping(
     database: &Database,
     terms: &RoundTerms,
 ) -> Result<BTreeMap<String, Vec<RosterFiling>>, sqlx::Error> {
     let (start, end) = (local_millis(terms.period_start), local_millis(terms.period_end));
-    let (rosters, steps): (Vec<RosterRecord>, Vec<StepRecord>) = on_database!(database, pool => {
-        let rosters = sqlx::query_as(
-            "SELECT document_id, unit_id, period_start_text, period_end_text, problems FROM rosters \
-             WHERE period_start < $1 AND period_end > $2 ORDER BY document_id",
-        )
-        .bind(end).bind(start)
-        .fetch_all(pool)
-        .await?;
-        let steps = sqlx::query_as(
-            "SELECT s.document_id, s.status, s.by_person, s.at_text, s.reasons FROM roster_filing_steps s \
-             JOIN rosters r ON r.document_id = s.document_id \
-             WHERE r.period_start < $1 AND r.period_end > $2 ORDER BY s.document_id, s.position",
-        )
-        .bind(end).bind(start)
-        .fetch_all(pool)
-        .await?;
-        (rosters, steps)
-    });
+    let filings = db::rosters::filings_overlapping(database, start, end).await?;
     let mut steps_of: BTreeMap<String, Vec<FilingStepView>> = BTreeMap::new();
-    for (document, status, by, at, reasons) in steps {
-        let (Some(status), Ok(at)) = (filing_status(&status), parse_local("at", &at)) else { continue };
-        let reasons = serde_json::from_str(&reasons).unwrap_or_default();
-        steps_of.entry(document).or_default().push(FilingStepView { status, by, at, reasons });
+    for step in filings.steps {
+        let (Some(status), Ok(at)) = (filing_status(&step.status), parse_local("at", &step.at_text)) else { continue };
+        let reasons = serde_json::from_str(&step.reasons).unwrap_or_default();
+        steps_of.entry(step.document_id).or_default().push(FilingStepView { status, by: step.by_person, at, reasons });
     }
     let mut by_unit: BTreeMap<String, Vec<RosterFiling>> = BTreeMap::new();
-    for (document, unit, start, end, problems) in rosters {
-        let (Ok(period_start), Ok(period_end)) = (parse_local("start", &start), parse_local("end", &end)) else {
+    for roster in filings.rosters {
+        let (Ok(period_start), Ok(period_end)) =
+            (parse_local("start", &roster.period_start_text), parse_local("end", &roster.period_end_text))
+        else {
             continue;
         };
-        by_unit.entry(unit).or_default().push(RosterFiling {
-            steps: steps_of.remove(&document).unwrap_or_default(),
-            roster: document,
+        by_unit.entry(roster.unit_id).or_default().push(RosterFiling {
+            steps: steps_of.remove(&roster.document_id).unwrap_or_default(),
+            roster: roster.document_id,
             period_start,
             period_end,
-            problems: serde_json::from_str(&problems).unwrap_or_default(),
+            problems: serde_json::from_str(&roster.problems).unwrap_or_default(),
         });
     }
     Ok(by_unit)
@@ -152,7 +78,7 @@ fn filing_status(code: &str) -> Option<FilingStatus> {
 
 /// A round and where each of its units stands as of `now` (local office time); `None` for no such round.
 pub async fn status(database: &Database, id: &str, now: NaiveDateTime) -> Result<Option<RoundStatus>, sqlx::Error> {
-    match round(database, id).await? {
+    match filing_rounds::one(database, id).await? {
         Some(round) => status_of(database, round, now).await,
         None => Ok(None),
     }
@@ -165,7 +91,7 @@ pub async fn status_of(
     now: NaiveDateTime,
 ) -> Result<Option<RoundStatus>, sqlx::Error> {
     let Some(terms) = round.terms() else { return Ok(None) };
-    let units = round_units(database, &round.document_id).await?;
+    let units = filing_rounds::units_of(database, &round.document_id).await?;
     let rosters = rosters_overlapping(database, &terms).await?;
     let units = units
         .into_iter()

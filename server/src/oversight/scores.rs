@@ -11,8 +11,8 @@ use zhiban_model::rules::office_time_zone;
 use zhiban_model::rules::scores::{Evidence, OutcomeCode, ScoreFact, UnitScore, score};
 
 use super::{filings, local_millis, local_time};
+use crate::db;
 use crate::office::Office;
-use crate::on_database;
 
 /// The instant of unix milliseconds, in the office's zone.
 fn instant(millis: i64) -> DateTime<FixedOffset> {
@@ -26,84 +26,38 @@ pub fn scored_units(office: &Office) -> Vec<String> {
     directory.units.keys().filter(|u| Some(*u) != desk.as_ref()).cloned().collect()
 }
 
-type EntryRow = (String, String, String, i64, String, String);
-type AttachmentRow = (String, String, String, i64, String, String);
-type ItemRow = (String, String, String, String, Option<String>, String, String, i64);
-type RecipientRow = (String, String, i64, Option<String>, String);
-type LateRow = (String, String, i64, String, i64);
-type JudgementRow = (String, i64, String, String, String, i64, String, Option<i64>);
-type CheckRow = (String, String, String, String, String, String, Option<i64>, i64, String);
-
-/// Every kind of record a score is made of, as read.
-type Records = (
-    Vec<EntryRow>,
-    Vec<AttachmentRow>,
-    Vec<ItemRow>,
-    Vec<RecipientRow>,
-    Vec<LateRow>,
-    Vec<JudgementRow>,
-    Vec<CheckRow>,
-);
-
 /// Every piece of evidence about any unit between `from` and `to` (unix ms, `to` excluded), judged as of
 /// `now` for filing rounds still running.
 pub async fn evidence(office: &Office, from: i64, to: i64, now: i64) -> Result<Vec<Evidence>, sqlx::Error> {
     let database = &office.database;
-    let (entries, attachments, items, recipients, late, judgements, checks): Records = on_database!(database, pool => {(
-        sqlx::query_as(
-            "SELECT e.document_id, e.entry_id, e.reporter_unit, e.submitted_at, e.label, i.title \
-             FROM report_entries e JOIN incidents i ON i.document_id = e.document_id \
-             WHERE e.submitted_at >= $1 AND e.submitted_at < $2",
-        ).bind(from).bind(to).fetch_all(pool).await?,
-        sqlx::query_as(
-            "SELECT a.document_id, a.sha256, COALESCE(e.reporter_unit, i.unit_id), a.added_at, a.media_type, i.title \
-             FROM incident_attachments a JOIN incidents i ON i.document_id = a.document_id \
-             LEFT JOIN report_entries e ON e.document_id = a.document_id AND e.entry_id = a.entry_id \
-             WHERE a.added_at >= $1 AND a.added_at < $2",
-        ).bind(from).bind(to).fetch_all(pool).await?,
-        sqlx::query_as(
-            "SELECT document_id, item_id, kind, unit_id, level, publication, reason, at FROM assessment_items \
-             WHERE at >= $1 AND at < $2",
-        ).bind(from).bind(to).fetch_all(pool).await?,
-        sqlx::query_as(
-            "SELECT r.document_id, r.recipient_id, i.issued_at, i.number, i.text FROM instruction_recipients r \
-             JOIN instructions i ON i.document_id = r.document_id \
-             WHERE r.kind = 'unit' AND i.issued_at >= $1 AND i.issued_at < $2",
-        ).bind(from).bind(to).fetch_all(pool).await?,
-        sqlx::query_as(
-            "SELECT document_id, unit_id, received_at, title, late_by_seconds FROM incidents \
-             WHERE late_by_seconds > 0 AND received_at >= $1 AND received_at < $2",
-        ).bind(from).bind(to).fetch_all(pool).await?,
-        sqlx::query_as(
-            "SELECT j.document_id, j.position, j.kind, j.unit_id, j.reason, j.at, i.title, i.late_by_seconds \
-             FROM incident_judgements j JOIN incidents i ON i.document_id = j.document_id \
-             WHERE j.at >= $1 AND j.at < $2",
-        ).bind(from).bind(to).fetch_all(pool).await?,
-        sqlx::query_as(
-            "SELECT document_id, check_id, unit_id, day, session, outcome, ring_seconds, checked_at, note \
-             FROM spot_checks WHERE outcome IS NOT NULL AND outcome <> 'proper' \
-             AND checked_at >= $1 AND checked_at < $2",
-        ).bind(from).bind(to).fetch_all(pool).await?,
-    )});
+    let entries = db::incidents::reports_sent_between(database, from, to).await?;
+    let attachments = db::incidents::attachments_added_between(database, from, to).await?;
+    let items = db::oversight::assessment::items_between(database, from, to).await?;
+    let recipients = db::instructions::sent_to_units_between(database, from, to).await?;
+    let late = db::incidents::late_received_between(database, from, to).await?;
+    let judgements = db::incidents::judgements_between(database, from, to).await?;
+    let checks = db::oversight::spot_checks::findings_between(database, from, to).await?;
 
     let mut out = Vec::new();
     let mut push = |unit: String, fact, at: i64, document: String, reference: String, detail: String| {
         out.push(Evidence { unit, fact, at: instant(at), document, reference, detail });
     };
-    for (document, entry, unit, at, label, title) in entries {
-        push(unit, ScoreFact::ReportSent, at, document, entry, format!("《{title}》{label}"));
+    for e in entries {
+        let detail = format!("《{}》{}", e.title, e.label);
+        push(e.reporter_unit, ScoreFact::ReportSent, e.submitted_at, e.document_id, e.entry_id, detail);
     }
-    for (document, sha256, unit, at, media_type, title) in attachments {
-        let fact = match media_type.split('/').next() {
+    for a in attachments {
+        let fact = match a.media_type.split('/').next() {
             Some("image") => ScoreFact::PhotoSent,
             Some("audio" | "video") => ScoreFact::AudioVideoSent,
             _ => continue,
         };
-        push(unit, fact, at, document, sha256, format!("《{title}》附件（{media_type}）"));
+        let detail = format!("《{}》附件（{}）", a.title, a.media_type);
+        push(a.unit_id, fact, a.added_at, a.document_id, a.sha256, detail);
     }
-    for (document, item, kind, unit, level, publication, reason, at) in items {
-        let fact = match ItemKind::parse(&kind) {
-            Some(ItemKind::Adoption) => match level.as_deref().and_then(AdoptionLevel::parse) {
+    for item in items {
+        let fact = match ItemKind::parse(&item.kind) {
+            Some(ItemKind::Adoption) => match item.level.as_deref().and_then(AdoptionLevel::parse) {
                 Some(level) => ScoreFact::Adopted(level.into()),
                 None => continue,
             },
@@ -111,52 +65,50 @@ pub async fn evidence(office: &Office, from: i64, to: i64, now: i64) -> Result<V
             Some(ItemKind::Criticism) => ScoreFact::Criticism,
             None => continue,
         };
-        let detail = [publication, reason].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join("：");
-        push(unit, fact, at, document, item, detail);
+        let detail =
+            [item.publication, item.reason].into_iter().filter(|t| !t.is_empty()).collect::<Vec<_>>().join("：");
+        push(item.unit_id, fact, item.at, item.document_id, item.item_id, detail);
     }
-    for (document, unit, at, number, text) in recipients {
-        let number = number.map(|n| format!("第{n}号")).unwrap_or_default();
-        let text: String = text.chars().take(30).collect();
-        let reference = unit_ref(&unit);
-        push(unit, ScoreFact::InstructionReceived, at, document, reference, format!("批示{number}：{text}"));
-    }
-    for (document, unit, at, title, late_by) in late {
-        let minutes = late_by / 60;
+    for r in recipients {
+        let number = r.number.map(|n| format!("第{n}号")).unwrap_or_default();
+        let text: String = r.text.chars().take(30).collect();
+        let reference = unit_ref(&r.recipient_id);
         push(
-            unit,
-            ScoreFact::LateReport,
-            at,
-            document,
-            "first_report".into(),
-            format!("《{title}》首报迟{minutes}分钟"),
+            r.recipient_id,
+            ScoreFact::InstructionReceived,
+            r.issued_at,
+            r.document_id,
+            reference,
+            format!("批示{number}：{text}"),
         );
     }
-    for (document, position, kind, unit, reason, at, title, late_by) in judgements {
-        let fact = match kind.as_str() {
+    for i in late {
+        let minutes = i.late_by_seconds.unwrap_or_default() / 60;
+        let detail = format!("《{}》首报迟{minutes}分钟", i.title);
+        push(i.unit_id, ScoreFact::LateReport, i.received_at, i.document_id, "first_report".into(), detail);
+    }
+    for j in judgements {
+        let fact = match j.kind.as_str() {
             // Lateness the numbers already show is counted once, from the numbers.
-            "late" if late_by.is_some_and(|s| s > 0) => continue,
+            "late" if j.late_by_seconds.is_some_and(|s| s > 0) => continue,
             "late" => ScoreFact::LateReport,
             "omitted" => ScoreFact::OmittedReport,
             "concealed" => ScoreFact::ConcealedReport,
             "false" => ScoreFact::FalseReport,
             _ => continue,
         };
-        push(unit, fact, at, document, format!("judgement:{position}"), format!("《{title}》：{reason}"));
+        let detail = format!("《{}》：{}", j.title, j.reason);
+        push(j.unit_id, fact, j.at, j.document_id, format!("judgement:{}", j.position), detail);
     }
-    for (document, check, unit, day, session, outcome, ring, at, note) in checks {
-        let Some(code) = Outcome::parse(&outcome).and_then(OutcomeCode::of) else { continue };
-        let outcome = Outcome::parse(&outcome).map(Outcome::label_zh).unwrap_or_default();
-        let session = Session::parse(&session).map(Session::label_zh).unwrap_or_default();
-        let ring = ring.map(|s| format!("，响铃{s}秒")).unwrap_or_default();
-        let note = if note.is_empty() { String::new() } else { format!("；{note}") };
-        push(
-            unit,
-            ScoreFact::CheckFinding(code),
-            at,
-            document,
-            check,
-            format!("{day}{session}抽查：{outcome}{ring}{note}"),
-        );
+    for c in checks {
+        // A finding has been checked: its outcome and time are there.
+        let (Some(outcome), Some(at)) = (c.outcome.as_deref().and_then(Outcome::parse), c.checked_at) else { continue };
+        let Some(code) = OutcomeCode::of(outcome) else { continue };
+        let session = Session::parse(&c.session).map(Session::label_zh).unwrap_or_default();
+        let ring = c.ring_seconds.map(|s| format!("，响铃{s}秒")).unwrap_or_default();
+        let note = c.note.filter(|n| !n.is_empty()).map(|n| format!("；{n}")).unwrap_or_default();
+        let detail = format!("{}{session}抽查：{}{ring}{note}", c.day, outcome.label_zh());
+        push(c.unit_id, ScoreFact::CheckFinding(code), at, c.document_id, c.check_id, detail);
     }
     // Filing rounds whose deadline falls in the period: late filings and units that never filed.
     let judged_at = local_time(now.min(to));

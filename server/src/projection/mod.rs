@@ -1,19 +1,18 @@
 //! Projections: after each durable merge the server writes a typed document's rows into SQL tables beside
 //! the documents, for the desk's queries. The documents are the truth; rows are rebuilt from them at will
-//! (`zhiban-server admin reproject`).
+//! (`zhiban-server admin reproject`). Here the rows are worked out from typed documents; `db::projection`
+//! writes them (inside the store's append when they come with a change).
 
 pub mod on_duty;
 pub mod oversight_rows;
 pub mod rows;
-pub mod write;
-mod write_oversight;
 
-pub use rows::Projection;
+pub use crate::db::projection::Projection;
 
 use zhiban_model::DocumentId;
 
+use crate::db::Database;
 use crate::office::{Office, TypedDocument};
-use crate::on_database;
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +59,7 @@ pub fn projection_of(typed: &TypedDocument, office: &Office) -> Option<Projectio
 pub async fn project(office: &Office, document: DocumentId, typed: &TypedDocument) -> Result<(), ProjectionError> {
     let Some(projection) = projection_of(typed, office) else { return Ok(()) };
     let now = office.clock().now_millis();
-    write::replace(&office.database, &document.to_string(), &projection, now)
+    crate::db::projection::replace(&office.database, &document.to_string(), &projection, now)
         .await
         .map_err(|source| ProjectionError::Write { document, source })?;
     if let TypedDocument::Directory(d) = typed {
@@ -71,25 +70,12 @@ pub async fn project(office: &Office, document: DocumentId, typed: &TypedDocumen
 
 /// Loads and reads one stored document.
 pub async fn read_stored(store: &dyn Store, document: DocumentId) -> Result<automerge::Automerge, ProjectionError> {
-    let mut doc = automerge::Automerge::new();
-    for chunk in store.load(document).await.map_err(|source| ProjectionError::Load { document, source })? {
-        doc.load_incremental(&chunk.data).map_err(|e| ProjectionError::Load {
-            document,
-            source: StoreError::Corrupt(format!("chunk {} does not load: {e}", chunk.seq)),
-        })?;
-    }
-    Ok(doc)
+    crate::store::read_document(store, document).await.map_err(|source| ProjectionError::Load { document, source })
 }
 
 /// The directory in use: the last one projected.
-pub async fn directory_id(database: &crate::database::Database) -> Result<Option<DocumentId>, ProjectionError> {
-    let id: Option<String> = on_database!(database, pool => {
-        sqlx::query_scalar(
-            "SELECT document_id FROM projected_documents WHERE kind = 'directory' ORDER BY projected_at DESC LIMIT 1",
-        )
-        .fetch_optional(pool)
-        .await?
-    });
+pub async fn directory_id(database: &Database) -> Result<Option<DocumentId>, ProjectionError> {
+    let id = crate::db::projection::directory::in_use(database).await?;
     Ok(id.and_then(|id| id.parse::<DocumentId>().ok()))
 }
 
@@ -116,15 +102,7 @@ pub struct Reprojected {
 /// Drops every projected row and projects every stored document again, directories first (rosters are
 /// checked against them). The instruction ledger is not a projection and is left alone.
 pub async fn reproject_all(store: &dyn Store, office: &Office) -> Result<Reprojected, ProjectionError> {
-    on_database!(&office.database, pool => {
-        let mut tx = pool.begin().await?;
-        // What every document was projected as, and the directory's units and people, then each kind's rows.
-        let shared = ["projected_documents", "units", "people"];
-        for table in shared.into_iter().chain(write::per_document_tables()) {
-            sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}"))).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-    });
+    crate::db::projection::clear_all(&office.database).await?;
     let ids = store.document_ids().await?;
     let mut report = Reprojected { documents: ids.len(), ..Default::default() };
     let mut later = Vec::new();
@@ -132,7 +110,7 @@ pub async fn reproject_all(store: &dyn Store, office: &Office) -> Result<Reproje
         let doc = read_stored(store, id).await?;
         let typed = TypedDocument::read(&doc);
         if let Some(audience) = crate::homes::DocumentAudience::of(&typed) {
-            crate::homes::audiences::write(&office.database, id, &audience).await?;
+            crate::db::audiences::write(&office.database, id, &audience).await?;
         }
         match typed {
             Ok(typed @ TypedDocument::Directory(_)) => {

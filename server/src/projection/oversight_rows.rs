@@ -9,73 +9,9 @@ use zhiban_model::documents::filing_round::FilingRound;
 use zhiban_model::documents::spot_check::SpotChecks;
 use zhiban_model::rules::start_of_day;
 
-use super::rows::{Rows, instant, local, millis};
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct FilingRoundRow {
-    pub title: String,
-    pub occasion: String,
-    pub period_start: i64,
-    pub period_end: i64,
-    pub period_start_text: String,
-    pub period_end_text: String,
-    pub deadline: i64,
-    pub deadline_text: String,
-    pub opened_by: String,
-    pub opened_at_text: String,
-    pub closed_at: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct SpotCheckRow {
-    pub check_id: String,
-    pub plan_title: String,
-    pub round_id: Option<String>,
-    pub unit_id: String,
-    pub day: String,
-    pub day_start: i64,
-    pub session: String,
-    pub planned_by: String,
-    pub outcome: Option<String>,
-    pub ring_seconds: Option<i64>,
-    pub method: Option<String>,
-    pub answered_by: Option<String>,
-    pub checked_by: Option<String>,
-    pub checked_at: Option<i64>,
-    pub checked_at_text: Option<String>,
-    pub note: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogEntryRow {
-    pub entry_id: String,
-    pub unit_id: String,
-    pub kind: String,
-    pub at: i64,
-    pub at_text: String,
-    pub by_person: String,
-    pub counterpart: String,
-    pub summary: String,
-    pub handling: String,
-    pub instruction_id: Option<String>,
-    pub for_date: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct AssessmentItemRow {
-    pub item_id: String,
-    pub year: i64,
-    pub kind: String,
-    pub unit_id: String,
-    pub level: Option<String>,
-    pub publication: String,
-    pub incident_id: Option<String>,
-    pub entry_id: Option<String>,
-    pub reason: String,
-    pub by_person: String,
-    pub at: i64,
-    pub at_text: String,
-}
+use super::rows::{instant, local, millis};
+use crate::db::projection::Rows;
+use crate::db::projection::oversight::{AssessmentItemRow, FilingRoundRow, LogEntryRow, SpotCheckRow};
 
 /// A document reference as the tables keep it: the bare id (`automerge:` URLs and ids both read).
 fn document_ref(text: Option<&String>) -> Option<String> {

@@ -13,12 +13,9 @@ use zhiban_model::rules::calendar::{DayKind, festival_zh};
 use super::page::page;
 use super::sheet::{Cell, Sheet};
 use super::{Progress, PublicationError, Rendered, day_start};
+use crate::db;
 use crate::office::Office;
-use crate::on_database;
 use crate::projection::on_duty::on_duty;
-
-type IncidentRow = (String, String, String, String, String, i64, i64, i64, String, Option<i64>);
-type CheckRow = (String, String, Option<String>, Option<i64>, Option<String>, String);
 
 /// How a unit stood on reporting that day.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,29 +54,18 @@ pub async fn generate(office: &Office, day: NaiveDate, progress: Progress<'_>) -
 
     progress(1, steps, "读取零报告和当日事件");
     let day_text = day.to_string();
-    let (zero_reports, incidents, checks): (Vec<(String, String)>, Vec<IncidentRow>, Vec<CheckRow>) = on_database!(database, pool => {(
-        sqlx::query_as(
-            "SELECT unit_id, MIN(at_text) FROM duty_log_entries WHERE kind = 'zero_report' AND for_date = $1 \
-             GROUP BY unit_id",
-        ).bind(&day_text).fetch_all(pool).await?,
-        sqlx::query_as(
-            "SELECT document_id, title, unit_id, effective_grade, stage, dead, injured, missing, received_at_text, \
-             late_by_seconds FROM incidents WHERE received_at >= $1 AND received_at < $2 ORDER BY received_at, document_id",
-        ).bind(from).bind(to).fetch_all(pool).await?,
-        sqlx::query_as(
-            "SELECT unit_id, session, outcome, ring_seconds, checked_by, check_id FROM spot_checks WHERE day = $1 \
-             ORDER BY CASE session WHEN 'morning' THEN 0 WHEN 'afternoon' THEN 1 ELSE 2 END, unit_id, check_id",
-        ).bind(&day_text).fetch_all(pool).await?,
-    )});
-    let zero: BTreeMap<String, String> = zero_reports.into_iter().collect();
+    let zero_reports = db::oversight::duty_logs::zero_reports_for(database, &day_text).await?;
+    let incidents = db::incidents::received_between(database, from, to).await?;
+    let checks = db::oversight::spot_checks::on_day(database, &day_text).await?;
+    let zero: BTreeMap<String, String> = zero_reports.into_iter().map(|z| (z.unit_id, z.at_text)).collect();
     let mut incident_count: BTreeMap<&str, usize> = BTreeMap::new();
-    for row in &incidents {
-        *incident_count.entry(row.2.as_str()).or_default() += 1;
+    for incident in &incidents {
+        *incident_count.entry(incident.unit_id.as_str()).or_default() += 1;
     }
     let mut findings_of: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-    for (unit, _, outcome, ..) in &checks {
-        if let Some(o) = outcome.as_deref().and_then(Outcome::parse).filter(|o| o.is_finding()) {
-            findings_of.entry(unit.as_str()).or_default().push(o.label_zh().to_owned());
+    for check in &checks {
+        if let Some(o) = check.outcome.as_deref().and_then(Outcome::parse).filter(|o| o.is_finding()) {
+            findings_of.entry(check.unit_id.as_str()).or_default().push(o.label_zh().to_owned());
         }
     }
 
@@ -121,35 +107,35 @@ pub async fn generate(office: &Office, day: NaiveDate, progress: Progress<'_>) -
     progress(3, steps, "整理事件和抽查情况");
     let unit_name = |id: &str| directory.units.get(id).map(|u| u.name.clone()).unwrap_or_else(|| id.to_owned());
     let mut incident_sheet = Sheet::new(&["接报时间", "事件", "责任单位", "等级", "死亡", "受伤", "失联", "报送"]);
-    for (_, title, unit, grade, _, dead, injured, missing, received, late) in &incidents {
-        let timeliness = match late {
-            Some(s) if *s > 0 => Cell::Bad(format!("迟报{}分钟", s / 60)),
+    for incident in &incidents {
+        let timeliness = match incident.late_by_seconds {
+            Some(s) if s > 0 => Cell::Bad(format!("迟报{}分钟", s / 60)),
             _ => Cell::text("按时"),
         };
         incident_sheet.push(vec![
-            hh_mm(received).into(),
-            title.clone().into(),
-            unit_name(unit).into(),
-            format!("{}级", grade_zh(grade)).into(),
-            (*dead).into(),
-            (*injured).into(),
-            (*missing).into(),
+            hh_mm(&incident.received_at_text).into(),
+            incident.title.clone().into(),
+            unit_name(&incident.unit_id).into(),
+            format!("{}级", grade_zh(&incident.effective_grade)).into(),
+            incident.dead.into(),
+            incident.injured.into(),
+            incident.missing.into(),
             timeliness,
         ]);
     }
     let mut check_sheet = Sheet::new(&["时段", "被抽查单位", "结果", "响铃(秒)", "抽查人"]);
-    for (unit, session, outcome, ring, by, _) in &checks {
-        let outcome = outcome.as_deref().and_then(Outcome::parse);
+    for check in &checks {
+        let outcome = check.outcome.as_deref().and_then(Outcome::parse);
         let label = outcome.map(Outcome::label_zh).unwrap_or("待抽查").to_owned();
         check_sheet.push(vec![
-            Session::parse(session).map(Session::label_zh).unwrap_or_default().into(),
-            unit_name(unit).into(),
+            Session::parse(&check.session).map(Session::label_zh).unwrap_or_default().into(),
+            unit_name(&check.unit_id).into(),
             if outcome.is_some_and(Outcome::is_finding) { Cell::Bad(label) } else { Cell::Text(label) },
-            ring.map(Cell::from).unwrap_or(Cell::Quiet("—".into())),
-            name_of(by).unwrap_or_default().into(),
+            check.ring_seconds.map(Cell::from).unwrap_or(Cell::Quiet("—".into())),
+            name_of(&check.checked_by).unwrap_or_default().into(),
         ]);
     }
-    let checked = checks.iter().filter(|c| c.2.is_some()).count();
+    let checked = checks.iter().filter(|c| c.outcome.is_some()).count();
     let found: usize = findings_of.values().map(Vec::len).sum();
 
     progress(4, steps, "生成专报");

@@ -12,49 +12,14 @@ use super::daily::grade_zh;
 use super::page::{figure, page};
 use super::sheet::{Cell, Sheet};
 use super::{Progress, PublicationError, Rendered, day_start, month_start};
+use crate::db;
+use crate::db::incidents::Incident;
 use crate::office::Office;
-use crate::on_database;
-
-/// An incident as the digest lists it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct DigestIncident {
-    pub document_id: String,
-    pub title: String,
-    pub unit_id: String,
-    pub nature: Option<String>,
-    pub effective_grade: String,
-    pub stage: String,
-    pub received_at: i64,
-    pub received_at_text: String,
-    pub late_by_seconds: Option<i64>,
-    pub report_count: i64,
-    pub has_final_report: i64,
-    pub dead: i64,
-    pub injured: i64,
-    pub missing: i64,
-}
 
 pub const GRADES: [&str; 4] = ["I", "II", "III", "IV"];
 
-/// An instruction written on an incident: (incident URL, ledger number, leader, text, status).
-type InstructionOn = (Option<String>, Option<String>, String, String, String);
-
-/// Incidents received between `from` and `to` (unix ms).
-pub async fn incidents_between(office: &Office, from: i64, to: i64) -> Result<Vec<DigestIncident>, sqlx::Error> {
-    Ok(on_database!(&office.database, pool => {
-        sqlx::query_as(
-            "SELECT document_id, title, unit_id, nature, effective_grade, stage, received_at, received_at_text, \
-             late_by_seconds, report_count, has_final_report, dead, injured, missing FROM incidents \
-             WHERE received_at >= $1 AND received_at < $2 ORDER BY received_at, document_id",
-        )
-        .bind(from).bind(to)
-        .fetch_all(pool)
-        .await?
-    }))
-}
-
 /// The category's name, from the office's taxonomy.
-pub fn category_of(office: &Office, incident: &DigestIncident) -> String {
+pub fn category_of(office: &Office, incident: &Incident) -> String {
     let taxonomy = &office.rules.taxonomy;
     let code = taxonomy
         .classify(incident.nature.as_deref(), &incident.title)
@@ -64,7 +29,7 @@ pub fn category_of(office: &Office, incident: &DigestIncident) -> String {
 }
 
 /// Incidents per week (Monday-based, clipped to the period) by grade, as a stacked bar chart.
-pub fn weekly_chart(title: &str, first: NaiveDate, last: NaiveDate, incidents: &[DigestIncident]) -> String {
+pub fn weekly_chart(title: &str, first: NaiveDate, last: NaiveDate, incidents: &[Incident]) -> String {
     let mut weeks: Vec<NaiveDate> = Vec::new();
     let mut day = first;
     while day <= last {
@@ -90,7 +55,7 @@ pub fn weekly_chart(title: &str, first: NaiveDate, last: NaiveDate, incidents: &
 }
 
 /// On-time first reports per unit, in percent, as horizontal bars (units with incidents only).
-pub fn timeliness_chart(title: &str, office: &Office, incidents: &[DigestIncident]) -> String {
+pub fn timeliness_chart(title: &str, office: &Office, incidents: &[Incident]) -> String {
     let mut per_unit: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for i in incidents {
         let entry = per_unit.entry(i.unit_id.as_str()).or_default();
@@ -118,18 +83,10 @@ pub async fn generate(
     let first = month_start(year, month)?;
     let next = month_start(year, month + 1)?;
     progress(1, steps, "读取本月事件和批示");
-    let incidents = incidents_between(office, day_start(first), day_start(next)).await?;
+    let (from, to) = (day_start(first), day_start(next));
+    let incidents = db::incidents::received_between(&office.database, from, to).await?;
     // Only the instructions written on this month's incidents (instructions hold the incident's URL).
-    let instructions: Vec<InstructionOn> = on_database!(&office.database, pool => {
-        sqlx::query_as(
-            "SELECT incident, number, leader, text, status FROM instructions WHERE incident IN \
-             (SELECT 'automerge:' || document_id FROM incidents WHERE received_at >= $1 AND received_at < $2) \
-             ORDER BY issued_at",
-        )
-        .bind(day_start(first)).bind(day_start(next))
-        .fetch_all(pool)
-        .await?
-    });
+    let instructions = db::instructions::on_incidents_received_between(&office.database, from, to).await?;
     let directory = office.directory();
     let unit_name = |id: &str| directory.units.get(id).map(|u| u.name.clone()).unwrap_or_else(|| id.to_owned());
     let person = |id: &str| directory.people.get(id).map(|p| p.name.clone()).unwrap_or_else(|| id.to_owned());
@@ -175,13 +132,13 @@ pub async fn generate(
         let url = format!("automerge:{}", i.document_id);
         let notes: Vec<String> = instructions
             .iter()
-            .filter(|(incident, ..)| incident.as_deref() == Some(url.as_str()))
-            .map(|(_, number, leader, text, _)| {
-                let text: String = text.chars().take(24).collect();
+            .filter(|instruction| instruction.incident.as_deref() == Some(url.as_str()))
+            .map(|instruction| {
+                let text: String = instruction.text.chars().take(24).collect();
                 format!(
                     "{}{}：{}",
-                    number.as_deref().map(|n| format!("[{n}]")).unwrap_or_default(),
-                    person(leader),
+                    instruction.number.as_deref().map(|n| format!("[{n}]")).unwrap_or_default(),
+                    person(&instruction.leader),
                     text
                 )
             })

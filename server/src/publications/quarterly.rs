@@ -11,8 +11,8 @@ use super::charts::horizontal_bars;
 use super::page::{figure, page};
 use super::sheet::{Cell, Sheet};
 use super::{Progress, PublicationError, Rendered, day_start, month_start};
+use crate::db;
 use crate::office::Office;
-use crate::on_database;
 use crate::oversight::scores::{evidence, scored_units};
 
 const QUARTER_ZH: [&str; 4] = ["一", "二", "三", "四"];
@@ -41,10 +41,7 @@ pub async fn generate(
     let year_start = day_start(month_start(year, 1)?);
     progress(1, steps, "汇总本季度报送、报备、抽查和通报记录");
     let quarter_evidence = evidence(office, from, to, now).await?;
-    let checks_made: i64 = on_database!(&office.database, pool => {
-        sqlx::query_scalar("SELECT COUNT(*) FROM spot_checks WHERE outcome IS NOT NULL AND checked_at >= $1 AND checked_at < $2")
-            .bind(from).bind(to).fetch_one(pool).await?
-    });
+    let checks_made = db::oversight::spot_checks::made_between(&office.database, from, to).await?.checks;
     progress(2, steps, "计算年度累计考核得分");
     let year_evidence = evidence(office, year_start, to, now).await?;
     let units = scored_units(office);

@@ -8,17 +8,12 @@ use maud::html;
 
 use super::charts::horizontal_bars;
 use super::daily::grade_zh;
-use super::monthly::{GRADES, incidents_between, weekly_chart};
+use super::monthly::{GRADES, weekly_chart};
 use super::page::{figure, page};
 use super::sheet::{Cell, Sheet};
 use super::{Progress, PublicationError, Rendered, day_start, month_start};
+use crate::db;
 use crate::office::Office;
-use crate::on_database;
-
-/// Instructions issued, relayed in time, fully acknowledged, fed back, fed back in time.
-type InstructionFigures = (i64, i64, i64, i64, i64);
-/// Everything the yearly figures count beside the incidents.
-type YearCounts = (InstructionFigures, (i64, i64), Vec<(String, i64)>, (i64, i64), (i64, i64));
 
 pub async fn generate(office: &Office, year: i32, progress: Progress<'_>) -> Result<Rendered, PublicationError> {
     let steps = 4;
@@ -26,36 +21,16 @@ pub async fn generate(office: &Office, year: i32, progress: Progress<'_>) -> Res
     let next = month_start(year + 1, 1)?;
     let (from, to) = (day_start(first), day_start(next));
     progress(1, steps, "读取全年突发事件");
-    let incidents = incidents_between(office, from, to).await?;
+    let database = &office.database;
+    let incidents = db::incidents::received_between(database, from, to).await?;
 
     progress(2, steps, "统计批示、抽查、值班日志和报备");
-    let database = &office.database;
-    let (instructions, checks, log_counts, reports, filings): YearCounts = on_database!(database, pool => {(
-        sqlx::query_as(
-            "SELECT COUNT(*), \
-             COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM instruction_recipients r WHERE r.document_id = i.document_id \
-                 AND (r.relayed_at IS NULL OR r.relayed_at > i.relay_due_at))), \
-             COUNT(*) FILTER (WHERE i.recipient_count > 0 AND i.acknowledged_count = i.recipient_count), \
-             COUNT(*) FILTER (WHERE i.fed_back_at IS NOT NULL), \
-             COUNT(*) FILTER (WHERE i.fed_back_at IS NOT NULL AND i.fed_back_at <= i.feedback_due_at) \
-             FROM instructions i WHERE i.issued_at >= $1 AND i.issued_at < $2",
-        ).bind(from).bind(to).fetch_one(pool).await?,
-        sqlx::query_as(
-            "SELECT COUNT(*), COUNT(*) FILTER (WHERE outcome <> 'proper') FROM spot_checks \
-             WHERE outcome IS NOT NULL AND checked_at >= $1 AND checked_at < $2",
-        ).bind(from).bind(to).fetch_one(pool).await?,
-        sqlx::query_as(
-            "SELECT kind, COUNT(*) FROM duty_log_entries WHERE at >= $1 AND at < $2 GROUP BY kind ORDER BY kind",
-        ).bind(from).bind(to).fetch_all(pool).await?,
-        sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM report_entries WHERE submitted_at >= $1 AND submitted_at < $2), \
-                    (SELECT COUNT(*) FROM incident_attachments WHERE added_at >= $1 AND added_at < $2)",
-        ).bind(from).bind(to).fetch_one(pool).await?,
-        sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM filing_rounds WHERE deadline >= $1 AND deadline < $2), \
-                    (SELECT COUNT(*) FROM roster_filing_steps WHERE status = 'filed' AND at >= $1 AND at < $2)",
-        ).bind(from).bind(to).fetch_one(pool).await?,
-    )});
+    let instructions = db::instructions::figures_issued_between(database, from, to).await?;
+    let checks = db::oversight::spot_checks::made_between(database, from, to).await?;
+    let log_counts = db::oversight::duty_logs::counts_by_kind_between(database, from, to).await?;
+    let sent = db::incidents::sent_between(database, from, to).await?;
+    let rounds_due = db::oversight::filing_rounds::due_between(database, from, to).await?;
+    let rosters_filed = db::rosters::filed_between(database, from, to).await?;
     let logged: BTreeMap<String, i64> = log_counts.into_iter().collect();
     let log = |kind: &str| logged.get(kind).copied().unwrap_or(0);
 
@@ -81,28 +56,29 @@ pub async fn generate(office: &Office, year: i32, progress: Progress<'_>) -> Res
         row.push(by_grade.iter().sum::<usize>().into());
         class_sheet.push(row);
     }
-    let (issued, relayed_in_time, fully_acknowledged, fed_back, fed_back_in_time) = instructions;
+    let db::instructions::Figures { issued, relayed_in_time, fully_acknowledged, fed_back, fed_back_in_time } =
+        instructions;
     let mut figures = Sheet::new(&["项目", "数量"]);
     let rows: Vec<(String, i64)> = vec![
         ("接报突发事件（起）".into(), incidents.len() as i64),
         ("其中首报迟报（起）".into(), late as i64),
         ("死亡（人）".into(), dead),
-        ("报送信息（条次，含首报、续报、终报）".into(), reports.0),
-        ("报送图片和音视频（个）".into(), reports.1),
+        ("报送信息（条次，含首报、续报、终报）".into(), sent.reports),
+        ("报送图片和音视频（个）".into(), sent.attachments),
         ("领导批示（件）".into(), issued),
         ("批示按时转办（件）".into(), relayed_in_time),
         ("批示全部签收（件）".into(), fully_acknowledged),
         ("批示办理反馈（件）".into(), fed_back),
         ("批示按时反馈（件）".into(), fed_back_in_time),
-        ("值班抽查（次）".into(), checks.0),
-        ("抽查发现问题（个）".into(), checks.1),
+        ("值班抽查（次）".into(), checks.checks),
+        ("抽查发现问题（个）".into(), checks.findings),
         ("转达会议通知（次）".into(), log("notice")),
         ("接听来电（次）".into(), log("call")),
         ("接待来访（次）".into(), log("visit")),
         ("收发传真（份）".into(), log("fax")),
         ("零报告（次）".into(), log("zero_report")),
-        ("报备轮次（次）".into(), filings.0),
-        ("值班表报备（次）".into(), filings.1),
+        ("报备轮次（次）".into(), rounds_due),
+        ("值班表报备（次）".into(), rosters_filed),
     ];
     for (name, value) in &rows {
         figures.push(vec![name.clone().into(), (*value).into()]);
@@ -121,8 +97,8 @@ pub async fn generate(office: &Office, year: i32, progress: Progress<'_>) -> Res
         "{year}年，全市共接报各类突发事件{}起，死亡{dead}人；办理领导批示{issued}件，按时反馈{fed_back_in_time}件；\
          开展值班抽查{}次，发现问题{}个；转达会议通知{}次，接听来电{}次，接待来访{}次。",
         incidents.len(),
-        checks.0,
-        checks.1,
+        checks.checks,
+        checks.findings,
         log("notice"),
         log("call"),
         log("visit"),

@@ -8,8 +8,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 
 use super::{AlertPayload, Delivery, Outcome, PushError, PushSender, subscriptions};
-use crate::database::Database;
-use crate::on_database;
+use crate::db::Database;
+use crate::db::push::deliveries::{self, Attempt, DueRetry};
 
 /// First pause before trying a failed delivery again; doubled per attempt.
 pub const FIRST_BACKOFF: Duration = Duration::from_secs(30);
@@ -72,71 +72,40 @@ pub async fn record(database: &Database, made: &[Made]) -> Result<(), PushError>
     }
     // Retries wait on the machine's clock: the push service's `Retry-After` is about real time.
     let now = chrono::Utc::now().timestamp_millis();
-    on_database!(database, pool => {
-        let mut tx = pool.begin().await?;
-        for m in made {
-            let retry_at = match &m.delivery.outcome {
+    let attempts: Vec<Attempt> = made
+        .iter()
+        .map(|m| Attempt {
+            endpoint: &m.endpoint,
+            username: &m.username,
+            payload: &m.payload,
+            attempt: m.attempt,
+            outcome: &m.delivery.outcome,
+            http_status: m.delivery.http_status,
+            detail: &m.delivery.detail,
+            retry_at: match &m.delivery.outcome {
                 _ if m.attempt >= MAX_ATTEMPTS => None,
                 Outcome::Throttled { retry_after } => Some(now + retry_after.as_millis() as i64),
                 Outcome::Failed { retry: true } => {
                     Some(now + ((FIRST_BACKOFF.as_millis() as i64) << (m.attempt - 1).clamp(0, 10)))
                 }
                 _ => None,
-            };
-            let id = format!("pd_{:032x}", rand::random::<u128>());
-            let payload = &m.payload;
-            sqlx::query(
-                "INSERT INTO push_deliveries (delivery_id, endpoint, username, kind, document_id, urgency, title_class, \
-                 alert_id, attempt, outcome, http_status, detail, attempted_at, retry_at, retried) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, FALSE)",
-            )
-            .bind(&id).bind(&m.endpoint).bind(&m.username).bind(&payload.kind).bind(&payload.document)
-            .bind(payload.urgency.header()).bind(&payload.title_class).bind(&payload.alert).bind(m.attempt)
-            .bind(m.delivery.outcome.name()).bind(m.delivery.http_status.map(i64::from))
-            .bind(&m.delivery.detail).bind(now).bind(retry_at)
-            .execute(&mut *tx)
-            .await?;
-            match m.delivery.outcome {
-                Outcome::Accepted => {
-                    sqlx::query("UPDATE push_subscriptions SET last_ok_at = $1 WHERE endpoint = $2")
-                        .bind(now).bind(&m.endpoint).execute(&mut *tx).await?;
-                }
-                Outcome::Gone => {
-                    tracing::info!(username = %m.username, endpoint = %m.endpoint, "push subscription gone; removed");
-                    sqlx::query("DELETE FROM push_subscriptions WHERE endpoint = $1")
-                        .bind(&m.endpoint).execute(&mut *tx).await?;
-                }
-                _ => {}
-            }
-        }
-        tx.commit().await?;
-    });
+            },
+        })
+        .collect();
+    deliveries::record(database, &attempts, now).await?;
+    for m in made.iter().filter(|m| m.delivery.outcome == Outcome::Gone) {
+        tracing::info!(username = %m.username, endpoint = %m.endpoint, "push subscription gone; removed");
+    }
     Ok(())
 }
-
-type RetryRow = (String, String, String, String, Option<String>, String, String, Option<String>, i64);
 
 /// Tries again every throttled or failed push whose time has come (by the machine's clock), each claimed
 /// first so two servers do not both retry it; returns how many were retried.
 pub async fn retry_due(database: &Database, sender: &dyn PushSender, ttl: Duration) -> Result<usize, PushError> {
     let now = chrono::Utc::now().timestamp_millis();
-    let due: Vec<RetryRow> = on_database!(database, pool => {
-        sqlx::query_as(
-            "SELECT delivery_id, endpoint, username, kind, document_id, urgency, title_class, alert_id, attempt \
-             FROM push_deliveries WHERE retry_at IS NOT NULL AND retry_at <= $1 AND retried = FALSE \
-             ORDER BY retry_at LIMIT 200",
-        )
-        .bind(now)
-        .fetch_all(pool)
-        .await?
-    });
     let mut claimed = Vec::new();
-    for (id, endpoint, username, kind, document, urgency, title_class, alert, attempt) in due {
-        let won = on_database!(database, pool => {
-            sqlx::query("UPDATE push_deliveries SET retried = TRUE WHERE delivery_id = $1 AND retried = FALSE")
-                .bind(&id).execute(pool).await?.rows_affected() == 1
-        });
-        if !won {
+    for DueRetry { delivery, endpoint, username, payload, attempt } in deliveries::due_retries(database, now).await? {
+        if !deliveries::claim_retry(database, &delivery).await? {
             continue;
         }
         let Some(subscription) =
@@ -144,8 +113,6 @@ pub async fn retry_due(database: &Database, sender: &dyn PushSender, ttl: Durati
         else {
             continue;
         };
-        let urgency = if urgency == "high" { super::Urgency::High } else { super::Urgency::Normal };
-        let payload = AlertPayload { kind, document, title_class, urgency, alert };
         claimed.push((subscription, username, payload, attempt + 1));
     }
     let made: Vec<Made> = futures_util::stream::iter(claimed)

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use web_push_native::p256::PublicKey;
 
 use super::{OutboundPolicy, PushError};
-use crate::database::Database;
-use crate::on_database;
+use crate::db;
+use crate::db::Database;
+use crate::db::push::subscriptions::{NewSubscription, Registration};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Subscription {
@@ -64,50 +65,28 @@ pub async fn register(
     // The machine's clock: a registration time only orders a device's subscriptions (the oldest is replaced),
     // which a test clock standing still would leave undecided.
     let now = chrono::Utc::now().timestamp_millis();
-    on_database!(database, pool => {
-        let mut tx = pool.begin().await?;
-        // One statement, so two people registering one new endpoint at once cannot both have it.
-        let registered = sqlx::query(
-            "INSERT INTO push_subscriptions (endpoint, device_id, username, p256dh, auth, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (endpoint) DO UPDATE SET device_id = excluded.device_id, \
-             p256dh = excluded.p256dh, auth = excluded.auth WHERE push_subscriptions.username = excluded.username",
-        )
-        .bind(&subscription.endpoint).bind(device_id).bind(username)
-        .bind(subscription.p256dh.trim_end_matches('=')).bind(subscription.auth.trim_end_matches('='))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected() == 1;
-        if !registered {
+    let new = NewSubscription {
+        username,
+        device_id,
+        endpoint: &subscription.endpoint,
+        p256dh: subscription.p256dh.trim_end_matches('='),
+        auth: subscription.auth.trim_end_matches('='),
+    };
+    match db::push::subscriptions::register(database, new, MAX_PER_DEVICE, now).await? {
+        Registration::Registered { replaced } => {
+            for oldest in replaced {
+                tracing::info!(%username, %device_id, endpoint = %oldest, "push subscription replaced by a newer one");
+            }
+        }
+        Registration::TakenByAnother => {
             tracing::warn!(%username, %device_id, "push endpoint of another person refused");
             return Err(PushError::EndpointTaken);
         }
-        let mine: Vec<(String,)> = sqlx::query_as(
-            "SELECT endpoint FROM push_subscriptions WHERE username = $1 AND device_id = $2 AND endpoint <> $3 \
-             ORDER BY created_at DESC, endpoint",
-        )
-        .bind(username).bind(device_id).bind(&subscription.endpoint)
-        .fetch_all(&mut *tx)
-        .await?;
-        for (oldest,) in mine.iter().skip(MAX_PER_DEVICE - 1) {
-            tracing::info!(%username, %device_id, endpoint = %oldest, "push subscription replaced by a newer one");
-            sqlx::query("DELETE FROM push_subscriptions WHERE endpoint = $1").bind(oldest).execute(&mut *tx).await?;
-        }
-        tx.commit().await?;
-    });
+    }
     Ok(())
 }
 
 /// Every subscription of `username`'s devices that are not signed out.
 pub async fn of_user(database: &Database, username: &str) -> Result<Vec<Subscription>, PushError> {
-    let rows: Vec<(String, String, String)> = on_database!(database, pool => {
-        sqlx::query_as(
-            "SELECT s.endpoint, s.p256dh, s.auth FROM push_subscriptions s JOIN devices d ON d.device_id = s.device_id \
-             WHERE s.username = $1 AND d.revoked_at IS NULL ORDER BY s.created_at",
-        )
-        .bind(username)
-        .fetch_all(pool)
-        .await?
-    });
-    Ok(rows.into_iter().map(|(endpoint, p256dh, auth)| Subscription { endpoint, p256dh, auth }).collect())
+    Ok(db::push::subscriptions::of_user(database, username).await?)
 }

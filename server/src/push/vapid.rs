@@ -5,8 +5,8 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use web_push_native::jwt_simple::algorithms::{ECDSAP256PublicKeyLike, ES256KeyPair};
 
 use super::PushError;
-use crate::database::Database;
-use crate::on_database;
+use crate::db::Database;
+use crate::db::push::vapid_keys::{self, StoredKey};
 
 /// The key pair and the contact push services may write to about our traffic.
 pub struct VapidKeys {
@@ -23,11 +23,8 @@ impl VapidKeys {
 
     /// The stored keys, if the operator made them.
     pub async fn load(database: &Database) -> Result<Option<Self>, PushError> {
-        let row: Option<(String, String)> = on_database!(database, pool => {
-            sqlx::query_as("SELECT private_key, subject FROM vapid_keys WHERE id = 1").fetch_optional(pool).await?
-        });
-        let Some((private, subject)) = row else { return Ok(None) };
-        let bytes = Base64UrlUnpadded::decode_vec(&private).map_err(|e| PushError::BadKey(e.to_string()))?;
+        let Some(StoredKey { private_key, subject }) = vapid_keys::stored(database).await? else { return Ok(None) };
+        let bytes = Base64UrlUnpadded::decode_vec(&private_key).map_err(|e| PushError::BadKey(e.to_string()))?;
         let key_pair = ES256KeyPair::from_bytes(&bytes).map_err(|e| PushError::BadKey(e.to_string()))?;
         Ok(Some(Self { key_pair, subject }))
     }
@@ -48,17 +45,9 @@ impl VapidKeys {
         let public = keys.public_key();
         // When the operator made the keys, on the machine's clock: nothing in the office is judged by it.
         let now = chrono::Utc::now().timestamp_millis();
-        on_database!(database, pool => {
-            let mut tx = pool.begin().await?;
-            sqlx::query("DELETE FROM vapid_keys").execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO vapid_keys (id, private_key, public_key, subject, created_at) VALUES (1, $1, $2, $3, $4)")
-                .bind(&private).bind(&public).bind(subject).bind(now).execute(&mut *tx).await?;
-            if replace {
-                // Subscriptions were made for the old key; push services would refuse them now.
-                sqlx::query("DELETE FROM push_subscriptions").execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-        });
+        // With a new key, the subscriptions made for the old one go: push services would refuse them now.
+        let key = vapid_keys::NewKey { private_key: &private, public_key: &public, subject };
+        vapid_keys::replace(database, key, replace, now).await?;
         Ok(keys)
     }
 }

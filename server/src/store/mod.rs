@@ -1,11 +1,13 @@
-//! Where documents live when the server is not holding them: the `Store` trait and its SQLite and PostgreSQL
-//! implementations.
+//! Where documents live when the server is not holding them: the `Store` trait, implemented once over the
+//! SQL database (`database_store.rs`, the SQL in `db::documents` and the modules of what a chunk carries);
+//! what differs between the backends is how each opens (`sqlite.rs`, `postgres.rs`) and how each hears of
+//! other processes' writes (PostgreSQL's `NOTIFY`, SQLite's watch).
 //!
 //! A document is stored as chunks: `changes` chunks appended as they arrive (one per accepted sync message)
 //! and `snapshot` chunks written by compaction. Loading applies every chunk; Automerge does not care about
 //! their order, so a chunk written by another server between two reads is never a problem.
 
-mod change_log;
+mod database_store;
 mod error;
 mod group_commit;
 mod postgres;
@@ -20,10 +22,11 @@ use tokio::sync::broadcast;
 use zhiban_model::DocumentId;
 
 use crate::clock::{Clock, SystemClock};
+pub use crate::db::change_log::ChangeReceipt;
+use crate::db::{audiences::DocumentAudience, projection::Projection};
+use database_store::{DatabaseStore, Notices};
 pub use error::StoreError;
 pub use group_commit::GroupCommitter;
-pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
 
 /// A chunk's place in the store; unique across all documents, increasing in the order chunks were written.
 pub type ChunkSeq = i64;
@@ -58,46 +61,19 @@ pub struct StoredChunk {
     pub data: Vec<u8>,
 }
 
-/// Changes to append to one document, with the document's projection as of these changes when it is typed:
-/// the rows are written in the same transaction, so the desk's tables never lag a stored change.
+/// Changes to append to one document, with what is written in the same transaction, as values worked out
+/// by the callers: the document's projection as of these changes when it is typed (so the desk's tables
+/// never lag a stored change), a line of the change log per change, and the document's audience.
 #[derive(Debug, Clone)]
 pub struct NewChunk {
     pub document_id: DocumentId,
     pub data: Vec<u8>,
-    pub projection: Option<crate::projection::Projection>,
+    /// The document's rows (see `projection`).
+    pub projection: Option<Projection>,
     /// One line of the change log for each change in the chunk.
     pub receipts: Vec<ChangeReceipt>,
     /// Who the document is for after these changes, when that is known (see `homes`).
-    pub audience: Option<crate::homes::DocumentAudience>,
-}
-
-/// How the server received one change (see `change_log`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ChangeReceipt {
-    pub change_hash: String,
-    pub actor: String,
-    pub seq: i64,
-    pub claimed_at: i64,
-    pub received_at: i64,
-    pub username: Option<String>,
-    pub device_id: Option<String>,
-    pub touched: String,
-}
-
-/// Who owns the actor ids the server writes under (`actor_bindings.username`): no username can be it, since
-/// a username holds only letters, digits, '-', '_' and '.'.
-pub const SERVER_ACTORS: &str = "(server)";
-
-impl ChangeReceipt {
-    /// Who the change's actor id belongs to once it is stored: the person who delivered it, or the server for
-    /// its own changes. `None` for a change nobody delivered (written before the change log existed).
-    pub fn actor_owner(&self) -> Option<&str> {
-        match (&self.username, self.device_id.as_deref()) {
-            (Some(username), _) => Some(username),
-            (None, Some(crate::sync::SERVER_DEVICE)) => Some(SERVER_ACTORS),
-            (None, _) => None,
-        }
-    }
+    pub audience: Option<DocumentAudience>,
 }
 
 /// Another process wrote to the database: to a document (another server, an `admin` command), or to the
@@ -118,7 +94,7 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
 
     /// The SQL database the store keeps its documents in, for the tables beside them.
-    fn database(&self) -> crate::database::Database;
+    fn database(&self) -> crate::db::Database;
 
     /// Every chunk of a document, oldest first; empty when the store has never seen the document.
     async fn load(&self, document_id: DocumentId) -> Result<Vec<StoredChunk>, StoreError>;
@@ -156,6 +132,16 @@ pub trait Store: Send + Sync + 'static {
     }
 }
 
+/// Loads one stored document and reads it, every chunk applied (empty when the store has never seen it).
+pub async fn read_document(store: &dyn Store, document_id: DocumentId) -> Result<automerge::Automerge, StoreError> {
+    let mut doc = automerge::Automerge::new();
+    for chunk in store.load(document_id).await? {
+        doc.load_incremental(&chunk.data)
+            .map_err(|e| StoreError::Corrupt(format!("chunk {} does not load: {e}", chunk.seq)))?;
+    }
+    Ok(doc)
+}
+
 /// Opens the store a database URL names, running migrations: `sqlite://path` or `postgres://…`. It stamps
 /// what it stores with the machine's clock; a server opens its store on its own clock (`open_with_clock`).
 pub async fn open(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {
@@ -166,9 +152,11 @@ pub async fn open(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {
 /// like the receipt times in the change log written in the same transaction.
 pub async fn open_with_clock(database_url: &str, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>, StoreError> {
     if database_url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(database_url, clock).await?))
+        let (database, watch) = sqlite::open(database_url).await?;
+        Ok(Arc::new(DatabaseStore::new(database, Notices::Sqlite(watch), clock)))
     } else if database_url.starts_with("postgres://") || database_url.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresStore::open(database_url, clock).await?))
+        let (database, announcer) = postgres::open(database_url).await?;
+        Ok(Arc::new(DatabaseStore::new(database, Notices::Postgres(announcer), clock)))
     } else {
         Err(StoreError::UnknownUrl(database_url.to_owned()))
     }

@@ -5,8 +5,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
-use crate::database::Database;
-use crate::store::ChangeReceipt;
+use crate::db::Database;
+use crate::db::change_log::ChangeReceipt;
 
 /// Bindings remembered at most; past it the memory starts again (a phone's next change reads it anew).
 const REMEMBERED: usize = 100_000;
@@ -28,10 +28,7 @@ impl ActorOwners {
             let owner = match self.remembered(actor) {
                 Some(owner) => Some(owner),
                 None => {
-                    let owner: Option<String> = crate::on_database!(database, pool => {
-                        sqlx::query_scalar("SELECT username FROM actor_bindings WHERE actor = $1")
-                            .bind(actor).fetch_optional(pool).await?
-                    });
+                    let owner = crate::db::change_log::actor_owner(database, actor).await?;
                     if let Some(owner) = &owner {
                         self.remember(actor, owner);
                     }

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use zhiban_model::DocumentId;
 use zhiban_model::access::Viewer;
 use zhiban_model::documents::TypedDocument;
+use zhiban_model::refusal::{Refusal, in_english};
 
 use super::hub::{Hub, SyncError};
 use crate::accounts::Principal;
@@ -38,9 +39,10 @@ pub enum EditError {
     NotFound(DocumentId),
     #[error("the document cannot be read as the office's: {0}")]
     Unreadable(String),
-    /// The operation or the gate refused: each reason as a person can act on it.
-    #[error("refused: {}", .0.join("; "))]
-    Refused(Vec<String>),
+    /// The operation refused: each reason with its rule and part, in Chinese and English. (The gate's
+    /// refusals come as `Sync(SyncError::ChangeRefused)`.)
+    #[error("refused: {}", in_english(.0))]
+    Refused(Vec<Refusal>),
     #[error(transparent)]
     Sync(#[from] SyncError),
 }
@@ -52,7 +54,7 @@ impl Hub {
         &self,
         author: &Author,
         id: DocumentId,
-        edit: impl FnOnce(&mut TypedDocument) -> Result<T, Vec<String>>,
+        edit: impl FnOnce(&mut TypedDocument) -> Result<T, Vec<Refusal>>,
     ) -> Result<T, EditError> {
         let slot = self.slot(id);
         let mut guard = slot.live.lock().await;
@@ -66,9 +68,9 @@ impl Hub {
         let value = edit(&mut after).map_err(EditError::Refused)?;
         let before = live.doc.get_heads();
         live.begin_unstored();
-        if let Err(reason) = write(&mut live.doc, &author.actor, &after) {
+        if let Err(refusal) = write(&mut live.doc, &author.actor, &after) {
             live.reset();
-            return Err(EditError::Refused(vec![reason]));
+            return Err(EditError::Refused(vec![refusal]));
         }
         if live.doc.get_heads() == before {
             live.end_unstored();
@@ -104,9 +106,9 @@ impl Hub {
         let live = &mut *guard;
         live.ensure_loaded(self.store()).await.map_err(|source| SyncError::Load { document: id, source })?;
         live.begin_unstored();
-        if let Err(reason) = write(&mut live.doc, &author.actor, document) {
+        if let Err(refusal) = write(&mut live.doc, &author.actor, document) {
             live.reset();
-            return Err(EditError::Refused(vec![reason]));
+            return Err(EditError::Refused(vec![refusal]));
         }
         live.typed = None;
         let kept = self.keep_changes(live, &[], Ok(TypedDocument::Empty), &author.viewer, &author.principal).await?;
@@ -118,9 +120,14 @@ impl Hub {
 
 /// Writes `document` as the whole content of `doc`, under `actor`, in one change. The console writes the
 /// office's duty documents only: the directory and homes are an administrator's and the server's.
-fn write(doc: &mut automerge::Automerge, actor: &ActorId, document: &TypedDocument) -> Result<(), String> {
+fn write(doc: &mut automerge::Automerge, actor: &ActorId, document: &TypedDocument) -> Result<(), Refusal> {
     if matches!(document, TypedDocument::Directory(_) | TypedDocument::Home(_)) {
-        return Err(format!("the console does not write {} documents", document.kind().unwrap_or("untyped")));
+        let kind = document.kind().unwrap_or("untyped");
+        return Err(Refusal::new(
+            "console.kind",
+            format!("the console does not write {kind} documents"),
+            format!("控制台不写入 {kind} 类文档"),
+        ));
     }
     doc.set_actor(actor.clone());
     let mut tx = doc.transaction();
@@ -131,7 +138,11 @@ fn write(doc: &mut automerge::Automerge, actor: &ActorId, document: &TypedDocume
         }
         Err(e) => {
             tx.rollback();
-            Err(format!("cannot write the document: {e}"))
+            Err(Refusal::new(
+                "document.unreadable",
+                format!("cannot write the document: {e}"),
+                format!("无法写入该文档：{e}"),
+            ))
         }
     }
 }

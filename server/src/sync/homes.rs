@@ -20,7 +20,8 @@ use super::live_document::LiveDocument;
 use super::receipts::{Delivery, receipts};
 use crate::accounts::Accounts;
 use crate::alerts;
-use crate::homes::{DocumentAudience, audiences, entries_for, home_document_id, listed_for};
+use crate::db::audiences;
+use crate::homes::{DocumentAudience, entries_for, home_document_id, listed_for};
 use crate::store::{NewChunk, StoreError};
 
 /// Homes written at once after one change: enough to fill the group commit's batches, few enough that the

@@ -22,6 +22,6 @@ pub use changed::Changed;
 pub use connection::ConnectionLimits;
 pub use homes::HomeError;
 pub use hub::{Hub, HubConfig, SyncError};
-pub(crate) use receipts::{Delivery, SERVER_DEVICE, receipts};
+pub(crate) use receipts::{Delivery, receipts};
 pub use sessions::{LiveSession, LiveSessions};
 pub use user_connections::{UserConnection, UserConnections};

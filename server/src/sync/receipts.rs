@@ -10,6 +10,7 @@ use automerge::PatchAction;
 use automerge::{Automerge, ChangeHash, Prop};
 
 use crate::accounts::Principal;
+use crate::db::change_log::SERVER_DEVICE;
 use crate::store::ChangeReceipt;
 
 /// Who brought the new changes of a document.
@@ -53,9 +54,6 @@ pub fn receipts(
         })
         .collect()
 }
-
-/// The device a change the server wrote itself is recorded as coming from.
-pub const SERVER_DEVICE: &str = "server";
 
 fn touched_paths(doc: &Automerge, before: &[ChangeHash]) -> String {
     let after = doc.get_heads();

@@ -20,7 +20,7 @@ use zhiban_model::{Message, PeerId};
 
 use super::outbound::{ConnectionId, Outbound};
 use crate::accounts::standing_sessions;
-use crate::database::Database;
+use crate::db::Database;
 
 /// A person's line in the directory, as far as what they may see depends on it.
 type Listing = Option<(String, Vec<Role>)>;

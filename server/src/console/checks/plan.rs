@@ -22,7 +22,7 @@ use super::super::fields::error;
 use super::super::session::Desk;
 use super::{Call, Problems, WHAT, holiday_plan_title, render};
 use crate::AppState;
-use crate::on_database;
+use crate::db::oversight::spot_checks;
 
 /// The longest run one plan covers: a month, so a slip of the year key does not plan a year of calls.
 const MOST_DAYS: i64 = 31;
@@ -133,9 +133,9 @@ pub async fn draw_plan(State(state): State<AppState>, desk: Desk, Form(sent): Fo
     }
     match refusal(state.hub.create_as(&desk.author(), &TypedDocument::SpotChecks(plan)).await)? {
         Ok(_) => Ok(Redirect::to(&format!("/checks?day={first}")).into_response()),
-        Err(reason) => {
+        Err(why) => {
             let call = Call { day: first.to_string(), ..Call::default() };
-            let problems = Problems { plan: Some(reason), ..Problems::default() };
+            let problems = Problems { plan: Some(why.all()), ..Problems::default() };
             render(&state, &desk, &call, &problems, StatusCode::UNPROCESSABLE_ENTITY).await
         }
     }
@@ -143,12 +143,6 @@ pub async fn draw_plan(State(state): State<AppState>, desk: Desk, Form(sent): Fo
 
 /// Findings per unit over every spot check on record.
 async fn past_findings(state: &AppState) -> Result<BTreeMap<String, u32>, Failure> {
-    let rows: Vec<(String, i64)> = on_database!(&state.hub.office().database, pool => {
-        sqlx::query_as(
-            "SELECT unit_id, COUNT(*) FROM spot_checks WHERE outcome IS NOT NULL AND outcome <> 'proper' GROUP BY unit_id",
-        )
-        .fetch_all(pool)
-        .await?
-    });
+    let rows = spot_checks::findings_per_unit(&state.hub.office().database).await?;
     Ok(rows.into_iter().map(|(unit, n)| (unit, u32::try_from(n).unwrap_or(u32::MAX))).collect())
 }

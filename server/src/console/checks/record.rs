@@ -12,15 +12,16 @@ use zhiban_model::DocumentId;
 use zhiban_model::documents::TypedDocument;
 use zhiban_model::documents::spot_check::{CheckResult, Method, Outcome, SpotCheck, SpotChecks};
 use zhiban_model::documents::time::format_instant;
+use zhiban_model::refusal::{Refusal, input};
 use zhiban_model::rules::calendar::DayKind;
 
-use super::super::edits::{add_or_create, answer, edit_document, new_record_id};
+use super::super::edits::{Refused, add_or_create, answer, edit_document, new_record_id, not_a};
 use super::super::failure::Failure;
 use super::super::format::{self, office_time};
 use super::super::session::Desk;
 use super::{Call, Problems, WHAT, day_of, holiday_plan_title, render, session_at};
 use crate::AppState;
-use crate::on_database;
+use crate::db::oversight::spot_checks;
 use crate::sync::EditError;
 
 #[derive(Deserialize, Default)]
@@ -100,8 +101,8 @@ pub async fn record(State(state): State<AppState>, desk: Desk, Form(sent): Form<
     };
     // The day as a date, not as sent: it goes into the Location header.
     let back = format!("/checks?day={}", day_of(&state, Some(&call.day)));
-    let refused = |reason: String| {
-        let problems = Problems { target: Some(reason), ..Problems::default() };
+    let refused = |why: Refused| {
+        let problems = Problems { target: Some(why.all()), ..Problems::default() };
         let (state, desk, call) = (&state, &desk, &call);
         async move { render(state, desk, call, &problems, StatusCode::UNPROCESSABLE_ENTITY).await }
     };
@@ -125,17 +126,32 @@ pub async fn record(State(state): State<AppState>, desk: Desk, Form(sent): Form<
 }
 
 /// Puts `result` on check `check` of the plan, unless it has one already.
-fn record_on(typed: &mut TypedDocument, check: &str, result: CheckResult) -> Result<(), Vec<String>> {
-    let TypedDocument::SpotChecks(plan) = typed else { return Err(vec!["该文档不是抽查计划".into()]) };
+fn record_on(typed: &mut TypedDocument, check: &str, result: CheckResult) -> Result<(), Vec<Refusal>> {
+    let TypedDocument::SpotChecks(plan) = typed else { return Err(not_a("a spot check plan", "抽查计划")) };
     let Some(planned) = plan.checks.get_mut(check) else {
-        return Err(vec!["计划中没有这次抽查，请刷新页面后重选".into()]);
+        return Err(vec![input(
+            "check",
+            format!("there is no check {check:?} in this plan; reload the page and choose again"),
+            "计划中没有这次抽查，请刷新页面后重选",
+        )]);
     };
     if let Some(on_record) = &planned.result {
-        return Err(vec![format!(
-            "这次抽查已于 {} 记录为“{}”，记录后不可更改；如需更正请另记一次并在备注中说明",
-            format::short_text(&on_record.checked_at),
-            on_record.outcome.label_zh()
-        )]);
+        let at = format::short_text(&on_record.checked_at);
+        return Err(vec![
+            Refusal::new(
+                "document.history",
+                format!(
+                    "this check was recorded at {at} as {:?} and is not changed once recorded; record another and \
+                     say why in its note",
+                    on_record.outcome.code()
+                ),
+                format!(
+                    "这次抽查已于 {at} 记录为“{}”，记录后不可更改；如需更正请另记一次并在备注中说明",
+                    on_record.outcome.label_zh()
+                ),
+            )
+            .at(format!("checks/{check}/result")),
+        ]);
     }
     planned.result = Some(result);
     Ok(())
@@ -155,16 +171,8 @@ async fn add_to_todays_plan(
         Some(DayKind::Holiday(festival)) => holiday_plan_title(today.year(), festival),
         _ => format!("{}年{}月值班抽查", today.year(), today.month()),
     };
-    let existing: Option<(String,)> = on_database!(&state.hub.office().database, pool => {
-        sqlx::query_as(
-            "SELECT document_id FROM spot_checks WHERE day = $1 OR plan_title = $2 \
-             ORDER BY CASE WHEN day = $1 THEN 0 ELSE 1 END, document_id LIMIT 1",
-        )
-        .bind(today.to_string()).bind(&title)
-        .fetch_optional(pool)
-        .await?
-    });
-    let existing = existing.and_then(|(plan,)| DocumentId::parse_url_or_id(&plan).ok());
+    let existing = spot_checks::plan_for(&state.hub.office().database, &today.to_string(), &title).await?;
+    let existing = existing.and_then(|plan| DocumentId::parse_url_or_id(&plan).ok());
     let id = new_record_id();
     let fresh = TypedDocument::SpotChecks(SpotChecks::new(&title, None));
     Ok(add_or_create(state, desk, existing, fresh, |typed| match typed {
@@ -172,7 +180,7 @@ async fn add_to_todays_plan(
             p.checks.insert(id, check);
             Ok(())
         }
-        _ => Err(vec!["该文档不是抽查计划".into()]),
+        _ => Err(not_a("a spot check plan", "抽查计划")),
     })
     .await)
 }

@@ -9,9 +9,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 use zhiban_model::documents::TypedDocument;
-use zhiban_model::documents::incident::{IncidentProblem, Judgement, JudgementKind, Stage, parse_grade};
+use zhiban_model::documents::incident::{Judgement, JudgementKind, Stage, parse_grade};
+use zhiban_model::refusal::{Refusal, document_problems};
 
-use super::super::edits::{answer, edit_document};
+use super::super::edits::{Refused, answer, edit_document, not_a};
 use super::super::failure::Failure;
 use super::super::session::Desk;
 use super::page::{Problems, render};
@@ -65,10 +66,10 @@ pub async fn assess(
     let at = office_now(&state);
     let by = desk.principal.username.clone();
     let outcome = edit(&state, &desk, &id, |incident| {
-        incident.assess(grade, &form.reason, &by, at, &thresholds).map_err(|p| vec![in_chinese(&p)])
+        incident.assess(grade, &form.reason, &by, at, &thresholds).map_err(|p| document_problems([p]))
     })
     .await;
-    finish(&state, &desk, &id, outcome, |reason| Problems { assess: Some(reason), ..Default::default() }).await
+    finish(&state, &desk, &id, outcome, |why| Problems { assess: Some(why.all()), ..Default::default() }).await
 }
 
 pub async fn advance(
@@ -85,10 +86,10 @@ pub async fn advance(
     let at = office_now(&state);
     let by = desk.principal.username.clone();
     let outcome = edit(&state, &desk, &id, |incident| {
-        incident.advance(stage, &by, at, &form.note).map_err(|p| vec![in_chinese(&p)])
+        incident.advance(stage, &by, at, &form.note).map_err(|p| document_problems([p]))
     })
     .await;
-    finish(&state, &desk, &id, outcome, |reason| Problems { advance: Some(reason), ..Default::default() }).await
+    finish(&state, &desk, &id, outcome, |why| Problems { advance: Some(why.all()), ..Default::default() }).await
 }
 
 pub async fn judge(
@@ -121,8 +122,8 @@ pub async fn judge(
         at: zhiban_model::documents::time::format_instant(office_now(&state)),
     };
     let outcome =
-        edit(&state, &desk, &id, |incident| incident.judge(judgement).map_err(|p| vec![in_chinese(&p)])).await;
-    finish(&state, &desk, &id, outcome, |reason| Problems { judge: Some(reason), ..Default::default() }).await
+        edit(&state, &desk, &id, |incident| incident.judge(judgement).map_err(|p| document_problems([p]))).await;
+    finish(&state, &desk, &id, outcome, |why| Problems { judge: Some(why.all()), ..Default::default() }).await
 }
 
 /// Applies `operation` to the incident as the desk officer.
@@ -130,11 +131,11 @@ async fn edit(
     state: &AppState,
     desk: &Desk,
     id: &str,
-    operation: impl FnOnce(&mut zhiban_model::documents::incident::Incident) -> Result<(), Vec<String>>,
+    operation: impl FnOnce(&mut zhiban_model::documents::incident::Incident) -> Result<(), Vec<Refusal>>,
 ) -> Result<(), EditError> {
     edit_document(state, desk, id, |typed| match typed {
         TypedDocument::Incident(incident) => operation(incident),
-        _ => Err(vec!["该文档不是突发事件".into()]),
+        _ => Err(not_a("an incident", "突发事件")),
     })
     .await
 }
@@ -144,29 +145,11 @@ async fn finish(
     desk: &Desk,
     id: &str,
     outcome: Result<(), EditError>,
-    by_field: impl FnOnce(String) -> Problems,
+    by_field: impl FnOnce(Refused) -> Problems,
 ) -> Result<Response, Failure> {
-    answer(outcome, &format!("/incidents/{id}"), |reason| refused(state, desk, id, by_field(reason))).await
+    answer(outcome, &format!("/incidents/{id}"), |why| refused(state, desk, id, by_field(why))).await
 }
 
 async fn refused(state: &AppState, desk: &Desk, id: &str, problems: Problems) -> Result<Response, Failure> {
     render(state, desk, id, &problems, StatusCode::UNPROCESSABLE_ENTITY).await
-}
-
-/// A refusal in the desk's words.
-pub fn in_chinese(problem: &IncidentProblem) -> String {
-    match problem {
-        IncidentProblem::OverrideWithoutReason { confirmed, suggested } => format!(
-            "所定等级（{}）与按规则建议的等级（{}）不同，请填写理由",
-            confirmed.label_zh(),
-            suggested.label_zh()
-        ),
-        IncidentProblem::StageBackwards { current, wanted } => {
-            format!("事件已处于「{}」阶段，不能再办理「{}」", current.label_zh(), wanted.label_zh())
-        }
-        IncidentProblem::AssessWithoutGrade => "请先研判定级，再上报或处置".into(),
-        IncidentProblem::ArchiveWithoutFinalReport => "收到终报后才能归档".into(),
-        IncidentProblem::Empty(_) => "此项必填".into(),
-        other => other.to_string(),
-    }
 }

@@ -8,12 +8,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use zhiban_model::documents::TypedDocument;
 use zhiban_model::documents::instruction::{Instruction, InstructionProblem};
+use zhiban_model::refusal::document_problems;
 
-use super::super::edits::{answer, edit_document};
+use super::super::edits::{Refused, answer, edit_document, not_a};
 use super::super::failure::Failure;
 use super::super::format::office_time;
 use super::super::session::Desk;
-use super::in_chinese;
 use super::page::{Problems, instruction, render};
 use crate::AppState;
 use crate::alerts::{self, AlertRecipient, NewAlert};
@@ -128,8 +128,8 @@ async fn edit(
     operation: impl FnOnce(&mut Instruction) -> Result<(), InstructionProblem>,
 ) -> Result<(), EditError> {
     edit_document(state, desk, id, |typed| match typed {
-        TypedDocument::Instruction(i) => operation(i).map_err(|p| vec![in_chinese(&p)]),
-        _ => Err(vec!["该文档不是批示".into()]),
+        TypedDocument::Instruction(i) => operation(i).map_err(|p| document_problems([p])),
+        _ => Err(not_a("an instruction", "批示")),
     })
     .await
 }
@@ -142,8 +142,8 @@ async fn finish(
     by_form: impl FnOnce(String) -> Problems,
 ) -> Result<Response, Failure> {
     let page = format!("/instructions/{id}");
-    answer(outcome, &page, |reason| async move {
-        let problems = by_form(reason);
+    answer(outcome, &page, |why: Refused| async move {
+        let problems = by_form(why.all());
         render(state, desk, id, &problems, StatusCode::UNPROCESSABLE_ENTITY).await
     })
     .await

@@ -87,18 +87,3 @@ async fn ledger(State(state): State<AppState>, desk: Desk) -> Result<Response, F
     };
     Ok(page(&desk, "/instructions", "领导批示台账", now, body).into_response())
 }
-
-/// A refusal of an instruction operation in the desk's words.
-pub fn in_chinese(problem: &zhiban_model::documents::instruction::InstructionProblem) -> String {
-    use zhiban_model::documents::instruction::InstructionProblem as P;
-    match problem {
-        P::NoRecipients => "请至少选择一个接收单位或人员".into(),
-        P::UnknownRecipient(r) => format!("接收方 {r} 不在通讯录中"),
-        P::UnknownLeader(l) => format!("领导 {l} 不在通讯录中"),
-        P::Empty(_) => "此项必填".into(),
-        P::Closed => "该批示已办结".into(),
-        P::CloseWithoutFeedback => "须先录入综合反馈，才能办结".into(),
-        P::HistoryRewritten(_) => "已录入的内容不能修改".into(),
-        other => other.to_string(),
-    }
-}

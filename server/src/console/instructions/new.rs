@@ -11,16 +11,16 @@ use maud::{Markup, html};
 use zhiban_model::DocumentId;
 use zhiban_model::documents::TypedDocument;
 use zhiban_model::documents::directory::{Directory, Role};
-use zhiban_model::documents::instruction::{Instruction, InstructionProblem};
+use zhiban_model::documents::instruction::Instruction;
+use zhiban_model::refusal::document_problems;
 use zhiban_model::rules::office_time_zone;
 
-use super::super::edits::refusal;
+use super::super::edits::{Refused, refusal};
 use super::super::failure::Failure;
 use super::super::fields::{described_by, error, invalid};
 use super::super::format;
 use super::super::layout::page;
 use super::super::session::Desk;
-use super::in_chinese;
 use crate::AppState;
 
 /// What the form holds: as typed, so a refused form comes back filled in.
@@ -161,25 +161,26 @@ pub async fn create(State(state): State<AppState>, desk: Desk, body: Bytes) -> R
         match Instruction::issue(&filled.leader, issued_at, &filled.text, incident, &filled.recipients, &*directory) {
             Ok(instruction) => instruction,
             Err(found) => {
-                for problem in found {
-                    let text = in_chinese(&problem);
-                    match problem {
-                        InstructionProblem::NoRecipients | InstructionProblem::UnknownRecipient(_) => {
-                            problems.recipients = Some(text)
-                        }
-                        InstructionProblem::UnknownLeader(_) => problems.leader = Some(text),
-                        InstructionProblem::Empty(_) => problems.text = Some("请填写批示内容".into()),
-                        _ => problems.other = Some(text),
-                    }
-                }
+                let problems = placed(&Refused(document_problems(found)));
                 return Ok(render(&state, &desk, &filled, &problems, StatusCode::UNPROCESSABLE_ENTITY));
             }
         };
     match refusal(state.hub.create_as(&desk.author(), &TypedDocument::Instruction(instruction)).await)? {
         Ok(id) => Ok(Redirect::to(&format!("/instructions/{id}")).into_response()),
-        Err(reason) => {
-            problems.other = Some(reason);
-            Ok(render(&state, &desk, &filled, &problems, StatusCode::UNPROCESSABLE_ENTITY))
-        }
+        Err(why) => Ok(render(&state, &desk, &filled, &placed(&why), StatusCode::UNPROCESSABLE_ENTITY)),
+    }
+}
+
+/// The form's fields, by the part of the instruction each shows the reasons about.
+const FIELDS: [&str; 4] = ["leader", "issued_at", "text", "recipients"];
+
+/// Each reason by the field of the part it is about; the rest above the form.
+fn placed(why: &Refused) -> Problems {
+    Problems {
+        leader: why.about(&["leader"]),
+        issued_at: why.about(&["issued_at"]),
+        text: why.about(&["text"]),
+        recipients: why.about(&["recipients"]),
+        other: why.besides(&FIELDS),
     }
 }

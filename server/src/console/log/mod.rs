@@ -29,7 +29,7 @@ use super::layout::page;
 use super::now::{open_incidents, open_instructions};
 use super::session::Desk;
 use crate::AppState;
-use crate::on_database;
+use crate::db::oversight::duty_logs;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -115,25 +115,17 @@ fn keeps_own_log(desk: &Desk) -> bool {
 
 /// The unit's entries from `from` to `to` (unix ms), newest first: `unit` is one `may_read_log_of` allows.
 async fn entries(state: &AppState, unit: &str, from: i64, to: i64) -> Result<Vec<Entry>, sqlx::Error> {
-    let rows: Vec<(String, i64, String, String, String, String, String)> = on_database!(&state.hub.office().database, pool => {
-        sqlx::query_as(
-            "SELECT kind, at, at_text, by_person, counterpart, summary, handling FROM duty_log_entries \
-             WHERE unit_id = $1 AND at >= $2 AND at < $3 ORDER BY at DESC, entry_id DESC",
-        )
-        .bind(unit).bind(from).bind(to)
-        .fetch_all(pool)
-        .await?
-    });
+    let rows = duty_logs::entries_of(&state.hub.office().database, unit, from, to).await?;
     Ok(rows
         .into_iter()
-        .map(|(kind, at, at_text, by, counterpart, summary, handling)| Entry {
-            kind,
-            at,
-            at_text,
-            by,
-            counterpart,
-            summary,
-            handling,
+        .map(|e| Entry {
+            kind: e.kind,
+            at: e.at,
+            at_text: e.at_text,
+            by: e.by_person,
+            counterpart: e.counterpart,
+            summary: e.summary,
+            handling: e.handling,
         })
         .collect())
 }
@@ -143,22 +135,14 @@ pub async fn latest_handover(state: &AppState, desk: &Desk, unit: &str) -> Resul
     if !may_read_log_of(state, desk, unit) {
         return Ok(None);
     }
-    let row: Option<(i64, String, String, String, String)> = on_database!(&state.hub.office().database, pool => {
-        sqlx::query_as(
-            "SELECT at, at_text, by_person, counterpart, summary FROM duty_log_entries \
-             WHERE unit_id = $1 AND kind = 'handover' ORDER BY at DESC, entry_id DESC LIMIT 1",
-        )
-        .bind(unit)
-        .fetch_optional(pool)
-        .await?
-    });
-    Ok(row.map(|(at, at_text, by, counterpart, summary)| Entry {
+    let row = duty_logs::latest_handover(&state.hub.office().database, unit).await?;
+    Ok(row.map(|e| Entry {
         kind: LogKind::Handover.code().to_owned(),
-        at,
-        at_text,
-        by,
-        counterpart,
-        summary,
+        at: e.at,
+        at_text: e.at_text,
+        by: e.by_person,
+        counterpart: e.counterpart,
+        summary: e.summary,
         handling: String::new(),
     }))
 }

@@ -13,14 +13,15 @@ use zhiban_model::documents::duty_log::{DutyLog, LogEntry, LogKind};
 use zhiban_model::documents::time::format_instant;
 use zhiban_model::rules::office_time_zone;
 
-use super::super::edits::{add_or_create, answer, new_record_id};
+use super::super::edits::{Refused, add_or_create, answer, new_record_id, not_a};
 use super::super::failure::Failure;
 use super::super::format::office_time;
 use super::super::session::Desk;
 use super::{FORM_TIME, Filled, LOGGED, Problems, Wanted, keeps_own_log, month_range, month_start, render};
 use crate::AppState;
-use crate::on_database;
+use crate::db::oversight::duty_logs;
 use crate::sync::EditError;
+use zhiban_model::refusal::Refusal;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -79,9 +80,9 @@ pub async fn log_entry(State(state): State<AppState>, desk: Desk, Form(sent): Fo
     let month = at.format("%Y-%m").to_string();
     let outcome = add_entry(&state, &desk, &month, entry).await?;
     let back = format!("/log?month={month}");
-    answer(outcome, &back, |reason| {
+    answer(outcome, &back, |why: Refused| {
         filled.at = at.naive_local().format(FORM_TIME).to_string();
-        let problems = Problems { entry: Some(reason), ..Problems::default() };
+        let problems = Problems { entry: Some(why.all()), ..Problems::default() };
         again(&state, &desk, filled, problems)
     })
     .await
@@ -110,8 +111,8 @@ pub async fn hand_over(State(state): State<AppState>, desk: Desk, Form(sent): Fo
     };
     let month = now.format("%Y-%m").to_string();
     let outcome = add_entry(&state, &desk, &month, entry).await?;
-    answer(outcome, &format!("/log?month={month}"), |reason| {
-        let problems = Problems { handover: Some(reason), ..Problems::default() };
+    answer(outcome, &format!("/log?month={month}"), |why: Refused| {
+        let problems = Problems { handover: Some(why.all()), ..Problems::default() };
         again(&state, &desk, filled, problems)
     })
     .await
@@ -130,7 +131,11 @@ async fn add_entry(
     entry: LogEntry,
 ) -> Result<Result<(), EditError>, Failure> {
     if !keeps_own_log(desk) {
-        return Ok(Err(EditError::Refused(vec!["值班日志由本单位值班人员填写，您可查看，不能登记".into()])));
+        return Ok(Err(EditError::Refused(vec![Refusal::new(
+            "duty_log.unit",
+            "a unit's duty log is kept by its own officers on duty; you may read it, not write in it",
+            "值班日志由本单位值班人员填写，您可查看，不能登记",
+        )])));
     }
     let unit = desk.principal.unit.clone();
     let existing = log_of(state, desk, &unit, month).await?;
@@ -141,7 +146,7 @@ async fn add_entry(
             l.entries.insert(id, entry);
             Ok(())
         }
-        _ => Err(vec!["该文档不是值班日志".into()]),
+        _ => Err(not_a("a duty log", "值班日志")),
     })
     .await)
 }
@@ -151,18 +156,9 @@ async fn add_entry(
 /// first, so the document read is nearly always the one wanted, not every month the unit has logged.
 async fn log_of(state: &AppState, desk: &Desk, unit: &str, month: &str) -> Result<Option<DocumentId>, Failure> {
     let (from, to) = month_start(month).map(month_range).unwrap_or((0, 0));
-    let candidates: Vec<(String,)> = on_database!(&state.hub.office().database, pool => {
-        sqlx::query_as(
-            "SELECT a.document_id FROM document_audiences a WHERE a.kind = 'duty_log' AND a.unit = $1 \
-             ORDER BY CASE WHEN EXISTS (SELECT 1 FROM duty_log_entries e WHERE e.document_id = a.document_id \
-             AND e.at >= $2 AND e.at < $3) THEN 0 ELSE 1 END, a.document_id",
-        )
-        .bind(unit).bind(from).bind(to)
-        .fetch_all(pool)
-        .await?
-    });
+    let candidates = duty_logs::logs_of(&state.hub.office().database, unit, from, to).await?;
     let viewer = desk.principal.viewer();
-    for (document,) in candidates {
+    for document in candidates {
         let Ok(id) = DocumentId::parse_url_or_id(&document) else { continue };
         match state.hub.read_as(&viewer, id).await {
             Ok(TypedDocument::DutyLog(log)) if log.month == month => return Ok(Some(id)),

@@ -17,7 +17,7 @@ use zhiban_model::documents::directory::{Directory, Role};
 use zhiban_model::documents::roster::{FilingStatus, RosterDocument};
 use zhiban_model::rules::roster::{RosterProblem, Slot, validate_roster};
 
-use super::super::edits::{answer, edit_document};
+use super::super::edits::{Refused, answer, edit_document, not_a};
 use super::super::failure::Failure;
 use super::super::format::{self, office_time};
 use super::super::layout::page;
@@ -25,6 +25,7 @@ use super::super::session::Desk;
 use super::{filing_status, local};
 use crate::AppState;
 use crate::sync::EditError;
+use zhiban_model::refusal::{Refusal, document_problems};
 
 #[derive(Default)]
 pub struct Problems {
@@ -227,7 +228,7 @@ pub async fn accept(
     desk.check_form(&form.csrf)?;
     let at = office_time(state.hub.now_millis()).naive_local();
     let by = desk.principal.username.clone();
-    let outcome = edit(&state, &desk, &id, |r| r.accept(&by, at).map_err(|e| vec![e.to_string()])).await;
+    let outcome = edit(&state, &desk, &id, |r| r.accept(&by, at).map_err(|e| document_problems([e]))).await;
     finish(&state, &desk, &id, outcome, |p| Problems { accept: Some(p), ..Default::default() }).await
 }
 
@@ -246,7 +247,8 @@ pub async fn give_back(
     }
     let at = office_time(state.hub.now_millis()).naive_local();
     let by = desk.principal.username.clone();
-    let outcome = edit(&state, &desk, &id, |r| r.return_with(&by, at, reasons).map_err(|e| vec![e.to_string()])).await;
+    let outcome =
+        edit(&state, &desk, &id, |r| r.return_with(&by, at, reasons).map_err(|e| document_problems([e]))).await;
     finish(&state, &desk, &id, outcome, |p| Problems { reasons: Some(p), ..Default::default() }).await
 }
 
@@ -254,11 +256,11 @@ async fn edit(
     state: &AppState,
     desk: &Desk,
     id: &str,
-    operation: impl FnOnce(&mut RosterDocument) -> Result<(), Vec<String>>,
+    operation: impl FnOnce(&mut RosterDocument) -> Result<(), Vec<Refusal>>,
 ) -> Result<(), EditError> {
     edit_document(state, desk, id, |typed| match typed {
         TypedDocument::Roster(r) => operation(r),
-        _ => Err(vec!["该文档不是值班表".into()]),
+        _ => Err(not_a("a roster", "值班表")),
     })
     .await
 }
@@ -271,8 +273,8 @@ async fn finish(
     by_form: impl FnOnce(String) -> Problems,
 ) -> Result<Response, Failure> {
     let page = format!("/rosters/{id}");
-    answer(outcome, &page, |reason| async move {
-        let problems = by_form(reason);
+    answer(outcome, &page, |why: Refused| async move {
+        let problems = by_form(why.all());
         render(state, desk, id, &problems, StatusCode::UNPROCESSABLE_ENTITY).await
     })
     .await

@@ -14,12 +14,13 @@ use zhiban_model::documents::filing_round::{FilingRound, Occasion};
 use zhiban_model::rules::calendar::festival_zh;
 use zhiban_model::rules::reminders::{holidays_between, roster_filing_deadline};
 
-use super::super::edits::refusal;
+use super::super::edits::{Refused, refusal};
 use super::super::failure::Failure;
 use super::super::format::office_time;
 use super::super::layout::page;
 use super::super::session::Desk;
 use crate::AppState;
+use zhiban_model::refusal::document_problems;
 
 const FORM_TIME: &str = "%Y-%m-%dT%H:%M";
 
@@ -133,11 +134,11 @@ pub async fn open(State(state): State<AppState>, desk: Desk, body: Bytes) -> Res
     );
     let problems = round.problems(&*state.hub.office().directory());
     if !problems.is_empty() {
-        let text = problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("；");
+        let text = Refused(document_problems(problems)).all();
         return Ok(render(&state, &desk, &terms, Some(&text), StatusCode::UNPROCESSABLE_ENTITY));
     }
     match refusal(state.hub.create_as(&desk.author(), &TypedDocument::FilingRound(round)).await)? {
         Ok(_) => Ok(Redirect::to("/rosters").into_response()),
-        Err(problem) => Ok(render(&state, &desk, &terms, Some(&problem), StatusCode::UNPROCESSABLE_ENTITY)),
+        Err(why) => Ok(render(&state, &desk, &terms, Some(&why.all()), StatusCode::UNPROCESSABLE_ENTITY)),
     }
 }

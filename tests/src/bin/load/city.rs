@@ -62,7 +62,7 @@ pub struct City {
     _folder: Option<tempfile::TempDir>,
     accounts: Accounts,
     /// The server's database, opened here too: accounts and home document ids.
-    pool: zhiban_server::database::Database,
+    pool: zhiban_server::db::Database,
 }
 
 /// The person id of load person `i` (from 1).
