@@ -384,7 +384,15 @@ async fn a_scripted_svg_opened_from_an_incident_runs_nothing_and_no_console_page
     assert!(!browser.inline_script_runs().await.expect("probe"), "an inline script ran on a publication");
     assert_eq!(browser.goto("/now").await.expect("the board"), "/now");
     assert!(!browser.inline_script_runs().await.expect("probe"), "an inline script ran on the console");
-    let refused = browser.csp_violations().await.expect("violations");
+    // The violation event is dispatched after the refusal, not with it: wait (a bounded while) for both.
+    let mut refused = browser.csp_violations().await.expect("violations");
+    for _ in 0..50 {
+        if refused.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        refused = browser.csp_violations().await.expect("violations");
+    }
     assert_eq!(refused.len(), 2, "the two inline scripts refused: {refused:?}");
     assert!(refused.iter().all(|v| v.contains("script-src")), "{refused:?}");
     assert_eq!(recorder.requests(), Vec::<String>::new(), "no request heard");
